@@ -1,0 +1,151 @@
+"""Data tables: schema, period parsing, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from healthgap.data import DataError, as_of, conflicts, load_dataset, parse_period, preferred, sort_periods
+
+
+def rewrite(path: Path, edit) -> None:
+    """Apply ``edit(rows)`` to a CSV's rows (a list of dicts) and write it back."""
+    with path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = list(reader.fieldnames), list(reader)
+    fields = edit(rows) or fields
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fields, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [("1995-97", (1995, 1997)), ("1999-01", (1999, 2001)), ("2008-2010", (2008, 2010)), ("2010", (2010, 2010))],
+)
+def test_parse_period(label, expected):
+    assert parse_period(label) == expected
+
+
+@pytest.mark.parametrize("label", ["1995/97", "95-97", "1995-7", "2008-10 (provisional)", ""])
+def test_parse_period_rejects(label):
+    with pytest.raises(ValueError, match="expected a label like 1995-97"):
+        parse_period(label)
+
+
+def test_periods_sort_by_years_not_text():
+    # "1999-01" sorts after "1998-00" and before "2000-02" although as text "1999-01" < "1998-00" is false
+    assert sort_periods(["2000-02", "1999-01", "1998-00", "1995-97"]) == ["1995-97", "1998-00", "1999-01", "2000-02"]
+
+
+def test_real_data_loads(dataset):
+    obs = dataset.observations
+    assert len(obs) == 101
+    # every row carries a source that exists, and its file line
+    assert set(obs["source_id"]) <= set(dataset.sources["source_id"])
+    assert obs["line"].min() == 2
+    # the published cancer gap for 2004-06 (PharmaTimes on the DH December 2007 update)
+    row = obs[obs["id"] == "cancer-persons-2004-06-gap-absolute_gap"].iloc[0]
+    assert row["value"] == 18.4 and (row["start"], row["end"]) == (2004, 2006)
+    assert len(dataset.version) == 12
+
+
+def test_uncertain_periods_are_not_inputs(dataset):
+    # the CRUK -15.7 % ("probably 2003-05") is context, not an observation
+    assert not (dataset.observations["value"] == -15.7).any()
+    assert (dataset.context["value"] == "-15.7").any()
+
+
+def test_conflicting_sources_both_kept_one_preferred(dataset):
+    # England male life expectancy 2008-10: DH bulletin 78.4 (used) against IHE 78.6
+    rows = conflicts(dataset.observations)
+    male = rows[(rows["sex"] == "male") & (rows["period"] == "2008-10")]
+    assert sorted(male["value"]) == [78.4, 78.6]
+    assert male.loc[male["preferred"] == "yes", "value"].tolist() == [78.4]
+    assert (preferred(dataset.observations).groupby(
+        ["indicator", "sex", "period", "group", "measure", "reference_period"]).size() == 1).all()
+
+
+def test_as_of_keeps_periods_ending_by_then(dataset):
+    obs = as_of(dataset.observations, "2004-06")
+    assert obs["end"].max() == 2006
+    with pytest.raises(ValueError, match="'2004-07' is not a period in the data"):
+        as_of(dataset.observations, "2004-07")
+
+
+# --- bad input: one line naming file, line, column and what was expected ---------------------
+
+
+def test_missing_column(data_copy):
+    rewrite(data_copy / "observations.csv", lambda rows: [c for c in rows[0] if c != "value"])
+    with pytest.raises(DataError) as error:
+        load_dataset(data_copy)
+    message = str(error.value)
+    assert message.endswith("observations.csv, line 1: missing column 'value' (expected columns: id, indicator, sex, period, group, measure, value, unit, reference_period, status, revision, preferred, source_id, quote, note)")
+    assert "\n" not in message
+
+
+def test_non_numeric_value(data_copy):
+    def edit(rows):
+        rows[4]["value"] = "18,4"
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError) as error:
+        load_dataset(data_copy)
+    # rows[4] is the 5th data row: line 6 of the file (the header is line 1)
+    assert str(error.value).endswith("observations.csv, line 6, column 'value': expected a number, got '18,4'")
+
+
+def test_malformed_period(data_copy):
+    def edit(rows):
+        rows[0]["period"] = "1995/97"
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError, match=r"observations.csv, line 2, column 'period': expected a period like 1995-97, got '1995/97'$"):
+        load_dataset(data_copy)
+
+
+def test_duplicate_key(data_copy):
+    def edit(rows):
+        copy = dict(rows[2])
+        copy["id"] = "a-new-id"
+        copy["value"] = "19.0"
+        rows.append(copy)
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError) as error:
+        load_dataset(data_copy)
+    assert str(error.value).endswith(
+        "observations.csv, line 103: expected a unique (indicator, sex, period, group, measure, reference_period) among rows with preferred = yes"
+    )
+
+
+def test_unknown_source(data_copy):
+    def edit(rows):
+        rows[9]["source_id"] = "nowhere"
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError, match=r"line 11, column 'source_id': expected a source_id of sources.csv, got 'nowhere'$"):
+        load_dataset(data_copy)
+
+
+def test_not_preferred_row_needs_a_reason(data_copy):
+    def edit(rows):
+        row = next(r for r in rows if r["preferred"] == "no")
+        row["note"] = ""
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError, match="expected a note saying why a row that is not preferred is kept"):
+        load_dataset(data_copy)
+
+
+def test_bad_target(data_copy):
+    def edit(rows):
+        rows[1]["gap_measure"] = "ratio"
+    rewrite(data_copy / "targets.csv", edit)
+    with pytest.raises(DataError, match=r"targets.csv, line 3, column 'gap_measure': expected one of: absolute_gap, relative_gap_pct, got 'ratio'$"):
+        load_dataset(data_copy)
+
+
+def test_missing_file(data_copy):
+    (data_copy / "targets.csv").unlink()
+    with pytest.raises(DataError, match="targets.csv: file not found"):
+        load_dataset(data_copy)
