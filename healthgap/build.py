@@ -10,12 +10,15 @@ briefing stays untouched, and a one-line ``BuildError`` says where and why.
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import logging
 import multiprocessing
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +39,7 @@ FAILED_DIR = "failed"
 NOTEBOOKS_DIR = "notebooks"
 STAGING_PREFIX = ".staging-"
 
-BRIEFING_TITLE = "Health inequalities in England: progress against the 2010 targets"
+BRIEFING_TITLE = "Health inequalities in England: progress on the 2010 targets"
 """The page title; the period the briefing is ``as_of`` is appended when one is given."""
 
 PARAMETER_NAMES = ("data_dir", "as_of", "output_dir")
@@ -123,29 +126,83 @@ def describe_failure(notebook: Path, error: papermill.PapermillExecutionError) -
 # --- checking the notebooks before anything runs -------------------------------------------
 
 
+def _assignment_lines(source: str) -> dict[str, int]:
+    """Names assigned at the top level of Python ``source``, with their 1-based line."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    lines: dict[str, int] = {}
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else (
+            [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+        for target in targets:
+            if isinstance(target, ast.Name):
+                lines.setdefault(target.id, statement.lineno)
+    return lines
+
+
+def _unreadable_parameter(notebook: Path, name: str, source: str, line: int) -> str:
+    """Why papermill cannot see parameter ``name``, assigned on ``line`` of ``source``."""
+    text = source.splitlines()[line - 1].strip()
+    reason = (
+        "papermill skips a line with more than one '=', comment included" if text.count("=") > 1
+        else "papermill cannot parse that line"
+    )
+    return (
+        f"notebook {notebook.name}: papermill cannot read parameter {name!r} on line {line} of"
+        f" its 'parameters' cell, {text!r} ({reason}); expected `{name} = value  # comment`"
+        f" with a single '='"
+    )
+
+
 def check_parameters(notebook: Path, names: Sequence[str] = PARAMETER_NAMES) -> None:
-    """Raise BuildError unless ``notebook`` declares every parameter in ``names``.
+    """Raise BuildError unless papermill sees every parameter of ``names`` in ``notebook``.
 
     papermill itself only logs a warning for a parameter the notebook does not declare,
-    and the run then silently uses the notebook's own default.
+    and the run then silently uses the notebook's own default. The names come from
+    ``papermill.inspect_notebook``; when a name is missing, the cell's own assignments say
+    whether it is misspelt or only unreadable to papermill (papermill skips, for one, a
+    line with two '='), and the message says which.
     """
     try:
-        declared = papermill.inspect_notebook(str(notebook))
+        committed = nbformat.read(notebook, as_version=4)
+        with _quiet_papermill():
+            declared = papermill.inspect_notebook(str(notebook))
     except Exception as error:  # unreadable JSON, no kernelspec, ...
         raise BuildError(
             f"cannot read the parameters of notebook {notebook.name}: {one_line(str(error))}"
         ) from error
-    if not declared:
+    index = _first_tagged(committed, "parameters")
+    if index < 0:
         raise BuildError(
             f"notebook {notebook.name} has no cell tagged 'parameters'; expected one declaring"
             f" {', '.join(names)}"
         )
-    missing = [name for name in names if name not in declared]
-    if missing:
+    source = committed.cells[index].source
+    assigned = _assignment_lines(source)
+    for name in names:
+        if name in declared:
+            continue
+        if name in assigned:
+            raise BuildError(_unreadable_parameter(notebook, name, source, assigned[name]))
         raise BuildError(
-            f"notebook {notebook.name} does not declare parameter {missing[0]!r} in its"
-            f" 'parameters' cell (it declares {', '.join(declared)}; expected {', '.join(names)})"
+            f"notebook {notebook.name} does not declare parameter {name!r} in its"
+            f" 'parameters' cell (it declares {', '.join(assigned) or 'nothing'};"
+            f" expected {', '.join(names)})"
         )
+
+
+@contextlib.contextmanager
+def _quiet_papermill() -> Iterator[None]:
+    """Silence papermill's log warnings (check_parameters reports the problems itself)."""
+    papermill_logger = logging.getLogger("papermill")
+    level = papermill_logger.level
+    papermill_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        papermill_logger.setLevel(level)
 
 
 def check_notebooks(notebooks: Sequence[Path]) -> None:
@@ -276,10 +333,13 @@ def failure_message(outcomes: Sequence[RunOutcome], kept: Sequence[Path]) -> str
 
 
 def default_notebooks() -> list[Path]:
-    """The four briefing notebooks of the repository, in briefing order."""
-    import healthgap
+    """The four briefing notebooks of the repository, in briefing order.
 
-    folder = Path(healthgap.__file__).resolve().parent.parent / "notebooks"
+    Located from this module's own file (``healthgap/build.py`` -> ``notebooks/``), which
+    holds even when an editable install imports ``healthgap`` as a namespace package
+    (whose ``__file__`` is None).
+    """
+    folder = Path(__file__).resolve().parent.parent / "notebooks"
     names = ("cancer", "circulatory", "infant_mortality", "life_expectancy")
     return [folder / f"{name}.ipynb" for name in names]
 

@@ -122,6 +122,14 @@ def test_misspelt_parameter_is_an_error(tmp_path: Path) -> None:
         check_parameters(notebook)
 
 
+def test_parameter_papermill_cannot_parse_is_an_error(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "comment.ipynb", parameters=(
+        'data_dir = "../data"\nas_of = None  # None = the latest\noutput_dir = "../outputs"'))
+    with pytest.raises(BuildError, match=r"comment\.ipynb: papermill cannot read parameter 'as_of' on line 2"
+                                         r".*more than one '='"):
+        check_parameters(notebook)
+
+
 def test_missing_parameters_cell_is_an_error(tmp_path: Path) -> None:
     notebook = tmp_path / "bare.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("x = 1")], metadata={
