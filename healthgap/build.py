@@ -1,11 +1,12 @@
 """Build the briefing: execute the parameterised notebooks, then assemble one HTML page.
 
 The build is all-or-nothing for the reader. Notebooks run with papermill into a staging
-folder inside the output folder; only when every notebook succeeded and the page is written
-are the executed notebooks and any files the notebooks wrote moved out of staging, and the
-new ``briefing.html`` renamed over the old one (``os.replace``: atomic on one file system). When a notebook fails, the
-executed notebook with its error is kept in ``failed/`` for the analyst, the last good
-briefing stays untouched, and a one-line ``BuildError`` says where and why.
+folder inside the output folder. Only when every notebook succeeded and the page is written
+are the executed notebooks and the files the notebooks wrote moved out of staging, and the
+new ``briefing.html`` renamed over the old one (``os.replace``: atomic on one file system).
+When a notebook fails, the executed notebook with its error is kept in ``failed/`` for the
+analyst, the last good briefing stays untouched, and a one-line ``BuildError`` says where
+and why.
 """
 
 from __future__ import annotations
@@ -259,7 +260,8 @@ def execute_notebook(run: NotebookRun) -> RunOutcome:
     except papermill.PapermillExecutionError as error:
         return RunOutcome(run, describe_failure(run.notebook, error))
     except Exception as error:  # the kernel died or would not start, a timeout, ...
-        return RunOutcome(run, f"{run.notebook.name}: {type(error).__name__}: {one_line(str(error))}")
+        name = type(error).__name__
+        return RunOutcome(run, f"{run.notebook.name}: {name}: {one_line(str(error))}")
     return RunOutcome(run)
 
 
@@ -371,7 +373,9 @@ def build_briefing(
     else in ``out_dir`` changes, and a BuildError names notebook, cell and error.
     """
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
-    notebooks = [Path(n).resolve() for n in (notebooks if notebooks is not None else default_notebooks())]
+    if notebooks is None:
+        notebooks = default_notebooks()
+    notebooks = [Path(notebook).resolve() for notebook in notebooks]
     if not data_dir.is_dir():
         raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
     check_notebooks(notebooks)

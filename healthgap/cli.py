@@ -30,7 +30,9 @@ def resolve_notebooks(names: Sequence[str]) -> list[Path]:
         elif Path(name).stem in known and Path(name).suffix in ("", ".ipynb"):
             paths.append(known[Path(name).stem])
         else:
-            raise BuildError(f"unknown notebook {name!r}; expected one of {', '.join(known)} or a .ipynb path")
+            raise BuildError(
+                f"unknown notebook {name!r}; expected one of {', '.join(known)} or a .ipynb path"
+            )
     return paths
 
 
@@ -47,11 +49,14 @@ def positive_int(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``healthgap`` command."""
-    main_parser = argparse.ArgumentParser(prog="healthgap", description=__doc__.split("\n")[0])
+    main_parser = argparse.ArgumentParser(
+        prog="healthgap", description="Health-inequality gaps and targets: build the briefing."
+    )
     commands = main_parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="execute the notebooks and write the HTML briefing")
     build.add_argument("--data", required=True, type=Path, help="folder of source data")
-    build.add_argument("--out", required=True, type=Path, help="folder for briefing.html and friends")
+    build.add_argument("--out", required=True, type=Path,
+                       help="folder for briefing.html, the executed notebooks and CSV files")
     build.add_argument("--as-of", default=None, metavar="PERIOD",
                        help="period label such as 2004-06 (default: the latest in the data)")
     build.add_argument("--jobs", type=positive_int, default=1, metavar="N",

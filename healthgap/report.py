@@ -46,7 +46,8 @@ def _is_embedded(url: str) -> bool:
 
 def _srcset_urls(srcset: str) -> list[str]:
     """The URLs of a ``srcset`` value (candidates are "URL [descriptor]", comma-separated)."""
-    return [token.rstrip(",") for token in srcset.split() if not re.fullmatch(r"[\d.]+[wx],?", token)]
+    tokens = srcset.split()
+    return [token.rstrip(",") for token in tokens if not re.fullmatch(r"[\d.]+[wx],?", token)]
 
 
 def _css_urls(css: str) -> list[str]:
