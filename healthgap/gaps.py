@@ -155,7 +155,9 @@ def gap_record(
                 "gap_published": np.nan,
                 "gap_published_id": "",
                 "gap_published_decimals": 0,
-                "gap_decimals": int(indicator["decimals"]),
+                "gap_decimals": int(
+                    indicator["relative_gap_decimals" if measure == "relative_gap_pct" else "decimals"]
+                ),
                 "change_pct": np.nan,
                 "change_basis": "",
                 "change_published": np.nan,
@@ -185,8 +187,6 @@ def gap_record(
             for measure, value in figures.items():
                 r = row(period, measure)
                 r.update(gap=float(value), gap_basis="levels", inputs=[d["id"], c["id"]])
-                if measure == "relative_gap_pct":
-                    r["gap_decimals"] = int(indicator["relative_gap_decimals"])
                 mark_revision(r, d["revision"])
                 mark_revision(r, c["revision"])
 

@@ -269,7 +269,7 @@ def levels_alt_text(analysis: Analysis) -> str:
         rows = analysis.levels[analysis.levels["group"] == meta[f"{role}_group"]].sort_values("start")
         if not rows.empty:
             values = ", ".join(f"{fmt(v, int(meta['decimals']))} in {p}" for p, v in zip(rows["period"], rows["value"]))
-            parts.append(f"{meta[f'{role}_label']}: {values}")
+            parts.append(f"{capitalise(meta[f'{role}_label'])}: {values}")
     return f"Line chart of {meta['title'].lower()}{sex_suffix(analysis.sex)} ({meta['unit']}). " + "; ".join(parts) + "."
 
 

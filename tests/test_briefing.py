@@ -103,7 +103,9 @@ def test_summary_table_has_every_target(edition_latest):
 
 def test_briefing_is_self_contained(edition_latest):
     path, html = edition_latest
-    assert html.count("data:image/png;base64,") == 10  # two charts for each of 5 indicator-sex sections
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert len(images) == 10  # two charts for each of the 5 indicator-sex sections
+    assert all('src="data:image/png;base64,' in img and 'alt="Line chart of' in img for img in images)
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", html)
     assert "Traceback" not in html and "In&nbsp;[" not in html
     assert "import healthgap" not in html and "from healthgap" not in html
