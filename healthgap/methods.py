@@ -144,7 +144,8 @@ def wilson_limits(successes: np.ndarray | float, trials: np.ndarray | float, con
 
     limits = [2x + z^2 -/+ z sqrt(z^2 + 4x(1 - x/n))] / [2(n + z^2)].
     Source: Wilson EB. J Am Stat Assoc 1927;22:209-212; Newcombe RG. Stat Med 1998;17:857-872
-    (method 3); PHEindicatormethods ``wilson_lower``/``wilson_upper``.
+    (method 3); PHEindicatormethods ``wilson_lower``/``wilson_upper``. Limits are clipped to
+    [0, 1] against floating-point rounding at x = 0 and x = n.
     """
     x = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
@@ -152,7 +153,7 @@ def wilson_limits(successes: np.ndarray | float, trials: np.ndarray | float, con
     centre = 2 * x + z**2
     half_width = z * np.sqrt(z**2 + 4 * x * (1 - x / n))
     scale = 2 * (n + z**2)
-    return (centre - half_width) / scale, (centre + half_width) / scale
+    return np.clip((centre - half_width) / scale, 0, 1), np.clip((centre + half_width) / scale, 0, 1)
 
 
 # --------------------------------------------------------------------------------------
@@ -223,12 +224,14 @@ def _fail(func: str, column: str, problem: str, data: pd.DataFrame, mask: pd.Ser
         )
 
 
-def _require(data: pd.DataFrame, columns: Sequence[str], func: str) -> None:
+def _require(data: pd.DataFrame, columns: Sequence[str], func: str, name: str = "data") -> pd.DataFrame:
+    """Check the frame has the columns; return it with a fresh index (rows then have unique labels)."""
     if not isinstance(data, pd.DataFrame):
-        raise MethodInputError(f"{func}: data must be a pandas DataFrame, not {type(data).__name__}")
+        raise MethodInputError(f"{func}: {name} must be a pandas DataFrame, not {type(data).__name__}")
     for column in columns:
         if column not in data.columns:
-            raise MethodInputError(f"{func}: column '{column}' is not in data")
+            raise MethodInputError(f"{func}: column '{column}' is not in {name}")
+    return data.reset_index(drop=True)
 
 
 def _check_numeric(data: pd.DataFrame, column: str, func: str, by: list[str], *,
@@ -330,7 +333,7 @@ def crude_rate(
     func = "crude_rate"
     by = _by(by)
     levels = confidence_levels(confidence)
-    _require(data, [count, population, *by], func)
+    data = _require(data, [count, population, *by], func)
     allow_missing = _check_on_missing(on_missing, func)
     _check_numeric(data, count, func, by, positive=False, allow_missing=allow_missing)
     _check_numeric(data, population, func, by, positive=True, allow_missing=allow_missing)
@@ -372,7 +375,7 @@ def proportion(
     func = "proportion"
     by = _by(by)
     levels = confidence_levels(confidence)
-    _require(data, [count, denominator, *by], func)
+    data = _require(data, [count, denominator, *by], func)
     allow_missing = _check_on_missing(on_missing, func)
     _check_numeric(data, count, func, by, positive=False, allow_missing=allow_missing)
     _check_numeric(data, denominator, func, by, positive=True, allow_missing=allow_missing)
@@ -426,9 +429,9 @@ def _check_bands(data: pd.DataFrame, weight: str, age_band: str, by: list[str], 
     """Every group has each age band once, with the same standard weight as in other groups."""
     duplicated = data.duplicated(by + [age_band] + per_band, keep=False)
     _fail(func, age_band, "must not repeat an age band within a group", data, duplicated, by, age_band)
-    band_weights = data.groupby(age_band, sort=False, dropna=False)[weight].nunique(dropna=False)
-    inconsistent = data[age_band].map(band_weights).gt(1)
-    _fail(func, weight, "must be the same for an age band in every group", data, inconsistent, by, age_band)
+    first_weight = data.groupby(age_band, sort=False, dropna=False)[weight].transform("first")
+    _fail(func, weight, "must be the same for an age band in every group", data,
+          data[weight].ne(first_weight), by, age_band)
     bands = list(dict.fromkeys(data[age_band]))
     frame, keys = _keyed(data, by)
     for _, group in frame.groupby(keys, sort=False, dropna=False):
@@ -479,7 +482,7 @@ def dsr(
     by = _by(by)
     levels = confidence_levels(confidence)
     extra = [c for c in (age_band, event_frequency) if c is not None]
-    _require(data, [count, population, *by, *extra], func)
+    data = _require(data, [count, population, *by, *extra], func)
     if event_frequency is not None and age_band is None:
         raise MethodInputError(f"{func}: event_frequency needs age_band= to find each band's population")
     if isinstance(standard, pd.DataFrame):
@@ -490,13 +493,12 @@ def dsr(
         raise MethodInputError(
             f"{func}: standard {standard!r} is neither a column of data nor a table from standard_population()"
         )
-    band = age_band
-    _check_numeric(data, count, func, by, positive=False, allow_missing=True, band=band)
-    _check_numeric(data, population, func, by, positive=True, allow_missing=False, band=band)
-    _check_numeric(data, weight, func, by, positive=False, allow_missing=False, band=band)
+    _check_numeric(data, count, func, by, positive=False, allow_missing=True, band=age_band)
+    _check_numeric(data, population, func, by, positive=True, allow_missing=False, band=age_band)
+    _check_numeric(data, weight, func, by, positive=False, allow_missing=False, band=age_band)
     frequency = pd.Series(1.0, index=data.index)
     if event_frequency is not None:
-        _check_numeric(data, event_frequency, func, by, positive=True, allow_missing=False, band=band)
+        _check_numeric(data, event_frequency, func, by, positive=True, allow_missing=False, band=age_band)
         frequency = data[event_frequency].astype(float)
     if age_band is not None:
         _check_bands(data, weight, age_band, by, func, [event_frequency] if event_frequency else [])
@@ -634,7 +636,9 @@ def life_expectancy(
     func = "life_expectancy"
     by = _by(by)
     levels = confidence_levels(confidence)
-    _require(data, [deaths, population, age_band, *by], func)
+    data = _require(data, [deaths, population, age_band, *by], func)
+    if data.empty:
+        raise MethodInputError(f"{func}: data has no rows")
     _check_numeric(data, deaths, func, by, positive=False, allow_missing=False, band=age_band)
     _check_numeric(data, population, func, by, positive=True, allow_missing=False, band=age_band)
     starts = []
@@ -700,10 +704,9 @@ def life_expectancy(
 def _paired(a: pd.DataFrame, b: pd.DataFrame, by: list[str], func: str) -> pd.DataFrame:
     """Match two result frames on ``by`` and confidence level; suffixes _a and _b."""
     keys = by + ["confidence"]
+    a = _require(a, [*keys, "value", "lower_ci", "upper_ci"], func, "a")
+    b = _require(b, [*keys, "value", "lower_ci", "upper_ci"], func, "b")
     for name, frame in (("a", a), ("b", b)):
-        for column in (*keys, "value", "lower_ci", "upper_ci"):
-            if column not in frame.columns:
-                raise MethodInputError(f"{func}: column '{column}' is not in {name}")
         repeated = frame.duplicated(keys, keep=False)
         if repeated.any():
             raise MethodInputError(
@@ -727,12 +730,13 @@ def _paired(a: pd.DataFrame, b: pd.DataFrame, by: list[str], func: str) -> pd.Da
 
 
 def _gap_note(paired: pd.DataFrame, undefined: np.ndarray, reason: str) -> np.ndarray:
+    """Each side's own note (or "value missing"), else ``reason`` where the gap is undefined."""
     notes = []
     for i, row in enumerate(paired.itertuples(index=False)):
         parts = []
         for side in ("a", "b"):
             value = getattr(row, f"value_{side}")
-            own = getattr(row, f"note_{side}", "") if "note_a" in paired.columns else ""
+            own = getattr(row, f"note_{side}", "")
             if isinstance(own, str) and own:
                 parts.append(f"{side}: {own}")
             elif pd.isna(value):
