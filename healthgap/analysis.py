@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from healthgap import data as hd
-from healthgap import gaps, targets
+from healthgap import gaps, methods, targets
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Analysis:
     target: pd.Series | None
     target_gap: float | None
     assessment: targets.Assessment | None
+    intervals: pd.DataFrame
 
     @property
     def gap_measure(self) -> str:
@@ -82,16 +83,18 @@ def analyse(dataset: hd.Dataset, indicator: str, sex: str, as_of: str | None = N
     target = dataset.target(indicator, sex)
     baseline = target["baseline_period"] if target is not None else None
     record = gaps.gap_record(observations, meta, sex, baseline or "")
+    level_rows = gaps.levels(observations, meta, sex)
     analysis = Analysis(
         indicator=meta,
         sex=sex,
         as_of=edition,
         observations=observations.reset_index(drop=True),
-        levels=gaps.levels(observations, meta, sex),
+        levels=level_rows,
         record=record,
         target=target,
         target_gap=None,
         assessment=None,
+        intervals=level_intervals(observations, level_rows),
     )
     if target is None:
         return analysis
@@ -101,6 +104,37 @@ def analyse(dataset: hd.Dataset, indicator: str, sex: str, as_of: str | None = N
         analysis.target_record, target["baseline_period"], target["target_period"], float(target["reduction_pct"])
     )
     return Analysis(**{**analysis.__dict__, "target_gap": target_gap, "assessment": assessment})
+
+
+def level_intervals(observations: pd.DataFrame, levels: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Confidence intervals for the levels whose event count was published beside the rate.
+
+    A published rate r from O events implies a denominator N = O / r (in the rate's units), so
+    :func:`healthgap.methods.crude_rate` on (O, N) with multiplier 1 returns r itself and its
+    interval r x (O_L / O, O_U / O), Byar's (or exact Poisson below 10 events). Rates published
+    without a count (most of the DH series) get no interval. Columns: ``period``, ``group``,
+    ``value``, ``lower_ci``, ``upper_ci``, ``confidence``, ``count``, ``rate_id``, ``count_id``.
+    """
+    columns = ["period", "group", "value", "lower_ci", "upper_ci", "confidence", "count", "rate_id", "count_id"]
+    counts = hd.preferred(observations[observations["measure"] == "deaths"])
+    rates = levels[levels["measure"] == "rate"]
+    paired = rates.merge(counts, on=["period", "group"], suffixes=("", "_count"))
+    if paired.empty:
+        return pd.DataFrame(columns=columns)
+    data = pd.DataFrame(
+        {
+            "period": paired["period"],
+            "group": paired["group"],
+            "events": paired["value_count"],
+            "denominator": paired["value_count"] / paired["value"],
+        }
+    )
+    result = methods.crude_rate(data, "events", "denominator", by=["period", "group"], confidence=confidence, multiplier=1)
+    result = result.merge(
+        paired[["period", "group", "id", "id_count"]].rename(columns={"id": "rate_id", "id_count": "count_id"}),
+        on=["period", "group"],
+    )
+    return result[columns].reset_index(drop=True)
 
 
 def analyse_all(dataset: hd.Dataset, as_of: str | None = None) -> list[Analysis]:

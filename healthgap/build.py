@@ -47,6 +47,7 @@ PARAMETER_NAMES = ("data_dir", "as_of", "output_dir")
 """The parameters every notebook declares in its cell tagged ``parameters``."""
 
 FrontMatter = Callable[[Path, "str | None"], str]
+BackMatter = Callable[[Path, "str | None", Path], str]
 """Returns the HTML fragment (title, edition line, summary table) opening the briefing."""
 
 
@@ -358,6 +359,7 @@ def build_briefing(
     notebooks: list[Path] | None = None,
     jobs: int = 1,
     front_matter: FrontMatter | None = None,
+    back_matter: BackMatter | None = None,
 ) -> Path:
     """Execute the notebooks on ``data_dir`` and write ``out_dir/briefing.html``; return it.
 
@@ -365,6 +367,10 @@ def build_briefing(
     matter is computed (data validation there raises its own ValueError). Then each
     notebook runs with papermill in its own folder, with ``data_dir``, ``as_of`` and a
     staging ``output_dir`` as parameters, ``jobs`` at a time.
+
+    After the notebooks succeed, ``back_matter(data_dir, as_of, staged_output)`` (default:
+    ``healthgap.appendix.back_matter_html``) gives the closing sections; it may write files
+    into the staged output, which go to ``out_dir`` with the notebooks' own.
 
     On success the briefing replaces the old one atomically, the executed notebooks go to
     ``out_dir/notebooks/`` and whatever the notebooks wrote to ``output_dir`` goes to
@@ -382,6 +388,8 @@ def build_briefing(
     if front_matter is None:
         from healthgap.summary import front_matter_html as front_matter
     front_html = front_matter(data_dir, as_of)
+    if back_matter is None:
+        from healthgap.appendix import back_matter_html as back_matter
 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
@@ -398,9 +406,10 @@ def build_briefing(
             raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
 
         executed = [nbformat.read(run.executed, as_version=4) for run in runs]
+        back_html = back_matter(data_dir, as_of, staged_output)
         staged_briefing = staging / BRIEFING_NAME
         staged_briefing.write_text(
-            assemble_briefing(executed, front_html, briefing_title(as_of)), encoding="utf-8"
+            assemble_briefing(executed, front_html, briefing_title(as_of), back_html), encoding="utf-8"
         )
         move_tree(staged_notebooks, out_dir / NOTEBOOKS_DIR)
         move_tree(staged_output, out_dir)

@@ -57,6 +57,13 @@ def levels_chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
             continue
         x = rows["period"].map(period_midpoint)
         ax.plot(x, rows["value"], marker="o", color=COLOURS[role], label=narrative.capitalise(meta[f"{role}_label"]))
+        ci = analysis.intervals[analysis.intervals["group"] == group]
+        if not ci.empty:
+            ax.errorbar(
+                ci["period"].map(period_midpoint), ci["value"],
+                yerr=[ci["value"] - ci["lower_ci"], ci["upper_ci"] - ci["value"]],
+                fmt="none", ecolor=COLOURS[role], capsize=3, linewidth=1,
+            )
     _period_ticks(ax, list(levels["period"]))
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()

@@ -167,6 +167,7 @@ def indicators_schema() -> pa.DataFrameSchema:
             "disadvantaged_label": _text(),
             "comparator_label": _text(),
             "higher_is_worse": _text(YES_NO),
+            "nested": _text(YES_NO),
             "sexes": _text(
                 pa.Check(
                     lambda s: s.str.split(";").map(lambda xs: all(x in SEXES for x in xs)),

@@ -13,6 +13,8 @@ import pandas as pd
 
 from healthgap import gaps, targets
 from healthgap.analysis import Analysis
+from healthgap.data import period_midpoint
+from healthgap.provenance import Figure, Ledger
 
 MEASURE_NAMES = {"absolute_gap": "absolute gap", "relative_gap_pct": "relative gap"}
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth"}
@@ -51,59 +53,171 @@ def unit_label(meta: pd.Series) -> str:
     return str(meta["unit"])
 
 
+def unit_html(meta: pd.Series) -> str:
+    """The short unit as HTML, marked as a unit (its digits, as in "per 100,000", are not figures)."""
+    return f'<span class="unit">{escape(short_unit(meta))}</span>'
+
+
 def short_unit(meta: pd.Series) -> str:
     """The unit without its parenthetical qualifier: 'deaths per 100,000'."""
     return str(meta["unit"]).split(" (")[0]
 
 
-def gap_figure(row: pd.Series, meta: pd.Series, measure: str, with_period: bool = False) -> str:
-    """A gap as displayed, with the published figure beside it when the two differ on display.
-
-    ``"26.0% (published: 25.9%)"``; with ``with_period``: ``"26.0% (1995-97; published: 25.9%)"``.
-    """
-    decimals = int(row["gap_decimals"])
-    shown = _gap_number(row["gap"], measure, decimals)
-    notes = [str(row["period"])] if with_period else []
-    if row["gap_basis"] == "levels" and pd.notna(row["gap_published"]):
-        published = _gap_number(row["gap_published"], measure, int(row["gap_published_decimals"]))
-        if published != shown:
-            notes.append(f"published: {published}")
-    return f"{shown} ({'; '.join(notes)})" if notes else shown
+# --- figures, each cited through the ledger ---------------------------------------------------
 
 
 def _gap_number(value: float, measure: str, decimals: int) -> str:
     return fmt_pct(value, decimals) if measure == "relative_gap_pct" else fmt(value, decimals)
 
 
-def change_words(change: float, decimals: int = 1) -> str:
-    """'11.1% narrower' / '2% wider' / 'unchanged' for a percentage change in a gap."""
-    if pd.isna(change):
-        return "–"
-    if round(change, decimals) == 0:
+def _key(analysis: Analysis, period: str, measure: str) -> str:
+    return f"{analysis.indicator['indicator']}-{analysis.sex}-{period}-{measure}"
+
+
+def _figure(analysis: Analysis, figure_id: str, period: str, measure: str, value: float, displayed: str,
+            kind: str, rows, derivation: str = "") -> Figure:
+    return Figure(
+        figure_id=figure_id, indicator=analysis.indicator["indicator"], sex=analysis.sex, period=period,
+        measure=measure, value=float(value), displayed=displayed, kind=kind,
+        source_rows=";".join(r for r in rows if r), derivation=derivation,
+    )
+
+
+def _number(value: float) -> str:
+    """An input value inside a derivation formula, unrounded but without float noise."""
+    return f"{float(value):.6g}"
+
+
+def _gap_derivation(analysis: Analysis, row: pd.Series, measure: str) -> str:
+    meta = analysis.indicator
+    if row["gap_basis"] == "implied by published change":
+        base = analysis.record_of(measure).iloc[0]
+        return f"gaps.gap_from_change: {_number(base['gap'])} × (1 + {_number(row['change_pct'])} / 100)"
+    levels = analysis.levels.set_index(["period", "group"])["value"]
+    d = levels[(row["period"], meta["disadvantaged_group"])]
+    c = levels[(row["period"], meta["comparator_group"])]
+    first, second = (d, c) if meta["higher_is_worse"] == "yes" else (c, d)
+    if measure == "absolute_gap":
+        return f"gaps.absolute_gap: {_number(first)} − {_number(second)}"
+    return f"gaps.relative_gap: 100 × ({_number(first)} − {_number(second)}) / {_number(c)}"
+
+
+def cite_gap(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str, with_period: bool = False) -> str:
+    """A gap as displayed and cited, with the published figure beside it when the two differ on display.
+
+    ``"26.0% (published: 25.9%)"``; with ``with_period``: ``"26.0% (1995-97; published: 25.9%)"``.
+    """
+    shown = _gap_number(row["gap"], measure, int(row["gap_decimals"]))
+    figure_id = _key(analysis, row["period"], measure)
+    if row["gap_basis"] == "published":
+        figure = _figure(analysis, figure_id, row["period"], measure, row["gap"], shown, "published", [row["gap_published_id"]])
+    else:
+        figure = _figure(analysis, figure_id, row["period"], measure, row["gap"], shown, "derived",
+                         row["inputs"].split(";"), _gap_derivation(analysis, row, measure))
+    text = ledger.cite(figure)
+    notes = [str(row["period"])] if with_period else []
+    if row["gap_basis"] == "levels" and pd.notna(row["gap_published"]):
+        published = _gap_number(row["gap_published"], measure, int(row["gap_published_decimals"]))
+        if published != shown:
+            notes.append("published: " + ledger.cite(_figure(
+                analysis, figure_id + "-published", row["period"], measure, row["gap_published"], published,
+                "published", [row["gap_published_id"]])))
+    return f"{text} ({'; '.join(notes)})" if notes else text
+
+
+def _change_text(ledger: Ledger, figure: Figure, change: float) -> str:
+    if round(change, 6) == 0 or figure.displayed in ("0%", "0.0%", "0.00%"):
+        ledger.cite(figure)
         return "unchanged"
-    return f"{fmt(abs(change), decimals)}% {'narrower' if change < 0 else 'wider'}"
+    return f"{ledger.cite(figure)} {'narrower' if change < 0 else 'wider'}"
 
 
-def basis_phrase(row: pd.Series) -> str:
-    return {
-        "levels": "computed from the two groups' published levels",
-        "published": "as published",
-        "implied by published change": "implied by the published change from the baseline gap",
-    }.get(row["gap_basis"], "")
+def cite_change(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str) -> str:
+    """'11.1% narrower' (cited) for the change in a gap since the target's baseline."""
+    baseline = analysis.target["baseline_period"]
+    figure_id = _key(analysis, row["period"], measure) + f"-change-vs-{baseline}"
+    shown = fmt_pct(abs(row["change_pct"]), int(row["change_decimals"]))
+    if row["change_basis"] == "published":
+        figure = _figure(analysis, figure_id, row["period"], "pct_change_" + measure.replace("_pct", ""), row["change_pct"],
+                         shown, "published", [row["change_published_id"]])
+    else:
+        base = analysis.baseline
+        figure = _figure(
+            analysis, figure_id, row["period"], "pct_change_" + measure.replace("_pct", ""), row["change_pct"], shown,
+            "derived", row["inputs"].split(";") + base["inputs"].split(";"),
+            f"gaps.change_since_baseline: 100 × ({_number(row['gap'])} − {_number(base['gap'])}) / {_number(base['gap'])}",
+        )
+    return _change_text(ledger, figure, row["change_pct"])
+
+
+def cite_published_change(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str) -> str:
+    baseline = analysis.target["baseline_period"]
+    figure_id = _key(analysis, row["period"], measure) + f"-change-vs-{baseline}-published"
+    shown = fmt_pct(abs(row["change_published"]), int(row["change_published_decimals"]))
+    figure = _figure(analysis, figure_id, row["period"], "pct_change_" + measure.replace("_pct", ""),
+                     row["change_published"], shown, "published", [row["change_published_id"]])
+    return _change_text(ledger, figure, row["change_published"])
+
+
+def _target_line(analysis: Analysis) -> str:
+    return f"targets.csv:{int(analysis.target['line'])}"
+
+
+def cite_target(ledger: Ledger, analysis: Analysis) -> str:
+    """The target gap (baseline less the required cut), cited."""
+    measure, target = analysis.gap_measure, analysis.target
+    base = analysis.baseline
+    shown = _gap_number(analysis.target_gap, measure, int(base["gap_decimals"]))
+    return ledger.cite(_figure(
+        analysis, _key(analysis, target["target_period"], measure) + "-target", target["target_period"], measure,
+        analysis.target_gap, shown, "derived", base["inputs"].split(";") + [_target_line(analysis)],
+        f"targets.target_value: {_number(base['gap'])} × (1 − {_number(target['reduction_pct'])} / 100)",
+    ))
+
+
+def cite_reduction(ledger: Ledger, analysis: Analysis) -> str:
+    target = analysis.target
+    reduction = float(target["reduction_pct"])
+    return ledger.cite(_figure(
+        analysis, _key(analysis, target["target_period"], analysis.gap_measure) + "-required-cut",
+        target["target_period"], "pct_change_" + analysis.gap_measure.replace("_pct", ""), -reduction,
+        f"{reduction:g}%", "published", [_target_line(analysis), target["wording_source_id"]],
+    ))
+
+
+def cite_required(ledger: Ledger, analysis: Analysis) -> str:
+    verdict, target = analysis.assessment, analysis.target
+    b, t, p = (period_midpoint(x) for x in (target["baseline_period"], target["target_period"], verdict.period))
+    figure = _figure(
+        analysis, _key(analysis, verdict.period, analysis.gap_measure) + "-required-change", verdict.period,
+        "pct_change_" + analysis.gap_measure.replace("_pct", ""), verdict.required_change_pct,
+        fmt_pct(abs(verdict.required_change_pct), 1), "derived", [_target_line(analysis)],
+        f"targets.required_change: −{_number(target['reduction_pct'])} × ({p:g} − {b:g}) / ({t:g} − {b:g})",
+    )
+    return _change_text(ledger, figure, verdict.required_change_pct)
+
+
+def cite_observation(ledger: Ledger, row: pd.Series) -> str:
+    """A data row's value as published, cited to the row itself."""
+    return ledger.cite(Figure(
+        figure_id=row["id"], indicator=row["indicator"], sex=row["sex"], period=row["period"], measure=row["measure"],
+        value=float(row["value"]), displayed=fmt(row["value"], int(row["decimals"])), kind="published",
+        source_rows=row["id"],
+    ))
 
 
 # --- sentences --------------------------------------------------------------------------------
 
 
-def record_sentence(analysis: Analysis, measure: str | None = None) -> str:
+def record_sentence(ledger: Ledger, analysis: Analysis, measure: str | None = None) -> str:
     """The whole record of a gap: '20.7 (1995-97) → 18.1 (2003-05) → 18.4 (2004-06) deaths per 100,000'."""
     measure = measure or analysis.gap_measure
     meta = analysis.indicator
     record = analysis.record_of(measure)
     if record.empty:
         return ""
-    trail = " → ".join(gap_figure(r, meta, measure, with_period=True) for _, r in record.iterrows())
-    unit = "" if measure == "relative_gap_pct" else f" {escape(short_unit(meta))}"
+    trail = " → ".join(cite_gap(ledger, analysis, r, measure, with_period=True) for _, r in record.iterrows())
+    unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
     return (
         f"The {MEASURE_NAMES[measure]} between {escape(meta['disadvantaged_label'])} and "
         f"{escape(meta['comparator_label'])}{escape(sex_suffix(analysis.sex))}: {trail}{unit}."
@@ -111,48 +225,44 @@ def record_sentence(analysis: Analysis, measure: str | None = None) -> str:
 
 
 def movement_sentence(analysis: Analysis) -> str:
-    """How the gap moved in its latest period and for how many consecutive periods."""
+    """How the gap moved in its latest period and for how many consecutive periods (no figures)."""
     record = analysis.target_record
     if len(record) < 2:
         return ""
     latest, previous = record.iloc[-1], record.iloc[-2]
     direction, run = gaps.consecutive_run(record["gap"].round(6).tolist())
     name = MEASURE_NAMES[analysis.gap_measure]
-    if direction == "unchanged":
-        text = f"In {latest['period']} the {name} was unchanged from {previous['period']}"
-    else:
-        verb = "declined" if direction == "declined" else "rose"
-        text = f"In {latest['period']} the {name} {verb} from {previous['period']}"
+    verb = {"declined": "declined", "rose": "rose", "unchanged": "was unchanged"}[direction]
+    text = f"In {latest['period']} the {name} {verb} from {previous['period']}"
     if run >= 2:
-        text += f", the {ORDINALS.get(run, f'{run}th')} consecutive period it {'declined' if direction == 'declined' else 'rose' if direction == 'rose' else 'was unchanged'}"
+        text += f", the {ORDINALS.get(run, f'{run}th')} consecutive period it {verb}"
     return text + "."
 
 
-def change_sentence(analysis: Analysis) -> str:
+def change_sentence(ledger: Ledger, analysis: Analysis) -> str:
     """Where the gap stands against the baseline, computed and as published."""
     latest, base = analysis.latest, analysis.baseline
     if latest is None or base is None or pd.isna(latest["change_pct"]) or latest["period"] == base["period"]:
         return ""
     meta = analysis.indicator
     measure = analysis.gap_measure
-    change_dec = int(latest["change_decimals"])
     parts = [f"In {latest['period']} the {MEASURE_NAMES[measure]} was"]
     if latest["gap_basis"] in ("levels", "published"):
-        unit = "" if measure == "relative_gap_pct" else f" {escape(short_unit(meta))}"
-        parts.append(f" {gap_figure(latest, meta, measure)}{unit},")
+        unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
+        parts.append(f" {cite_gap(ledger, analysis, latest, measure)}{unit},")
     parts.append(
-        f" {change_words(latest['change_pct'], change_dec)} than at the {base['period']} baseline "
-        f"({gap_figure(base, meta, measure)})"
+        f" {cite_change(ledger, analysis, latest, measure)} than at the {base['period']} baseline "
+        f"({cite_gap(ledger, analysis, base, measure)})"
     )
     if latest["change_basis"] == "gaps":
-        bases = {base["gap_basis"], latest["gap_basis"]}
+        bases = frozenset({base["gap_basis"], latest["gap_basis"]})
         source = {
             frozenset({"published"}): "the rounded published gaps",
             frozenset({"levels"}): "the rounded published levels",
-        }.get(frozenset(bases), "the rounded published levels and gaps")
+        }.get(bases, "the rounded published levels and gaps")
         parts.append(f", as computed from {source}")
         if pd.notna(latest["change_published"]):
-            parts.append(f"; the published change is {change_words(latest['change_published'], int(latest['change_published_decimals']))}")
+            parts.append(f"; the published change is {cite_published_change(ledger, analysis, latest, measure)}")
     else:
         parts.append(" as published")
         if latest["gap_basis"] == "implied by published change":
@@ -160,32 +270,40 @@ def change_sentence(analysis: Analysis) -> str:
     return "".join(parts) + "."
 
 
-def target_sentence(analysis: Analysis) -> str:
+def target_sentence(ledger: Ledger, analysis: Analysis) -> str:
     """The target and the verdict, with the figures it rests on."""
     target, verdict = analysis.target, analysis.assessment
     if target is None or verdict is None:
         return "This indicator has no target."
     meta = analysis.indicator
     measure = analysis.gap_measure
-    reduction = float(target["reduction_pct"])
-    text = f"The target is a cut of at least {reduction:g}% in the {MEASURE_NAMES[measure]} between {target['baseline_period']} and {target['target_period']}"
+    text = (
+        f"The target is a cut of at least {cite_reduction(ledger, analysis)} in the {MEASURE_NAMES[measure]} "
+        f"between {target['baseline_period']} and {target['target_period']}"
+    )
     if analysis.target_gap is not None:
-        unit = "" if measure == "relative_gap_pct" else f" {escape(short_unit(meta))}"
-        shown = _gap_number(analysis.target_gap, measure, int(analysis.baseline["gap_decimals"]))
+        unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
+        shown = cite_target(ledger, analysis)
         text += f": a gap of {shown}{unit} or less"
         if pd.notna(target["published_target_value"]):
-            published = _gap_number(target["published_target_value"], measure, int(analysis.baseline["gap_decimals"]))
-            if published != shown:
-                text += f" (published: {published}, from the unrounded baseline)"
+            decimals = int(analysis.baseline["gap_decimals"])
+            published = _gap_number(target["published_target_value"], measure, decimals)
+            if published != _gap_number(analysis.target_gap, measure, decimals):
+                figure = _figure(
+                    analysis, _key(analysis, target["target_period"], measure) + "-target-published",
+                    target["target_period"], measure, target["published_target_value"], published, "published",
+                    [_target_line(analysis), target["published_target_source_id"]],
+                )
+                text += f" (published: {ledger.cite(figure)}, from the unrounded baseline)"
     text += f". Verdict: <strong class=\"{STATUS_CLASS[verdict.status]}\">{verdict.status}</strong>"
     if verdict.status == targets.NOT_YET_ASSESSABLE:
         return text + ": no gap after the baseline is in the data."
-    change = change_words(verdict.change_pct, 1)
+    latest = analysis.latest
+    change = cite_change(ledger, analysis, latest, measure)
     if verdict.status in (targets.ON_TRACK, targets.NOT_ON_TRACK):
-        required = change_words(verdict.required_change_pct, 1)
         text += (
             f": in {verdict.period} the gap was {change} than at baseline, where the straight line to the target "
-            f"required it to be {required} by then"
+            f"required it to be {cite_required(ledger, analysis)} by then"
         )
         if verdict.status == targets.NOT_ON_TRACK:
             text += "; the target is in danger"
@@ -194,41 +312,87 @@ def target_sentence(analysis: Analysis) -> str:
     else:
         text += f": in {verdict.period} the gap was {change} than at baseline"
     if analysis.provisional:
-        text += f" (the {analysis.latest['period']} figures are <span class=\"provisional\">provisional</span>)"
+        text += f" (the {latest['period']} figures are <span class=\"provisional\">provisional</span>)"
     return text + "."
 
 
-def contrast_sentence(analysis: Analysis) -> str:
+def contrast_sentence(ledger: Ledger, analysis: Analysis) -> str:
     """Absolute and relative gaps side by side, saying when they tell different stories."""
     other = "relative_gap_pct" if analysis.gap_measure == "absolute_gap" else "absolute_gap"
     meta = analysis.indicator
     mine, theirs = analysis.target_record, analysis.record_of(other)
-    common = sorted(set(mine["period"]) & set(theirs["period"]), key=lambda p: list(mine["period"]).index(p))
+    common = [p for p in mine["period"] if p in set(theirs["period"])]
     if len(common) < 2:
-        return record_sentence(analysis, other)
+        return record_sentence(ledger, analysis, other)
     first, last = common[0], common[-1]
 
     def span(record: pd.DataFrame, measure: str) -> tuple[str, float]:
         a = record[record["period"] == first].iloc[0]
         b = record[record["period"] == last].iloc[0]
         moved = "narrowed" if b["gap"] < a["gap"] else "widened" if b["gap"] > a["gap"] else "did not move"
-        unit = "" if measure == "relative_gap_pct" else f" {escape(short_unit(meta))}"
+        unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
         return (
-            f"the {MEASURE_NAMES[measure]} {moved} from {gap_figure(a, meta, measure)} to {gap_figure(b, meta, measure)}{unit}",
+            f"the {MEASURE_NAMES[measure]} {moved} from {cite_gap(ledger, analysis, a, measure)} to "
+            f"{cite_gap(ledger, analysis, b, measure)}{unit}",
             b["gap"] - a["gap"],
         )
 
     one, d1 = span(mine, analysis.gap_measure)
     two, d2 = span(theirs, other)
     if d1 * d2 < 0:
-        lead = f"The absolute and relative gaps tell different stories between {first} and {last}: "
-    else:
-        lead = f"Between {first} and {last} "
-    return capitalise(lead + f"{one}, while {two}.") if d1 * d2 < 0 else lead + f"{one}, and {two}."
+        return f"The absolute and relative gaps tell different stories between {first} and {last}: {one}, while {two}."
+    return f"Between {first} and {last} {one}, and {two}."
+
+
+def intervals_sentence(ledger: Ledger, analysis: Analysis) -> str:
+    """Which levels have confidence intervals (those published with their counts) and why the rest do not."""
+    meta = analysis.indicator
+    if analysis.levels.empty:
+        return ""
+    if analysis.intervals.empty:
+        return (
+            "No figure in this section has a confidence interval: the levels were published as rounded "
+            "rates without the counts and populations behind them."
+        )
+    labels = {meta["disadvantaged_group"]: meta["disadvantaged_label"], meta["comparator_group"]: meta["comparator_label"]}
+    decimals = int(meta["decimals"])
+    parts = []
+    for _, r in analysis.intervals.iterrows():
+        def cite(column: str, suffix: str) -> str:
+            return ledger.cite(_figure(
+                analysis, f"{r['rate_id']}-{suffix}", r["period"], "rate", r[column], fmt(r[column], decimals),
+                "derived", [r["rate_id"], r["count_id"]],
+                f"methods.crude_rate (Byar's {r['confidence']:.0%} interval): {_number(r['value'])} × limits of "
+                f"{_number(r['count'])} events / {_number(r['count'])}",
+            ))
+        count = ledger.cite(_figure(analysis, r["count_id"], r["period"], "deaths", r["count"], fmt(r["count"], 0),
+                                    "published", [r["count_id"]]))
+        value = ledger.cite(_figure(analysis, r["rate_id"], r["period"], "rate", r["value"], fmt(r["value"], decimals),
+                                    "published", [r["rate_id"]]))
+        parts.append(
+            f"{escape(labels.get(r['group'], r['group']))} in {r['period']}, {value} {unit_html(meta)} "
+            f"({cite('lower_ci', 'lower')} to {cite('upper_ci', 'upper')}) from {count} deaths"
+        )
+    confidence = float(analysis.intervals["confidence"].iloc[0])
+    level = ledger.cite(_figure(
+        analysis, f"{meta['indicator']}-{analysis.sex}-confidence-level", analysis.as_of, "confidence level",
+        100 * confidence, f"{confidence:.0%}", "derived", [], "healthgap.analysis.level_intervals: confidence level",
+    ))
+    text = (
+        f"Where the count was published beside a rate, the rate has a {level} confidence interval "
+        f"(Byar's method; the denominator is the one the count and rate imply): " + "; ".join(parts)
+        + ". The other levels were published rounded and without counts, so they have none."
+    )
+    if meta["nested"] == "yes":
+        text += (
+            f" No interval is given for the gap: {escape(meta['disadvantaged_label'])} is part of "
+            f"{escape(meta['comparator_label'])}, so the two rates are not independent."
+        )
+    return text
 
 
 def data_note(analysis: Analysis) -> str:
-    """What the data does not cover: a latest gap older than the edition, implied figures."""
+    """What the data does not cover: a latest gap older than the edition, implied figures (no figures)."""
     notes = []
     latest = analysis.latest
     if latest is not None and latest["period"] != analysis.as_of:
@@ -247,13 +411,14 @@ def data_note(analysis: Analysis) -> str:
     return " ".join(notes)
 
 
-def paragraphs(analysis: Analysis) -> str:
-    """The section's narrative as HTML paragraphs."""
+def paragraphs(ledger: Ledger, analysis: Analysis) -> str:
+    """The section's narrative as HTML paragraphs, every figure cited in ``ledger``."""
     sentences = [
-        record_sentence(analysis),
-        " ".join(s for s in (movement_sentence(analysis), change_sentence(analysis)) if s),
-        target_sentence(analysis),
-        contrast_sentence(analysis),
+        record_sentence(ledger, analysis),
+        " ".join(s for s in (movement_sentence(analysis), change_sentence(ledger, analysis)) if s),
+        target_sentence(ledger, analysis),
+        contrast_sentence(ledger, analysis),
+        intervals_sentence(ledger, analysis),
         data_note(analysis),
     ]
     return "\n".join(f"<p>{s}</p>" for s in sentences if s)
@@ -290,56 +455,38 @@ def gap_alt_text(analysis: Analysis) -> str:
 # --- tables -----------------------------------------------------------------------------------
 
 
-def summary_rows(analyses: list[Analysis]) -> pd.DataFrame:
-    """One row per indicator and sex: baseline gap, latest gap, change since baseline, target, status."""
-    rows = []
+def summary_table_html(ledger: Ledger, analyses: list[Analysis]) -> str:
+    """One row per indicator and sex: baseline gap, latest gap, change since baseline, target, status.
+
+    An accessible HTML table (caption, header scopes); every figure cited in ``ledger``.
+    """
+    columns = ["Indicator", "Gap", "Baseline", "Latest", "Change since baseline", "Target", "Status"]
+    body = []
     for a in analyses:
         meta, measure = a.indicator, a.gap_measure
         base, latest = a.baseline, a.latest
-        rows.append(
-            {
-                "Indicator": meta["title"] + sex_suffix(a.sex),
-                "Gap": MEASURE_NAMES[measure],
-                "Baseline": gap_figure(base, meta, measure, with_period=True) if base is not None else "–",
-                "Latest": (
-                    f"{_gap_number(latest['gap'], measure, int(latest['gap_decimals']))} ({latest['period']})"
-                    if latest is not None and (base is None or latest["period"] != base["period"]) else "–"
-                ),
-                "Change since baseline": change_words(latest["change_pct"], int(latest["change_decimals"])) if latest is not None else "–",
-                "Target": (
-                    f"{_gap_number(a.target_gap, measure, int(base['gap_decimals']))} by {a.target['target_period']}"
-                    if a.target_gap is not None else "–"
-                ),
-                "Status": a.assessment.status if a.assessment is not None else "no target",
-                "provisional": a.provisional,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def summary_table_html(analyses: list[Analysis]) -> str:
-    """The summary table as an accessible HTML table (caption, header scopes, escaped cells)."""
-    frame = summary_rows(analyses)
-    columns = [c for c in frame.columns if c != "provisional"]
+        has_latest = latest is not None and (base is None or latest["period"] != base["period"])
+        cells = [
+            f'<span class="label">{escape(meta["title"] + sex_suffix(a.sex))}</span>',
+            escape(MEASURE_NAMES[measure]),
+            cite_gap(ledger, a, base, measure, with_period=True) if base is not None else "–",
+            f"{cite_gap(ledger, a, latest, measure)} ({latest['period']})" if has_latest else "–",
+            cite_change(ledger, a, latest, measure) if has_latest and pd.notna(latest["change_pct"]) else "–",
+            f"{cite_target(ledger, a)} by {a.target['target_period']}" if a.target_gap is not None else "–",
+        ]
+        status = a.assessment.status if a.assessment is not None else "no target"
+        flag = ' <span class="provisional">(provisional)</span>' if a.provisional else ""
+        cells.append(f'<span class="{STATUS_CLASS.get(status, "")}">{escape(status)}</span>{flag}')
+        row = f'<th scope="row">{cells[0]}</th>' + "".join(f"<td>{c}</td>" for c in cells[1:])
+        body.append(f"<tr>{row}</tr>")
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = []
-        for c in columns:
-            value = escape(str(row[c]))
-            if c == "Status":
-                cls = STATUS_CLASS.get(row[c], "")
-                value = f'<span class="{cls}">{value}</span>' + (' <span class="provisional">(provisional)</span>' if row["provisional"] else "")
-            tag = "th scope=\"row\"" if c == "Indicator" else "td"
-            cells.append(f"<{tag}>{value}</{tag.split()[0]}>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         '<table class="summary"><caption>Where each gap stands against its target</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
-def sources_html(analysis: Analysis, dataset) -> str:
+def sources_html(ledger: Ledger, analysis: Analysis, dataset) -> str:
     """The rows behind a section's numbers, each with its source, date and supporting quote."""
     used = set()
     for ids in analysis.record["inputs"]:
@@ -347,6 +494,7 @@ def sources_html(analysis: Analysis, dataset) -> str:
     for column in ("gap_published_id", "change_published_id"):
         used.update(i for i in analysis.record[column] if i)
     used.update(analysis.levels["id"])
+    used.update(analysis.intervals["count_id"])
     rows = analysis.observations[analysis.observations["id"].isin(used)].sort_values(["start", "group", "measure"])
     sources = dataset.sources.set_index("source_id")
     items = []
@@ -354,10 +502,10 @@ def sources_html(analysis: Analysis, dataset) -> str:
         s = sources.loc[r["source_id"]]
         flag = ' <span class="provisional">provisional</span>' if r["revision"] == "provisional" else ""
         items.append(
-            f'<li id="row-{escape(r["id"])}"><strong>{escape(r["period"])}, {escape(r["group"])}, '
-            f'{escape(r["measure"].replace("_", " "))}: {fmt(r["value"], int(r["decimals"]))}</strong>{flag}. '
+            f'<li id="row-{escape(r["id"], quote=True)}"><strong>{escape(r["period"])}, {escape(r["group"])}, '
+            f'{escape(r["measure"].replace("_", " "))}: {cite_observation(ledger, r)}</strong>{flag}. '
             f'<a href="{escape(s["url"], quote=True)}">{escape(s["title"])}</a> ({escape(s["publisher"])}'
-            f'{", " + escape(s["published"]) if s["published"] else ""}): “{escape(r["quote"])}”'
+            f'{", " + escape(s["published"]) if s["published"] else ""}): <q class="quote">{escape(r["quote"])}</q>'
             f'{" <em>" + escape(r["note"]) + "</em>" if r["note"] else ""}</li>'
         )
     target = analysis.target
@@ -365,20 +513,27 @@ def sources_html(analysis: Analysis, dataset) -> str:
         s = sources.loc[target["wording_source_id"]]
         items.append(
             f'<li><strong>Target wording.</strong> <a href="{escape(s["url"], quote=True)}">{escape(s["title"])}</a>: '
-            f'“{escape(target["wording"])}” <em>{escape(target["note"])}</em></li>'
+            f'<q class="quote">{escape(target["wording"])}</q> <em>{escape(target["note"])}</em></li>'
         )
     return '<ul class="sources">' + "".join(items) + "</ul>"
 
 
-def excluded_html(dataset, indicator: str) -> str:
+def excluded_html(ledger: Ledger, dataset, indicator: str) -> str:
     """Figures kept out of the computation for this indicator, with the reason for each."""
     rows = dataset.context[dataset.context["indicator"] == indicator] if not dataset.context.empty else pd.DataFrame()
     if rows.empty:
         return ""
     sources = dataset.sources.set_index("source_id")
-    items = "".join(
-        f"<li>{escape(r['period'])}, {escape(r['group'])}: {escape(r['value'])} — {escape(r['reason'])} "
-        f"(<a href=\"{escape(sources.loc[r['source_id'], 'url'], quote=True)}\">{escape(sources.loc[r['source_id'], 'title'])}</a>)</li>"
-        for _, r in rows.iterrows()
-    )
-    return f'<details><summary>Figures not used, and why ({len(rows)})</summary><ul class="sources">{items}</ul></details>'
+    items = []
+    for _, r in rows.iterrows():
+        number = pd.to_numeric(r["value"], errors="coerce")
+        shown = ledger.cite(Figure(
+            figure_id=f"context-{indicator}-line{int(r['line'])}", indicator=indicator, sex=r["sex"], period=r["period"],
+            measure="not used", value=float(number), displayed=r["value"], kind="published",
+            source_rows=f"context.csv:{int(r['line'])};{r['source_id']}",
+        ))
+        items.append(
+            f"<li><span class=\"label\">{escape(r['period'])}, {escape(r['group'])}</span>: {shown} — <em>{escape(r['reason'])}</em> "
+            f"(<a href=\"{escape(sources.loc[r['source_id'], 'url'], quote=True)}\">{escape(sources.loc[r['source_id'], 'title'])}</a>)</li>"
+        )
+    return f'<details><summary>Figures not used, and why</summary><ul class="sources">{"".join(items)}</ul></details>'

@@ -25,6 +25,7 @@ import pandas as pd
 
 from healthgap import data as hd
 from healthgap.gaps import absolute_gap, change_since_baseline, relative_gap
+from healthgap.provenance import Figure, Ledger
 
 CONSISTENT = "consistent with rounding"
 DIFFERS = "differs — method or data revision"
@@ -388,6 +389,19 @@ def _reconcile_row(row: pd.Series, meta: pd.Series, preferred: pd.DataFrame, sou
 # --- the appendix --------------------------------------------------------------------------------
 
 
+def _cite(ledger: Ledger, figure_id: str, row: pd.Series | None, value: float, shown: str, kind: str,
+          rows: str, derivation: str = "") -> str:
+    """A number of the appendix, cited in the ledger (so figures.csv lists it) and linked to its entry."""
+    return ledger.cite(Figure(
+        figure_id=figure_id,
+        indicator="" if row is None else str(row["indicator"]),
+        sex="" if row is None else str(row["sex"]),
+        period="" if row is None else str(row["period"]),
+        measure="reconciliation" if row is None else str(row["measure"]),
+        value=float(value), displayed=shown, kind=kind, source_rows=rows, derivation=derivation,
+    ))
+
+
 def _period(row: pd.Series) -> str:
     return f"{row['period']} from {row['reference_period']}" if row["reference_period"] else str(row["period"])
 
@@ -397,28 +411,45 @@ def _measure(row: pd.Series) -> str:
     return name if row["group"] == "gap" else f"{name}, {row['group']}"
 
 
-def _recomputed_cell(row: pd.Series) -> str:
+def _recomputed_cell(ledger: Ledger, row: pd.Series) -> str:
     if row["verdict"] == CANNOT or pd.isna(row["recomputed"]):
         return "not recomputed"
     shown = int(row["published_decimals"]) + 1
-    return f"{number(row['recomputed'], shown)} ({number(row['lower'], shown)} to {number(row['upper'], shown)})"
+    how = f"reconcile.bounds over the inputs' rounding: {row['formula']}"
+    point, low, high = (
+        _cite(ledger, f"reconcile-{row['id']}-{part}", row, row[column], number(row[column], shown), "derived",
+              row["inputs"], how)
+        for part, column in (("recomputed", "recomputed"), ("lower", "lower"), ("upper", "upper"))
+    )
+    return f"{point} ({low} to {high})"
 
 
-def _difference_cell(row: pd.Series) -> str:
+def _difference_cell(ledger: Ledger, row: pd.Series) -> str:
     if pd.isna(row["difference"]):
         return "not recomputed"
     text = number(row["difference"], int(row["published_decimals"]) + 1)
-    return text if text.startswith("-") or float(text) == 0 else f"+{text}"
+    text = text if text.startswith("-") or float(text) == 0 else f"+{text}"
+    return _cite(ledger, f"reconcile-{row['id']}-difference", row, row["difference"], text, "derived",
+                 f"{row['id']};{row['inputs']}", "published minus recomputed")
 
 
-def _explanation(frame: pd.DataFrame) -> str:
+def _published_cell(ledger: Ledger, row: pd.Series) -> str:
+    shown = number(row["published"], int(row["published_decimals"]))
+    return _cite(ledger, str(row["id"]), row, row["published"], shown, "published", str(row["id"]))
+
+
+def _explanation(ledger: Ledger, frame: pd.DataFrame) -> str:
     example = frame[frame["verdict"] != CANNOT].head(1)
     instance = ""
     if not example.empty:
         row = example.iloc[0]
         decimals = int(row["published_decimals"])
-        low, high = (number(x, decimals + 1) for x in rounding_interval(row["published"], decimals))
-        instance = f" (a published {escape(number(row['published'], decimals))} stands for {low} to {high})"
+        low, high = (
+            _cite(ledger, f"reconcile-{row['id']}-published-{end}", row, x, number(x, decimals + 1), "derived",
+                  str(row["id"]), "reconcile.rounding_interval: published value ± half a unit in its last place")
+            for end, x in zip(("low", "high"), rounding_interval(row["published"], decimals))
+        )
+        instance = f" (a published {_published_cell(ledger, row)} stands for {low} to {high})"
     return (
         "<p>Each published gap, relative gap and change below was recomputed from the published figures it "
         "rests on. Those figures are rounded, so each stands for every value within half a unit of its last "
@@ -436,22 +467,22 @@ TABLE_COLUMNS = (
 )
 
 
-def _table(frame: pd.DataFrame) -> str:
+def _table(ledger: Ledger, frame: pd.DataFrame) -> str:
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in TABLE_COLUMNS)
     body = []
     for _, row in frame.iterrows():
         cells = [
-            str(row["indicator"]).replace("_", " "),
-            row["sex"],
-            _period(row),
-            _measure(row),
-            number(row["published"], int(row["published_decimals"])),
-            _recomputed_cell(row),
-            _difference_cell(row),
-            row["verdict"],
-            row["formula"],
+            escape(str(row["indicator"]).replace("_", " ")),
+            escape(str(row["sex"])),
+            escape(_period(row)),
+            escape(_measure(row)),
+            _published_cell(ledger, row),
+            _recomputed_cell(ledger, row),
+            _difference_cell(ledger, row),
+            escape(str(row["verdict"])),
+            f"<code>{escape(str(row['formula']))}</code>",
         ]
-        tds = "".join(f"<td>{escape(str(c))}</td>" for c in cells)
+        tds = "".join(f"<td>{c}</td>" for c in cells)
         body.append(f'<tr id="reconcile-{escape(str(row["id"]), quote=True)}">{tds}</tr>')
     return (
         "<table><caption>Published derived statistics against their recomputation from published inputs"
@@ -459,40 +490,44 @@ def _table(frame: pd.DataFrame) -> str:
     )
 
 
-def _listing(frame: pd.DataFrame, title: str, empty: str) -> str:
+def _listing(ledger: Ledger, frame: pd.DataFrame, title: str, empty: str) -> str:
     if frame.empty:
         return f"<h3>{escape(title)}</h3><p>{escape(empty)}</p>"
     items = "".join(
         f'<li><a href="#reconcile-{escape(str(r["id"]), quote=True)}">{escape(str(r["indicator"]).replace("_", " "))}'
         f"{escape('' if r['sex'] == 'persons' else ', ' + str(r['sex']))}, {escape(_period(r))}, "
-        f"{escape(_measure(r))}, published {escape(number(r['published'], int(r['published_decimals'])))}</a>: "
-        f"{escape(str(r['reason']))}</li>"
+        f"{escape(_measure(r))}</a>, published {_published_cell(ledger, r)}: "
+        f"<em>{escape(str(r['reason']))}</em></li>"
         for _, r in frame.iterrows()
     )
     return f"<h3>{escape(title)}</h3><ul>{items}</ul>"
 
 
-def _closing(frame: pd.DataFrame) -> str:
+def _closing(ledger: Ledger, frame: pd.DataFrame) -> str:
     counts = verdict_counts(frame)
-    total = len(frame)
-    recomputed = total - counts[CANNOT]
-    tally = ", ".join(f"{escape(name)}: {counts[name]}" for name in VERDICTS)
+
+    def count(name: str, value: int) -> str:
+        return _cite(ledger, f"reconciliation-count-{name}", None, value, str(value), "derived", "",
+                     "reconcile.verdict_counts")
+
+    tally = ", ".join(f"{escape(name)}: {count(name.replace(' ', '_'), counts[name])}" for name in VERDICTS)
     summary = (
-        f"<p>Of the {total} published derived statistics in the data, {recomputed} were recomputed and "
-        f"{counts[CONSISTENT]} reconciled within rounding. Verdicts: {tally}.</p>"
+        f"<p>Of the {count('total', len(frame))} published derived statistics in the data, "
+        f"{count('recomputed', len(frame) - counts[CANNOT])} were recomputed and "
+        f"{count('reconciled', counts[CONSISTENT])} reconciled within rounding. Verdicts: {tally}.</p>"
     )
     differs = frame[frame["verdict"] == DIFFERS]
     cannot = frame[frame["verdict"] == CANNOT]
     notes = frame[(frame["verdict"] == CONSISTENT) & (frame["reason"] != "")]
     return (
         summary
-        + _listing(differs, "Differs beyond rounding", "No published figure differs beyond rounding.")
-        + _listing(cannot, "Not recomputed, and why", "Every published figure was recomputed.")
-        + _listing(notes, "Consistent with rounding, with a note", "No notes.")
+        + _listing(ledger, differs, "Differs beyond rounding", "No published figure differs beyond rounding.")
+        + _listing(ledger, cannot, "Not recomputed, and why", "Every published figure was recomputed.")
+        + _listing(ledger, notes, "Consistent with rounding, with a note", "No notes.")
     )
 
 
-def reconciliation_html(frame: pd.DataFrame) -> str:
+def reconciliation_html(ledger: Ledger, frame: pd.DataFrame) -> str:
     """The briefing's reconciliation appendix: the rule, one table row per statistic, a closing note.
 
     Rows have ``id="reconcile-<observation id>"``; the closing note counts the verdicts and lists
@@ -502,8 +537,8 @@ def reconciliation_html(frame: pd.DataFrame) -> str:
     """
     return (
         '<section id="reconciliation"><h2>Reconciliation: published against recomputed</h2>'
-        + _explanation(frame)
-        + _table(frame)
-        + _closing(frame)
+        + _explanation(ledger, frame)
+        + _table(ledger, frame)
+        + _closing(ledger, frame)
         + "</section>"
     )

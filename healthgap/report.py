@@ -179,12 +179,12 @@ def briefing_exporter() -> HTMLExporter:
 
 
 def assemble_briefing(
-    executed: list[nbformat.NotebookNode], front_matter_html: str, title: str
+    executed: list[nbformat.NotebookNode], front_matter_html: str, title: str, back_matter_html: str = ""
 ) -> str:
     """Render executed notebooks as one self-contained HTML page.
 
     ``front_matter_html`` (trusted HTML: title, edition line, summary table) opens the main
-    content; ``title`` becomes the page ``<title>``. The page is exported once, with the
+    content and ``back_matter_html`` (trusted HTML: appendices) closes it; ``title`` becomes the page ``<title>``. The page is exported once, with the
     ``briefing`` template: no code inputs or prompts, images as data URIs with their alt
     text, and no reference to any network resource. Raises NotSelfContainedError if some
     content (say a markdown image pointing at a web address) would still need a fetch.
@@ -192,7 +192,7 @@ def assemble_briefing(
     combined = combine_notebooks(executed, title)
     resources = {
         "metadata": {"name": title, "path": _source_dir(executed)},
-        "briefing": {"front_matter": front_matter_html},
+        "briefing": {"front_matter": front_matter_html, "back_matter": back_matter_html},
     }
     html, _ = briefing_exporter().from_notebook_node(combined, resources=resources)
     fetched = external_resources(html)

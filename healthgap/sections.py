@@ -11,6 +11,7 @@ import pandas as pd
 from healthgap import narrative
 from healthgap.analysis import Analysis
 from healthgap.data import Dataset
+from healthgap.provenance import Ledger
 
 
 def sexes(dataset: Dataset, indicator: str) -> list[str]:
@@ -33,21 +34,23 @@ def subheading(analysis: Analysis) -> str:
     return "" if analysis.sex == "persons" else f"<h3>{escape(narrative.capitalise(analysis.sex))}s</h3>"
 
 
-def sources(dataset: Dataset, analyses: list[Analysis]) -> str:
+def sources(ledger: Ledger, dataset: Dataset, analyses: list[Analysis]) -> str:
     """Every row behind the section's numbers, the target wording, and what was left out and why."""
     parts = [f"<h3>Sources for {escape(analyses[0].indicator['title'].lower())}</h3>"]
     for analysis in analyses:
         if len(analyses) > 1:
             parts.append(f"<h4>{escape(narrative.capitalise(analysis.sex))}s</h4>")
-        parts.append(narrative.sources_html(analysis, dataset))
-    parts.append(narrative.excluded_html(dataset, analyses[0].indicator["indicator"]))
+        parts.append(narrative.sources_html(ledger, analysis, dataset))
+    parts.append(narrative.excluded_html(ledger, dataset, analyses[0].indicator["indicator"]))
     return "".join(parts)
 
 
-def write_record(analyses: list[Analysis], output_dir: str | Path) -> Path:
-    """Write the section's gap record (every gap and change, unrounded, with its basis) as CSV."""
+def write_tables(ledger: Ledger, analyses: list[Analysis], output_dir: str | Path) -> list[Path]:
+    """Write the section's gap record (every gap and change, unrounded, with its basis) and the
+    figures it showed (``figures-<indicator>.csv``, merged into ``figures.csv`` by the build)."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / f"{analyses[0].indicator['indicator']}_gaps.csv"
-    pd.concat([a.record for a in analyses]).to_csv(path, index=False)
-    return path
+    name = analyses[0].indicator["indicator"]
+    record = output_dir / f"{name}_gaps.csv"
+    pd.concat([a.record for a in analyses]).to_csv(record, index=False)
+    return [record, ledger.write(output_dir / f"figures-{name}.csv")]

@@ -9,6 +9,7 @@ from pathlib import Path
 from healthgap import data as hd
 from healthgap import narrative
 from healthgap.analysis import analyse_all
+from healthgap.provenance import Ledger
 
 TITLE = "Health inequalities in England: progress on the 2010 targets"
 
@@ -32,5 +33,5 @@ def front_matter_html(data_dir: Path, as_of: str | None) -> str:
         "<p>In 2004 the Department of Health set targets to narrow four health-inequality gaps by 2010. "
         "Each row below is one gap: where it stood at the baseline, the latest period known, how far it has "
         "moved and whether the target is on track.</p>"
-        f"{narrative.summary_table_html(analyses)}</header>"
+        f"{narrative.summary_table_html(Ledger(), analyses)}</header>"
     )

@@ -24,3 +24,35 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+NOTEBOOKS = [ROOT / "notebooks" / f"{name}.ipynb" for name in ("cancer", "circulatory", "infant_mortality", "life_expectancy")]
+
+
+def build(tmp_path_factory, as_of):
+    """Build the real briefing for one edition into a fresh folder; (path, html)."""
+    from healthgap.build import build_briefing
+
+    out = tmp_path_factory.mktemp(f"briefing-{as_of or 'latest'}")
+    path = build_briefing(DATA, out, as_of, notebooks=NOTEBOOKS, jobs=2)
+    return path, path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def edition_2004_06(tmp_path_factory):
+    return build(tmp_path_factory, "2004-06")
+
+
+@pytest.fixture(scope="session")
+def edition_latest(tmp_path_factory):
+    return build(tmp_path_factory, None)
+
+
+@pytest.fixture(scope="session")
+def edition_2005_07(tmp_path_factory):
+    return build(tmp_path_factory, "2005-07")
+
+
+@pytest.fixture(scope="session")
+def edition_2006_08(tmp_path_factory):
+    return build(tmp_path_factory, "2006-08")

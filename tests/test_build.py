@@ -87,6 +87,17 @@ def without_timestamp(html: str) -> str:
     return re.sub(r"built \S+</p>", "built TIME</p>", html)
 
 
+def no_back_matter(data_dir: Path, as_of: str | None, output_dir: Path) -> str:
+    return ""
+
+
+@pytest.fixture(autouse=True)
+def build_no_back_matter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Toy builds have no data tables: the real back matter (healthgap.appendix) is stubbed out."""
+    monkeypatch.setitem(sys.modules, "healthgap.appendix",
+                        types.SimpleNamespace(back_matter_html=lambda data_dir, as_of, output_dir: ""))
+
+
 @pytest.fixture
 def build_data(tmp_path: Path) -> Path:
     data = tmp_path / "data"
@@ -152,7 +163,7 @@ def test_bad_parameters_stop_the_build_before_anything_runs(tmp_path: Path, buil
 def test_missing_data_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="data folder .* not found"):
         build_briefing(tmp_path / "nowhere", tmp_path / "out", None,
-                       notebooks=[figure_notebook(tmp_path)], front_matter=front_matter)
+                       notebooks=[figure_notebook(tmp_path)], front_matter=front_matter, back_matter=no_back_matter)
 
 
 def test_cli_reports_build_errors_on_one_line(tmp_path: Path, build_data: Path,
@@ -201,7 +212,7 @@ def build_sequential(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     stale.parent.mkdir(parents=True)
     stale.write_text("{}")
     briefing = build_briefing(root / "data", root / "out", "2004-06", notebooks=notebooks,
-                              front_matter=front_matter)
+                              front_matter=front_matter, back_matter=no_back_matter)
     return root, briefing, notebooks
 
 
@@ -241,7 +252,7 @@ def test_failing_notebook_keeps_the_last_good_briefing(tmp_path: Path, build_dat
     notebooks = [figure_notebook(tmp_path / "notebooks"), broken_notebook(tmp_path / "notebooks")]
 
     with pytest.raises(BuildError) as caught:
-        build_briefing(build_data, out, None, notebooks=notebooks, front_matter=front_matter)
+        build_briefing(build_data, out, None, notebooks=notebooks, front_matter=front_matter, back_matter=no_back_matter)
 
     message = str(caught.value)
     assert "\n" not in message
@@ -260,7 +271,7 @@ def test_parallel_build_gives_the_same_briefing(tmp_path: Path,
                                                 build_sequential: tuple[Path, Path, list[Path]]) -> None:
     root, sequential, notebooks = build_sequential
     parallel = build_briefing(root / "data", tmp_path / "out", "2004-06", notebooks=notebooks,
-                              jobs=2, front_matter=front_matter)
+                              jobs=2, front_matter=front_matter, back_matter=no_back_matter)
     assert without_timestamp(parallel.read_text(encoding="utf-8")) == without_timestamp(
         sequential.read_text(encoding="utf-8"))
     assert (tmp_path / "out" / "figures.csv").is_file()
@@ -272,7 +283,7 @@ def test_parallel_build_reports_the_first_failure_in_notebook_order(tmp_path: Pa
     notebooks = [broken_notebook(folder), figure_notebook(folder)]
     with pytest.raises(BuildError, match=r"^notebook broken\.ipynb, cell 3 "):
         build_briefing(build_data, tmp_path / "out", None, notebooks=notebooks, jobs=2,
-                       front_matter=front_matter)
+                       front_matter=front_matter, back_matter=no_back_matter)
     assert not (tmp_path / "out" / "briefing.html").exists()
     assert not (tmp_path / "out" / "figures.csv").exists()
 

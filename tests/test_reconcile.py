@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from healthgap.data import load_dataset
+from healthgap.provenance import Ledger
 from healthgap.reconcile import (
     CANNOT,
     CONSISTENT,
@@ -234,7 +236,7 @@ def test_a_figure_outside_rounding_differs(data_copy):
     assert r["difference"] == pytest.approx(-13.0 + 11.1111, abs=1e-4)
     assert "-13.0" in r["reason"] and "-11.57 to -10.65" in r["reason"]
     assert verdict_counts(frame)[DIFFERS] >= 1
-    html = reconciliation_html(frame)
+    html = reconciliation_html(Ledger(), frame)
     differs_list = html.split("Differs beyond rounding", 1)[1].split("<h3>", 1)[0]
     assert 'href="#reconcile-cancer-persons-2004-06-gap-pct_change_absolute_gap-vs1995-97"' in differs_list
 
@@ -251,18 +253,20 @@ def test_a_baseline_that_may_be_zero_cannot_be_divided_by(data_copy):
 
 
 def test_html_appendix(frame):
-    html = reconciliation_html(frame)
+    html = reconciliation_html(Ledger(), frame)
     assert html.startswith('<section id="reconciliation"><h2>Reconciliation: published against recomputed</h2>')
     assert html.endswith("</section>")
     assert "<caption>" in html and html.count('<th scope="col">') == 9
     for observation_id in frame["id"]:
         assert html.count(f'<tr id="reconcile-{observation_id}">') == 1
-    # ASCII minus in numbers; the interval beside the point value
-    assert "<td>-11.3</td>" in html
-    assert "-11.11 (-11.57 to -10.65)" in html
+    # ASCII minus in numbers, each linked to its provenance entry; the interval beside the point value
+    text = re.sub(r"<a [^>]*>|</a>", "", html)
+    assert "<td>-11.3</td>" in text
+    assert "-11.11 (-11.57 to -10.65)" in text
+    assert '<a class="fig" href="#fig-reconcile-cancer-persons-2004-06-gap-pct_change_absolute_gap-vs1995-97-lower">-11.57</a>' in html
     counts = verdict_counts(frame)
-    assert f"Of the {len(frame)} published derived statistics" in html
-    assert f"{CANNOT}: {counts[CANNOT]}" in html
+    assert f"Of the {len(frame)} published derived statistics" in text
+    assert f"{CANNOT}: {counts[CANNOT]}" in text
 
 
 def test_html_escapes_data(frame):
@@ -271,7 +275,7 @@ def test_html_escapes_data(frame):
     hostile["formula"] = "a < b & c"
     hostile["reason"] = '"quoted" <b>bold</b>'
     hostile["verdict"] = CANNOT
-    html = reconciliation_html(hostile)
+    html = reconciliation_html(Ledger(), hostile)
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "a &lt; b &amp; c" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
 

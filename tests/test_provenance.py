@@ -1,0 +1,116 @@
+"""Every number in the briefing is a figure of figures.csv, and every figure links to its provenance."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from healthgap.provenance import Figure, Ledger, anchor
+
+pytestmark = pytest.mark.notebooks
+
+# Text that is not the briefing's own prose: verbatim source quotes, source titles (links out),
+# data-table notes and reasons (em), ids, hashes and formulas (code), headings, labels and units
+# taken from indicators.csv, the edition line (build date), and the page's style.
+SKIPPED_TAGS = {"q", "code", "em", "style", "script", "title", "h1", "h2", "h3", "h4", "caption"}
+SKIPPED_CLASSES = {"edition", "note", "label", "unit"}
+VOID = {"br", "img", "meta", "link", "hr", "input", "col", "wbr", "source"}
+
+
+class ProseText(HTMLParser):
+    """Collects the text of the page outside the skipped elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        external = tag == "a" and (attrs.get("href") or "").startswith("http")
+        self.stack.append(tag in SKIPPED_TAGS or bool(classes & SKIPPED_CLASSES) or external)
+
+    def handle_endtag(self, tag):
+        if tag not in VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not any(self.stack):
+            self.chunks.append(data)
+
+
+NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+# dates, period labels and years
+ALLOWED = re.compile(r"\b(19|20)\d{2}-\d{2}-\d{2}\b|\b(19|20)\d{2}-\d{2}\b|\b(19|20)\d{2}\b")
+
+
+def numbers(text: str) -> list[str]:
+    return NUMBER.findall(ALLOWED.sub(" ", text))
+
+
+def figure_numbers(figures: pd.DataFrame) -> set[float]:
+    found = set()
+    for shown in figures["displayed"].astype(str):
+        found.update(abs(float(n.replace(",", ""))) for n in NUMBER.findall(shown))
+    return found
+
+
+@pytest.mark.parametrize("edition", ["edition_2004_06", "edition_latest"])
+def test_no_number_in_the_prose_is_typed(edition, request):
+    path, html = request.getfixturevalue(edition)
+    figures = pd.read_csv(path.parent / "figures.csv", dtype={"displayed": str}, keep_default_na=False)
+    known = figure_numbers(figures)
+    parser = ProseText()
+    parser.feed(html)
+    text = " ".join(parser.chunks)
+    stray = [n for n in numbers(text) if abs(float(n.replace(",", ""))) not in known]
+    assert stray == [], f"numbers in the briefing that are not figures of figures.csv: {stray[:10]}"
+    assert len(numbers(text)) > 100  # the check really saw the prose
+
+
+@pytest.mark.parametrize("edition", ["edition_2004_06", "edition_latest"])
+def test_every_figure_link_has_an_entry(edition, request):
+    path, html = request.getfixturevalue(edition)
+    targets = set(re.findall(r'href="#(fig-[^"]+)"', html))
+    ids = set(re.findall(r'id="(fig-[^"]+)"', html))
+    assert targets and targets <= ids
+    figures = pd.read_csv(path.parent / "figures.csv", keep_default_na=False)
+    assert {anchor(f) for f in figures["figure_id"]} == ids
+
+
+def test_figures_csv_columns_and_derivations(edition_latest):
+    path, _ = edition_latest
+    figures = pd.read_csv(path.parent / "figures.csv", keep_default_na=False)
+    assert list(figures.columns) == [
+        "figure_id", "indicator", "sex", "period", "measure", "value", "displayed", "kind", "source_rows", "derivation"]
+    assert figures["figure_id"].is_unique
+    row = figures.set_index("figure_id").loc["circulatory-persons-2006-08-relative_gap_pct"]
+    # 100 x (97.4 - 74.8) / 74.8 = 30.2139...
+    assert row["kind"] == "derived" and float(row["value"]) == pytest.approx(30.2139, abs=1e-4)
+    assert row["derivation"] == "gaps.relative_gap: 100 × (97.4 − 74.8) / 74.8"
+    assert row["source_rows"] == "circulatory-persons-2006-08-spearhead-rate;circulatory-persons-2006-08-england-rate"
+    published = figures.set_index("figure_id").loc["cancer-persons-2004-06-absolute_gap"]
+    assert published["kind"] == "published" and published["source_rows"] == "cancer-persons-2004-06-gap-absolute_gap"
+    assert (path.parent / "data" / "observations.csv").exists()
+
+
+def test_ledger_refuses_two_displays_of_one_figure():
+    ledger = Ledger()
+    figure = Figure("x", "cancer", "persons", "2004-06", "absolute_gap", 18.4, "18.4", "published", "row")
+    assert ledger.cite(figure) == '<a class="fig" href="#fig-x">18.4</a>'
+    ledger.cite(figure)
+    assert len(ledger) == 1
+    with pytest.raises(ValueError, match="displayed as '18.40' and as '18.4'"):
+        ledger.cite(Figure("x", "cancer", "persons", "2004-06", "absolute_gap", 18.4, "18.40", "published", "row"))
+
+
+def test_text_from_data_is_escaped():
+    ledger = Ledger()
+    html = ledger.cite(Figure("a<b", "i", "persons", "2004-06", "m", 1.0, "<1>", "published", ""))
+    assert "<1>" not in html and "&lt;1&gt;" in html
