@@ -16,7 +16,7 @@ import pandas as pd
 
 from healthgap import data as hd
 from healthgap import provenance, reconcile
-from healthgap.narrative import cite_observation
+from healthgap.narrative import cite_observation, source_link
 from healthgap.provenance import Ledger
 
 
@@ -33,7 +33,7 @@ def conflicts_html(ledger: Ledger, dataset: hd.Dataset, observations: pd.DataFra
         body.append(
             f"<tr><td>{escape(r['indicator'])}</td><td>{escape(r['sex'])}</td><td>{escape(r['period'])}</td>"
             f"<td>{escape(r['group'])}</td><td>{cite_observation(ledger, r)}</td>"
-            f"<td><a href=\"{escape(s['url'], quote=True)}\">{escape(s['publisher'])}</a></td>"
+            f"<td>{source_link(s, full=False)}</td>"
             f"<td>{used}</td><td>{escape(r['note'])}</td></tr>"
         )
     head = "".join(

@@ -240,6 +240,24 @@ def observations_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.D
     )
 
 
+def editions_schema(sources: pd.DataFrame) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "period": _text(PERIOD),
+            "title": _text(),
+            "publisher": _text(),
+            "published": _text(
+                pa.Check(lambda s: s.str.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?"), error="YYYY, YYYY-MM or YYYY-MM-DD")
+            ),
+            "source_id": _text(pa.Check.isin(sources["source_id"].tolist(), error="a source_id of sources.csv")),
+            "note": _text(required=False),
+        },
+        checks=[_unique_key(["period"])],
+        strict=True,
+        ordered=False,
+    )
+
+
 def context_schema(sources: pd.DataFrame) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
@@ -336,6 +354,7 @@ class Dataset:
     indicators: pd.DataFrame
     targets: pd.DataFrame
     context: pd.DataFrame
+    editions: pd.DataFrame
     version: str
 
     def indicator(self, name: str) -> pd.Series:
@@ -352,6 +371,11 @@ class Dataset:
 
     def source(self, source_id: str) -> pd.Series:
         return self.sources.set_index("source_id").loc[source_id]
+
+    def edition(self, period: str) -> pd.Series | None:
+        """The publication that reported the targets with data to ``period``, if ``editions.csv`` names one."""
+        rows = self.editions[self.editions["period"] == period] if not self.editions.empty else self.editions
+        return None if rows.empty else rows.iloc[0]
 
 
 def data_version(data_dir: Path) -> str:
@@ -403,6 +427,8 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
     observations = observations.sort_values(["indicator", "sex", "start", "end", "group", "measure"], kind="stable")
     context_path = data_dir / "context.csv"
     context = read_table(context_path, context_schema(sources)) if context_path.exists() else pd.DataFrame()
+    editions_path = data_dir / "editions.csv"
+    editions = read_table(editions_path, editions_schema(sources)) if editions_path.exists() else pd.DataFrame()
     return Dataset(
         data_dir=data_dir,
         observations=observations.reset_index(drop=True),
@@ -410,8 +436,21 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
         indicators=indicators,
         targets=targets,
         context=context,
+        editions=editions,
         version=data_version(data_dir),
     )
+
+
+def published_after(source_date: str, edition_date: str) -> bool:
+    """Whether a source came out after an edition, comparing dates at the precision both give.
+
+    "2009-12" is after "2007-12"; "2008" is not after "2008-03" (the year alone cannot say).
+    """
+    if not source_date or not edition_date:
+        return False
+    a, b = source_date.split("-"), edition_date.split("-")
+    shared = min(len(a), len(b))
+    return a[:shared] > b[:shared]
 
 
 def latest_period(observations: pd.DataFrame) -> str:

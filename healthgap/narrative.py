@@ -13,7 +13,7 @@ import pandas as pd
 
 from healthgap import gaps, targets
 from healthgap.analysis import Analysis
-from healthgap.data import period_midpoint
+from healthgap.data import period_midpoint, published_after
 from healthgap.provenance import Figure, Ledger
 
 MEASURE_NAMES = {"absolute_gap": "absolute gap", "relative_gap_pct": "relative gap"}
@@ -116,6 +116,8 @@ def cite_gap(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str, w
                          row["inputs"].split(";"), _gap_derivation(analysis, row, measure))
     text = ledger.cite(figure)
     notes = [str(row["period"])] if with_period else []
+    if row["revision"] == "provisional":
+        notes.append('<span class="provisional">provisional</span>')
     if row["gap_basis"] == "levels" and pd.notna(row["gap_published"]):
         published = _gap_number(row["gap_published"], measure, int(row["gap_published_decimals"]))
         if published != shown:
@@ -486,6 +488,17 @@ def summary_table_html(ledger: Ledger, analyses: list[Analysis]) -> str:
     )
 
 
+def source_link(source: pd.Series, full: bool = True) -> str:
+    """A source as a link: its title (or publisher) to its URL, then publisher and date."""
+    if not full:
+        return f'<a href="{escape(source["url"], quote=True)}">{escape(source["publisher"])}</a>'
+    date = f", {escape(source['published'])}" if source["published"] else ""
+    return (
+        f'<a href="{escape(source["url"], quote=True)}">{escape(source["title"])}</a> '
+        f"({escape(source['publisher'])}{date})"
+    )
+
+
 def sources_html(ledger: Ledger, analysis: Analysis, dataset) -> str:
     """The rows behind a section's numbers, each with its source, date and supporting quote."""
     used = set()
@@ -497,15 +510,18 @@ def sources_html(ledger: Ledger, analysis: Analysis, dataset) -> str:
     used.update(analysis.intervals["count_id"])
     rows = analysis.observations[analysis.observations["id"].isin(used)].sort_values(["start", "group", "measure"])
     sources = dataset.sources.set_index("source_id")
+    edition = dataset.edition(analysis.as_of)
     items = []
     for _, r in rows.iterrows():
         s = sources.loc[r["source_id"]]
         flag = ' <span class="provisional">provisional</span>' if r["revision"] == "provisional" else ""
+        if edition is not None and published_after(s["published"], edition["published"]):
+            flag += ' <span class="later">published later</span>'
+
         items.append(
             f'<li id="row-{escape(r["id"], quote=True)}"><strong>{escape(r["period"])}, {escape(r["group"])}, '
             f'{escape(r["measure"].replace("_", " "))}: {cite_observation(ledger, r)}</strong>{flag}. '
-            f'<a href="{escape(s["url"], quote=True)}">{escape(s["title"])}</a> ({escape(s["publisher"])}'
-            f'{", " + escape(s["published"]) if s["published"] else ""}): <q class="quote">{escape(r["quote"])}</q>'
+            f'{source_link(s)}: <q class="quote">{escape(r["quote"])}</q>'
             f'{" <em>" + escape(r["note"]) + "</em>" if r["note"] else ""}</li>'
         )
     target = analysis.target

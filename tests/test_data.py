@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from healthgap.data import DataError, as_of, conflicts, load_dataset, parse_period, preferred, sort_periods
+from healthgap.data import (
+    DataError,
+    as_of,
+    conflicts,
+    load_dataset,
+    parse_period,
+    preferred,
+    published_after,
+    sort_periods,
+)
 
 
 def rewrite(path: Path, edit) -> None:
@@ -74,6 +83,21 @@ def test_as_of_keeps_periods_ending_by_then(dataset):
     assert obs["end"].max() == 2006
     with pytest.raises(ValueError, match="'2004-07' is not a period in the data"):
         as_of(dataset.observations, "2004-07")
+
+
+@pytest.mark.parametrize(
+    "source, edition, later",
+    [("2009-12", "2007-12", True), ("2007-12", "2007-12", False), ("2008", "2008-03", False),
+     ("2012", "2011-10", True), ("", "2007-12", False)],
+)
+def test_published_after(source, edition, later):
+    assert published_after(source, edition) is later
+
+
+def test_editions(dataset):
+    edition = dataset.edition("2004-06")
+    assert edition["title"] == "Tackling Health Inequalities: 2004-06 data and policy update"
+    assert dataset.edition("2001-03") is None
 
 
 # --- bad input: one line naming file, line, column and what was expected ---------------------

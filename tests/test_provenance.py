@@ -12,10 +12,10 @@ from healthgap.provenance import Figure, Ledger, anchor
 
 pytestmark = pytest.mark.notebooks
 
-# Text that is not the briefing's own prose: verbatim source quotes, source titles (links out),
+# Text that is not the briefing's own prose: verbatim source quotes, source titles (links out, cite),
 # data-table notes and reasons (em), ids, hashes and formulas (code), headings, labels and units
 # taken from indicators.csv, the edition line (build date), and the page's style.
-SKIPPED_TAGS = {"q", "code", "em", "style", "script", "title", "h1", "h2", "h3", "h4", "caption"}
+SKIPPED_TAGS = {"q", "cite", "code", "em", "style", "script", "title", "h1", "h2", "h3", "h4", "caption"}
 SKIPPED_CLASSES = {"edition", "note", "label", "unit"}
 VOID = {"br", "img", "meta", "link", "hr", "input", "col", "wbr", "source"}
 
