@@ -173,3 +173,21 @@ def test_missing_file(data_copy):
     (data_copy / "targets.csv").unlink()
     with pytest.raises(DataError, match="targets.csv: file not found"):
         load_dataset(data_copy)
+
+
+def test_bad_data_stops_the_build_and_keeps_the_last_briefing(data_copy, tmp_path, capsys):
+    from healthgap import cli
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "briefing.html").write_text("the last good briefing")
+
+    def edit(rows):
+        rows[4]["value"] = "n/a"
+    rewrite(data_copy / "observations.csv", edit)
+    status = cli.main(["build", "--data", str(data_copy), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert err.rstrip().endswith("observations.csv, line 6, column 'value': expected a number, got 'n/a'")
+    assert (out / "briefing.html").read_text() == "the last good briefing"
