@@ -232,7 +232,9 @@ def movement_sentence(analysis: Analysis) -> str:
     if len(record) < 2:
         return ""
     latest, previous = record.iloc[-1], record.iloc[-2]
-    direction, run = gaps.consecutive_run(record["gap"].round(6).tolist())
+    # compared as displayed, so the prose never says "rose" between two equal-looking figures
+    shown = [round(g, int(d)) for g, d in zip(record["gap"], record["gap_decimals"])]
+    direction, run = gaps.consecutive_run(shown)
     name = MEASURE_NAMES[analysis.gap_measure]
     verb = {"declined": "declined", "rose": "rose", "unchanged": "was unchanged"}[direction]
     text = f"In {latest['period']} the {name} {verb} from {previous['period']}"
@@ -472,7 +474,7 @@ def summary_table_html(ledger: Ledger, analyses: list[Analysis]) -> str:
             f'<span class="label">{escape(meta["title"] + sex_suffix(a.sex))}</span>',
             escape(MEASURE_NAMES[measure]),
             cite_gap(ledger, a, base, measure, with_period=True) if base is not None else "–",
-            f"{cite_gap(ledger, a, latest, measure)} ({latest['period']})" if has_latest else "–",
+            cite_gap(ledger, a, latest, measure, with_period=True) if has_latest else "–",
             cite_change(ledger, a, latest, measure) if has_latest and pd.notna(latest["change_pct"]) else "–",
             f"{cite_target(ledger, a)} by {a.target['target_period']}" if a.target_gap is not None else "–",
         ]
