@@ -399,6 +399,17 @@ def _add_period_columns(frame: pd.DataFrame, column: str = "period", prefix: str
     return frame
 
 
+def _check_sexes(frame: pd.DataFrame, indicators: pd.DataFrame, name: str) -> None:
+    """Every row's sex must be one its indicator is reported for (``indicators.csv``, column sexes)."""
+    allowed = {row["indicator"]: row["sexes"].split(";") for _, row in indicators.iterrows()}
+    for _, row in frame.iterrows():
+        if row["sex"] not in allowed[row["indicator"]]:
+            raise DataError(
+                f"{name}, line {row['line']}, column 'sex': expected one of {', '.join(allowed[row['indicator']])} "
+                f"for indicator {row['indicator']!r} (its sexes in indicators.csv), got {row['sex']!r}"
+            )
+
+
 def _decimal_places(text: str) -> int:
     """Decimal places a figure was published to, from its text: "82.0" -> 1, "13" -> 0."""
     return len(text.split(".", 1)[1]) if "." in text else 0
@@ -418,9 +429,11 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
     for column in ("decimals", "relative_gap_decimals"):
         indicators[column] = indicators[column].astype(int)
     targets = read_table(data_dir / "targets.csv", targets_schema(indicators, sources))
+    _check_sexes(targets, indicators, _display_name(data_dir / "targets.csv"))
     for column in ("reduction_pct", "published_target_value"):
         targets[column] = pd.to_numeric(targets[column].replace("", None)).astype(float)
     observations = read_table(data_dir / "observations.csv", observations_schema(indicators, sources))
+    _check_sexes(observations, indicators, _display_name(data_dir / "observations.csv"))
     observations["decimals"] = observations["value"].map(_decimal_places)
     observations["value"] = pd.to_numeric(observations["value"]).astype(float)
     observations = _add_period_columns(observations)

@@ -169,6 +169,14 @@ def test_bad_target(data_copy):
         load_dataset(data_copy)
 
 
+def test_sex_the_indicator_is_not_reported_for(data_copy):
+    def edit(rows):
+        rows[0]["sex"] = "male"  # a cancer row; cancer is reported for persons only
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError, match=r"observations.csv, line 2, column 'sex': expected one of persons for indicator 'cancer' \(its sexes in indicators.csv\), got 'male'$"):
+        load_dataset(data_copy)
+
+
 def test_missing_file(data_copy):
     (data_copy / "targets.csv").unlink()
     with pytest.raises(DataError, match="targets.csv: file not found"):
