@@ -348,6 +348,17 @@ def contrast_sentence(ledger: Ledger, analysis: Analysis) -> str:
     return f"Between {first} and {last} {one}, and {two}."
 
 
+def _cite_limit(ledger: Ledger, analysis: Analysis, interval: pd.Series, end: str) -> str:
+    """One confidence limit of a level (``end`` is "lower" or "upper"), cited with its derivation."""
+    value = interval[f"{end}_ci"]
+    return ledger.cite(_figure(
+        analysis, f"{interval['rate_id']}-{end}", interval["period"], "rate", value,
+        fmt(value, int(analysis.indicator["decimals"])), "derived", [interval["rate_id"], interval["count_id"]],
+        f"methods.crude_rate (Byar's {interval['confidence']:.0%} interval): {_number(interval['value'])} × "
+        f"{end} limit of {_number(interval['count'])} events / {_number(interval['count'])}",
+    ))
+
+
 def intervals_sentence(ledger: Ledger, analysis: Analysis) -> str:
     """Which levels have confidence intervals (those published with their counts) and why the rest do not."""
     meta = analysis.indicator
@@ -359,23 +370,14 @@ def intervals_sentence(ledger: Ledger, analysis: Analysis) -> str:
             "rates without the counts and populations behind them."
         )
     labels = {meta["disadvantaged_group"]: meta["disadvantaged_label"], meta["comparator_group"]: meta["comparator_label"]}
-    decimals = int(meta["decimals"])
+    rows = analysis.observations.set_index("id", drop=False)
     parts = []
     for _, r in analysis.intervals.iterrows():
-        def cite(column: str, suffix: str) -> str:
-            return ledger.cite(_figure(
-                analysis, f"{r['rate_id']}-{suffix}", r["period"], "rate", r[column], fmt(r[column], decimals),
-                "derived", [r["rate_id"], r["count_id"]],
-                f"methods.crude_rate (Byar's {r['confidence']:.0%} interval): {_number(r['value'])} × limits of "
-                f"{_number(r['count'])} events / {_number(r['count'])}",
-            ))
-        count = ledger.cite(_figure(analysis, r["count_id"], r["period"], "deaths", r["count"], fmt(r["count"], 0),
-                                    "published", [r["count_id"]]))
-        value = ledger.cite(_figure(analysis, r["rate_id"], r["period"], "rate", r["value"], fmt(r["value"], decimals),
-                                    "published", [r["rate_id"]]))
+        lower, upper = (_cite_limit(ledger, analysis, r, end) for end in ("lower", "upper"))
         parts.append(
-            f"{escape(labels.get(r['group'], r['group']))} in {r['period']}, {value} {unit_html(meta)} "
-            f"({cite('lower_ci', 'lower')} to {cite('upper_ci', 'upper')}) from {count} deaths"
+            f"{escape(labels.get(r['group'], r['group']))} in {r['period']}, "
+            f"{cite_observation(ledger, rows.loc[r['rate_id']])} {unit_html(meta)} ({lower} to {upper}) "
+            f"from {cite_observation(ledger, rows.loc[r['count_id']])} deaths"
         )
     confidence = float(analysis.intervals["confidence"].iloc[0])
     level = ledger.cite(_figure(
