@@ -298,7 +298,7 @@ def target_sentence(ledger: Ledger, analysis: Analysis) -> str:
                     target["target_period"], measure, target["published_target_value"], published, "published",
                     [_target_line(analysis), target["published_target_source_id"]],
                 )
-                text += f" (published: {ledger.cite(figure)}, from the unrounded baseline)"
+                text += f" (published: {ledger.cite(figure)})"
     text += f". Verdict: <strong class=\"{STATUS_CLASS[verdict.status]}\">{verdict.status}</strong>"
     if verdict.status == targets.NOT_YET_ASSESSABLE:
         return text + ": no gap after the baseline is in the data."
