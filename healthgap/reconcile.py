@@ -44,6 +44,7 @@ COLUMNS = [
     "reference_period",
     "group",
     "measure",
+    "revision",
     "published",
     "published_decimals",
     "recomputed",
@@ -359,7 +360,7 @@ def _reconcile_row(row: pd.Series, meta: pd.Series, preferred: pd.DataFrame, sou
     """One line of the :func:`reconcile` frame."""
     published, decimals = float(row["value"]), int(row["decimals"])
     result = {column: row[column] for column in ("id", "indicator", "sex", "period", "reference_period", "group")}
-    result.update(measure=row["measure"], published=published, published_decimals=decimals)
+    result.update(measure=row["measure"], revision=row["revision"], published=published, published_decimals=decimals)
     quantity, why = recompute(preferred, meta, row)
     if quantity is None:
         nan = float("nan")
@@ -435,7 +436,8 @@ def _difference_cell(ledger: Ledger, row: pd.Series) -> str:
 
 def _published_cell(ledger: Ledger, row: pd.Series) -> str:
     shown = number(row["published"], int(row["published_decimals"]))
-    return _cite(ledger, str(row["id"]), row, row["published"], shown, "published", str(row["id"]))
+    cited = _cite(ledger, str(row["id"]), row, row["published"], shown, "published", str(row["id"]))
+    return cited + (' <span class="provisional">provisional</span>' if row["revision"] == "provisional" else "")
 
 
 def _explanation(ledger: Ledger, frame: pd.DataFrame) -> str:

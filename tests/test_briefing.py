@@ -127,3 +127,14 @@ def test_2006_08_edition(edition_2006_08):
     # Straight Statistics: "to 22.6 in 2006-08 – against a target of 22.0"
     assert "In 2006-08 the absolute gap was 22.6 deaths per 100,000" in text
     assert "a gap of 22.0 deaths per 100,000 or less" in text
+
+
+def test_provisional_marked_wherever_it_appears(edition_latest):
+    _, html = edition_latest
+    # the 2008-10 infant-mortality figures are provisional (DH press notice, 8 Dec 2011)
+    row = re.search(r'<tr id="reconcile-infant_mortality-persons-2008-10-gap-pct_change_relative_gap-vs1997-99">.*?</tr>', html, re.S)
+    assert 'class="provisional"' in row.group(0)
+    source = re.search(r'<li id="row-infant_mortality-persons-2008-10-gap-relative_gap_pct">.*?</li>', html, re.S)
+    assert 'class="provisional"' in source.group(0)
+    summary = re.search(r'<table class="summary">.*?</table>', html, re.S).group(0)
+    assert summary.count('class="provisional"') == 2  # the latest gap and the status of infant mortality
