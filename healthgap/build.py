@@ -287,6 +287,18 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int) -> list[RunOutcome]:
 # --- moving results into place ---------------------------------------------------------------
 
 
+def repoint_output_dir(executed: Path, staged_output: Path, out_dir: Path) -> None:
+    """Make an executed notebook's injected ``output_dir`` name where its files were published,
+    so an analyst who re-runs the kept copy writes beside the briefing, not to the removed staging folder."""
+    notebook = nbformat.read(executed, as_version=4)
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(repr(str(staged_output)), repr(str(out_dir))).replace(
+                f'"{staged_output}"', f'"{out_dir}"'
+            )
+    nbformat.write(notebook, executed)
+
+
 def move_tree(source: Path, target: Path) -> None:
     """Move every file under ``source`` to the same relative place under ``target``,
     replacing files of the same name and keeping the other files already in ``target``."""
@@ -411,6 +423,8 @@ def build_briefing(
         staged_briefing.write_text(
             assemble_briefing(executed, front_html, briefing_title(as_of), back_html), encoding="utf-8"
         )
+        for run in runs:
+            repoint_output_dir(run.executed, staged_output, out_dir)
         move_tree(staged_notebooks, out_dir / NOTEBOOKS_DIR)
         move_tree(staged_output, out_dir)
         # Last step, atomic (the staging folder is on out_dir's file system): readers see

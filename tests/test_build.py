@@ -237,7 +237,10 @@ def test_build_publishes_notebooks_and_outputs(build_sequential: tuple[Path, Pat
     out = root / "out"
     assert (out / "figures.csv").read_text() == "area,gap\nEngland,1.5\n"
     executed = nbformat.read(out / "notebooks" / "figures.ipynb", as_version=4)
-    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    # the kept copy writes beside the briefing when re-run, not to the removed staging folder
+    assert f'output_dir = "{out.resolve()}"' in injected[0].source
     assert (out / "notebooks" / "text.ipynb").is_file()
     assert not (out / "failed").exists()  # the stale copy of a notebook that now succeeds
     assert not list(out.glob(".staging-*")) and not list(out.glob(".*.tmp"))
