@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -22,6 +24,14 @@ def test_committed_without_outputs(name):
     for cell in notebook(name).cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_nbstripout_would_change_nothing():
+    # `make strip` on the committed notebooks is a no-op: no outputs, counts or stray metadata
+    nbstripout = Path(sys.executable).parent / "nbstripout"
+    paths = [str(ROOT / "notebooks" / f"{name}.ipynb") for name in NAMES]
+    result = subprocess.run([str(nbstripout), "--verify", *paths], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", NAMES)
