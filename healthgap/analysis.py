@@ -6,7 +6,7 @@ tests all start from :func:`analyse`, so the figures they show are computed once
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -103,7 +103,7 @@ def analyse(dataset: hd.Dataset, indicator: str, sex: str, as_of: str | None = N
     assessment = targets.assess(
         analysis.target_record, target["baseline_period"], target["target_period"], float(target["reduction_pct"])
     )
-    return Analysis(**{**analysis.__dict__, "target_gap": target_gap, "assessment": assessment})
+    return replace(analysis, target_gap=target_gap, assessment=assessment)
 
 
 def level_intervals(observations: pd.DataFrame, levels: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -12,7 +12,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 
 from healthgap import narrative  # noqa: E402
 from healthgap.analysis import Analysis  # noqa: E402
@@ -128,8 +127,3 @@ def show(chart: tuple[plt.Figure, str] | None) -> None:
 
     fig, alt = chart
     display(Image(png(fig)), metadata={"image/png": {"alt": alt}})
-
-
-def levels_frame(analysis: Analysis) -> pd.DataFrame:
-    """The levels chart's data, one row per period, one column per group (for a data table)."""
-    return analysis.levels.pivot_table(index="period", columns="group", values="value", aggfunc="first")

@@ -29,7 +29,10 @@ MEASURES = (
     "pct_change_relative_gap",
 )
 GAP_MEASURES = ("absolute_gap", "relative_gap_pct")
-CHANGE_MEASURES = ("change", "pct_change_rate", "pct_change_absolute_gap", "pct_change_relative_gap")
+# each gap and the measure of its percentage change from a reference period
+GAP_CHANGE_MEASURES = {"absolute_gap": "pct_change_absolute_gap", "relative_gap_pct": "pct_change_relative_gap"}
+CHANGE_MEASURES = ("change", "pct_change_rate", *GAP_CHANGE_MEASURES.values())
+GROUP_GAP_MEASURES = (*GAP_MEASURES, *GAP_CHANGE_MEASURES.values())  # rows about the gap itself: group "gap"
 SEXES = ("persons", "male", "female")
 KEY = ["indicator", "sex", "period", "group", "measure", "reference_period"]
 
@@ -234,6 +237,14 @@ def observations_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.D
                 lambda f: (f["preferred"] == "yes") | (f["note"].str.strip() != ""),
                 error="a note saying why a row that is not preferred is kept",
             ),
+            pa.Check(
+                lambda f: f["measure"].isin(GROUP_GAP_MEASURES) == (f["group"] == "gap"),
+                error=f"group 'gap' for the measures {', '.join(GROUP_GAP_MEASURES)}, and only for them",
+            ),
+            pa.Check(
+                lambda f: f["measure"].isin(CHANGE_MEASURES) == (f["reference_period"] != ""),
+                error=f"a reference_period for the measures {', '.join(CHANGE_MEASURES)}, and only for them",
+            ),
         ],
         strict=True,
         ordered=False,
@@ -277,11 +288,6 @@ def context_schema(sources: pd.DataFrame) -> pa.DataFrameSchema:
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-def _describe(failure: pd.Series) -> str:
-    case = failure["failure_case"]
-    return "nothing" if case is None or case == "" else repr(case)
 
 
 def read_table(path: Path, schema: pa.DataFrameSchema) -> pd.DataFrame:
@@ -368,9 +374,6 @@ class Dataset:
         """The ``targets.csv`` row for one indicator and sex, or None if it has no target."""
         rows = self.targets[(self.targets["indicator"] == indicator) & (self.targets["sex"] == sex)]
         return None if rows.empty else rows.iloc[0]
-
-    def source(self, source_id: str) -> pd.Series:
-        return self.sources.set_index("source_id").loc[source_id]
 
     def edition(self, period: str) -> pd.Series | None:
         """The publication that reported the targets with data to ``period``, if ``editions.csv`` names one."""

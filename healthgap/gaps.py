@@ -200,13 +200,12 @@ def gap_record(
             r.update(gap=p["value"], gap_basis="published", inputs=[p["id"]], gap_decimals=int(p["decimals"]))
 
     # 3. changes since the baseline
-    change_measure = {"absolute_gap": "pct_change_absolute_gap", "relative_gap_pct": "pct_change_relative_gap"}
     published_changes = mine[
         (mine["group"] == "gap")
-        & mine["measure"].isin(change_measure.values())
+        & mine["measure"].isin(hd.GAP_CHANGE_MEASURES.values())
         & (mine["reference_period"] == baseline)
     ]
-    for measure, change_name in change_measure.items():
+    for measure, change_name in hd.GAP_CHANGE_MEASURES.items():
         base = rows.get((baseline, measure))
         for (period, m), r in list(rows.items()):
             if m != measure or period == baseline or base is None or r["gap_basis"] == "":

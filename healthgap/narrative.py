@@ -13,7 +13,7 @@ import pandas as pd
 
 from healthgap import gaps, targets
 from healthgap.analysis import Analysis
-from healthgap.data import period_midpoint, published_after
+from healthgap.data import GAP_CHANGE_MEASURES, period_midpoint, published_after
 from healthgap.provenance import Figure, Ledger
 
 MEASURE_NAMES = {"absolute_gap": "absolute gap", "relative_gap_pct": "relative gap"}
@@ -128,7 +128,7 @@ def cite_gap(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str, w
 
 
 def _change_text(ledger: Ledger, figure: Figure, change: float) -> str:
-    if round(change, 6) == 0 or figure.displayed in ("0%", "0.0%", "0.00%"):
+    if float(figure.displayed.rstrip("%")) == 0:  # unchanged as displayed
         ledger.cite(figure)
         return "unchanged"
     return f"{ledger.cite(figure)} {'narrower' if change < 0 else 'wider'}"
@@ -140,12 +140,12 @@ def cite_change(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str
     figure_id = _key(analysis, row["period"], measure) + f"-change-vs-{baseline}"
     shown = fmt_pct(abs(row["change_pct"]), int(row["change_decimals"]))
     if row["change_basis"] == "published":
-        figure = _figure(analysis, figure_id, row["period"], "pct_change_" + measure.replace("_pct", ""), row["change_pct"],
+        figure = _figure(analysis, figure_id, row["period"], GAP_CHANGE_MEASURES[measure], row["change_pct"],
                          shown, "published", [row["change_published_id"]])
     else:
         base = analysis.baseline
         figure = _figure(
-            analysis, figure_id, row["period"], "pct_change_" + measure.replace("_pct", ""), row["change_pct"], shown,
+            analysis, figure_id, row["period"], GAP_CHANGE_MEASURES[measure], row["change_pct"], shown,
             "derived", row["inputs"].split(";") + base["inputs"].split(";"),
             f"gaps.change_since_baseline: 100 × ({_number(row['gap'])} − {_number(base['gap'])}) / {_number(base['gap'])}",
         )
@@ -156,7 +156,7 @@ def cite_published_change(ledger: Ledger, analysis: Analysis, row: pd.Series, me
     baseline = analysis.target["baseline_period"]
     figure_id = _key(analysis, row["period"], measure) + f"-change-vs-{baseline}-published"
     shown = fmt_pct(abs(row["change_published"]), int(row["change_published_decimals"]))
-    figure = _figure(analysis, figure_id, row["period"], "pct_change_" + measure.replace("_pct", ""),
+    figure = _figure(analysis, figure_id, row["period"], GAP_CHANGE_MEASURES[measure],
                      row["change_published"], shown, "published", [row["change_published_id"]])
     return _change_text(ledger, figure, row["change_published"])
 
@@ -182,7 +182,7 @@ def cite_reduction(ledger: Ledger, analysis: Analysis) -> str:
     reduction = float(target["reduction_pct"])
     return ledger.cite(_figure(
         analysis, _key(analysis, target["target_period"], analysis.gap_measure) + "-required-cut",
-        target["target_period"], "pct_change_" + analysis.gap_measure.replace("_pct", ""), -reduction,
+        target["target_period"], GAP_CHANGE_MEASURES[analysis.gap_measure], -reduction,
         f"{reduction:g}%", "published", [_target_line(analysis), target["wording_source_id"]],
     ))
 
@@ -192,7 +192,7 @@ def cite_required(ledger: Ledger, analysis: Analysis) -> str:
     b, t, p = (period_midpoint(x) for x in (target["baseline_period"], target["target_period"], verdict.period))
     figure = _figure(
         analysis, _key(analysis, verdict.period, analysis.gap_measure) + "-required-change", verdict.period,
-        "pct_change_" + analysis.gap_measure.replace("_pct", ""), verdict.required_change_pct,
+        GAP_CHANGE_MEASURES[analysis.gap_measure], verdict.required_change_pct,
         fmt_pct(abs(verdict.required_change_pct), 1), "derived", [_target_line(analysis)],
         f"targets.required_change: −{_number(target['reduction_pct'])} × ({p:g} − {b:g}) / ({t:g} − {b:g})",
     )

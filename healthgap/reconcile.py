@@ -32,7 +32,7 @@ DIFFERS = "differs — method or data revision"
 CANNOT = "cannot be recomputed"
 VERDICTS = (CONSISTENT, DIFFERS, CANNOT)
 
-GAP_CHANGES = {"pct_change_absolute_gap": "absolute_gap", "pct_change_relative_gap": "relative_gap_pct"}
+GAP_CHANGES = {change: gap for gap, change in hd.GAP_CHANGE_MEASURES.items()}
 GAP_STATISTICS = ("absolute_gap", "relative_gap_pct", *GAP_CHANGES)
 LEVEL_STATISTICS = ("pct_change_rate", "change")
 

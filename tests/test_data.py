@@ -177,6 +177,23 @@ def test_sex_the_indicator_is_not_reported_for(data_copy):
         load_dataset(data_copy)
 
 
+def test_gap_row_with_a_population_group(data_copy):
+    def edit(rows):
+        rows[0]["group"] = "Spearhead"  # a published absolute gap must be about the gap itself
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError, match=r"observations.csv, line 2: expected group 'gap' for the measures absolute_gap, "):
+        load_dataset(data_copy)
+
+
+def test_change_without_reference_period(data_copy):
+    def edit(rows):
+        row = next(r for r in rows if r["measure"] == "pct_change_absolute_gap")
+        row["reference_period"] = ""  # a change from nowhere would be silently left out of the record
+    rewrite(data_copy / "observations.csv", edit)
+    with pytest.raises(DataError, match=r"observations.csv, line 5: expected a reference_period for the measures change, "):
+        load_dataset(data_copy)
+
+
 def test_missing_file(data_copy):
     (data_copy / "targets.csv").unlink()
     with pytest.raises(DataError, match="targets.csv: file not found"):
