@@ -44,7 +44,7 @@ def front_matter_html(data_dir: Path, as_of: str | None) -> str:
     analyses = analyse_all(dataset, as_of)
     return (
         f"<header><h1>{escape(TITLE)}</h1>{edition_line(dataset, as_of)}{edition_source(dataset, as_of)}"
-        "<p>In 2004 the Department of Health set targets to narrow four health-inequality gaps by 2010. "
+        "<p>In 2004 the Department of Health set targets to narrow health-inequality gaps by 2010. "
         "Each row below is one gap: where it stood at the baseline, the latest period known, how far it has "
         "moved and whether the target is on track.</p>"
         f"{narrative.summary_table_html(Ledger(), analyses)}</header>"
