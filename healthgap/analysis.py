@@ -1,17 +1,19 @@
-"""One indicator and sex, analysed as of one period: its levels, gaps, target and verdict.
+"""One indicator and sex, analysed as of one edition: its levels, its gap record, its target and verdict.
 
-This composes the data, gap and target modules; the notebooks, the summary table and the
-tests all start from :func:`analyse`, so the figures they show are computed once, here.
+This composes the data, gap and target modules. The notebooks, the summary, the charts, the
+reconciliation and the tests all start from :func:`analyse`, so every figure they show is computed
+once, here, and read from the :class:`Analysis` it returns.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from healthgap import data as hd
 from healthgap import gaps, methods, targets
+from healthgap.gaps import Comparison, GapPoint
 
 
 @dataclass(frozen=True)
@@ -19,57 +21,117 @@ class Analysis:
     """Everything the briefing says about one indicator and sex at one edition."""
 
     indicator: pd.Series
+    comparison: Comparison
     sex: str
     as_of: str
     observations: pd.DataFrame
     levels: pd.DataFrame
-    record: pd.DataFrame
-    target: pd.Series | None
-    target_gap: float | None
+    record: dict[str, list[GapPoint]]
+    target: targets.Target | None
     assessment: targets.Assessment | None
     intervals: pd.DataFrame
+    breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.comparison.indicator}-{self.sex}"
 
     @property
     def gap_measure(self) -> str:
         """The gap the target is set on (absolute or relative); absolute where there is no target."""
-        return self.target["gap_measure"] if self.target is not None else "absolute_gap"
+        return self.target.measure if self.target is not None else "absolute_gap"
 
     @property
-    def target_record(self) -> pd.DataFrame:
-        """The record of the gap the target is set on, known rows only, in time order."""
-        return self.record_of(self.gap_measure)
-
-    def record_of(self, measure: str) -> pd.DataFrame:
-        rows = self.record[(self.record["measure"] == measure) & (self.record["gap_basis"] != "")]
-        return rows.sort_values(["start", "end"]).reset_index(drop=True)
+    def other_measure(self) -> str:
+        return "relative_gap_pct" if self.gap_measure == "absolute_gap" else "absolute_gap"
 
     @property
-    def baseline(self) -> pd.Series | None:
-        """The target's baseline row of the target record, if known."""
-        if self.target is None:
-            return None
-        rows = self.target_record[self.target_record["period"] == self.target["baseline_period"]]
-        return None if rows.empty else rows.iloc[0]
+    def points(self) -> list[GapPoint]:
+        """The record of the gap the target is set on, in time order."""
+        return self.record.get(self.gap_measure, [])
 
     @property
-    def latest(self) -> pd.Series | None:
-        """The latest row of the target record (the gap or change at the edition's latest period)."""
-        record = self.target_record
-        return None if record.empty else record.iloc[-1]
+    def baseline_period(self) -> str | None:
+        if self.target is not None:
+            return self.target.baseline_period
+        return self.points[0].period if self.points else None
+
+    @property
+    def baseline(self) -> GapPoint | None:
+        return next((p for p in self.points if p.period == self.baseline_period), None)
+
+    @property
+    def latest(self) -> GapPoint | None:
+        """The latest period of the record (its gap or its change from the baseline is known)."""
+        return self.points[-1] if self.points else None
+
+    @property
+    def stale(self) -> bool:
+        """Whether the latest figure is older than the edition (e.g. cancer's 2005-07 in the 2008-10 edition)."""
+        return self.latest is not None and self.latest.period != self.as_of
 
     @property
     def trajectory(self) -> pd.DataFrame:
         """The straight line from the baseline gap to the target gap (empty without both)."""
-        if self.target is None or self.baseline is None or self.target_gap is None:
+        base = self.baseline
+        if self.target is None or base is None or base.gap is None or self.target.value is None:
             return pd.DataFrame(columns=["period", "midpoint", "value"])
-        return targets.target_trajectory(
-            self.target["baseline_period"], float(self.baseline["gap"]), self.target["target_period"], self.target_gap
-        )
+        return targets.target_trajectory(self.target.baseline_period, base.gap.value, self.target.target_period,
+                                         self.target.value.value)
+
+    def label(self, group: str) -> str:
+        return self.labels.get(group, group)
 
     @property
-    def provisional(self) -> bool:
+    def disadvantaged_label(self) -> str:
+        return self.label(self.comparison.disadvantaged)
+
+    @property
+    def comparator_label(self) -> str:
+        return self.label(self.comparison.comparator)
+
+    def later_figures(self) -> pd.DataFrame:
+        """Rows of the edition dated after the record's latest period (e.g. England-only rates)."""
         latest = self.latest
-        return latest is not None and latest["revision"] == "provisional"
+        if latest is None:
+            return self.observations.iloc[0:0]
+        rows = hd.preferred(self.observations)
+        return rows[rows["end"] > latest.end]
+
+    def break_between(self, earlier: str, later: str) -> pd.Series | None:
+        """The method break that falls between two periods, if any."""
+        for _, b in self.breaks.iterrows():
+            if hd.parse_period(earlier)[0] < hd.parse_period(b["first_period"])[0] <= hd.parse_period(later)[0]:
+                return b
+        return None
+
+
+def comparison_for(meta: pd.Series, sex: str) -> Comparison:
+    """The :class:`~healthgap.gaps.Comparison` an ``indicators.csv`` row describes, for one sex."""
+    return Comparison(
+        indicator=meta["indicator"], sex=sex, disadvantaged=meta["disadvantaged_group"],
+        comparator=meta["comparator_group"], higher_is_worse=meta["higher_is_worse"] == "yes",
+        decimals=int(meta["decimals"]), relative_decimals=int(meta["relative_gap_decimals"]),
+        nested=meta["nested"] == "yes",
+    )
+
+
+def group_levels(observations: pd.DataFrame, meta: pd.Series, sex: str) -> pd.DataFrame:
+    """The two compared groups' levels (rates or life expectancies), one preferred row per group and period."""
+    rows = observations[
+        (observations["indicator"] == meta["indicator"])
+        & (observations["sex"] == sex)
+        & (observations["measure"] == meta["level_measure"])
+        & observations["group"].isin([meta["disadvantaged_group"], meta["comparator_group"]])
+    ]
+    return hd.preferred(rows).reset_index(drop=True)
+
+
+def published_gaps(observations: pd.DataFrame) -> pd.DataFrame:
+    """The preferred published rows about the gap itself: gaps and percentage changes in gaps."""
+    rows = observations[(observations["group"] == "gap") & observations["measure"].isin(hd.GROUP_GAP_MEASURES)]
+    return hd.preferred(rows).reset_index(drop=True)
 
 
 def analyse(dataset: hd.Dataset, indicator: str, sex: str, as_of: str | None = None) -> Analysis:
@@ -80,30 +142,25 @@ def analyse(dataset: hd.Dataset, indicator: str, sex: str, as_of: str | None = N
     observations = hd.as_of(dataset.observations, as_of)
     observations = observations[(observations["indicator"] == indicator) & (observations["sex"] == sex)]
     edition = as_of or hd.latest_period(dataset.observations)
-    target = dataset.target(indicator, sex)
-    baseline = target["baseline_period"] if target is not None else None
-    record = gaps.gap_record(observations, meta, sex, baseline or "")
-    level_rows = gaps.levels(observations, meta, sex)
-    analysis = Analysis(
-        indicator=meta,
-        sex=sex,
-        as_of=edition,
-        observations=observations.reset_index(drop=True),
-        levels=level_rows,
-        record=record,
-        target=target,
-        target_gap=None,
-        assessment=None,
-        intervals=level_intervals(observations, level_rows),
+    comparison = comparison_for(meta, sex)
+    target_row = dataset.target(indicator, sex)
+    baseline = target_row["baseline_period"] if target_row is not None else None
+    breaks = dataset.breaks_for(indicator, edition)
+    break_periods = list(breaks["first_period"]) if not breaks.empty else []
+    levels = group_levels(observations, meta, sex)
+    record = gaps.gap_record(levels, published_gaps(observations), comparison, baseline, break_periods)
+    target = assessment = None
+    if target_row is not None:
+        points = record[target_row["gap_measure"]]
+        base = next((p for p in points if p.period == target_row["baseline_period"]), None)
+        target = targets.make_target(target_row, base)
+        assessment = targets.assess(points, target)
+    labels = dict(zip(dataset.groups["group"], dataset.groups["label"])) if not dataset.groups.empty else {}
+    return Analysis(
+        indicator=meta, comparison=comparison, sex=sex, as_of=edition,
+        observations=observations.reset_index(drop=True), levels=levels, record=record, target=target,
+        assessment=assessment, intervals=level_intervals(observations, levels), breaks=breaks, labels=labels,
     )
-    if target is None:
-        return analysis
-    base = analysis.baseline
-    target_gap = targets.target_value(float(base["gap"]), float(target["reduction_pct"])) if base is not None else None
-    assessment = targets.assess(
-        analysis.target_record, target["baseline_period"], target["target_period"], float(target["reduction_pct"])
-    )
-    return replace(analysis, target_gap=target_gap, assessment=assessment)
 
 
 def level_intervals(observations: pd.DataFrame, levels: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -137,10 +194,11 @@ def level_intervals(observations: pd.DataFrame, levels: pd.DataFrame, confidence
     return result[columns].reset_index(drop=True)
 
 
-def analyse_all(dataset: hd.Dataset, as_of: str | None = None) -> list[Analysis]:
-    """Every indicator and sex of the dataset, in the order of ``indicators.csv``."""
+def analyse_all(dataset: hd.Dataset, as_of: str | None = None, indicators: list[str] | None = None) -> list[Analysis]:
+    """Every indicator and sex of the dataset (or of ``indicators``), in the order of ``indicators.csv``."""
     return [
         analyse(dataset, row["indicator"], sex, as_of)
         for _, row in dataset.indicators.iterrows()
+        if indicators is None or row["indicator"] in indicators
         for sex in row["sexes"].split(";")
     ]

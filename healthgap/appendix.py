@@ -1,83 +1,106 @@
 """The briefing's back matter, assembled after the notebooks have run: conflicting sources, the
-reconciliation of published against recomputed figures, and the provenance of every figure.
+reconciliation of published against recomputed figures, and the provenance of every figure shown.
 
-It also writes, beside the briefing, ``figures.csv`` (every figure shown, merged from the
-notebooks' ``figures-<indicator>.csv``) and a copy of the input tables (``data/``), which the
-briefing links to.
+It also writes, beside the briefing, ``figures.csv`` (every figure shown, merged from the sections'
+``figures-<section>.csv``) and a copy of the input tables (``data/``), which the briefing links to.
 """
 
 from __future__ import annotations
 
 import shutil
-from html import escape
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
 from healthgap import data as hd
-from healthgap import provenance, reconcile
-from healthgap.narrative import cite_observation, source_link
+from healthgap import labels, provenance, reconcile
+from healthgap.narrative import observation_figure
 from healthgap.provenance import Ledger
+from healthgap.render import date_words, render
+
+INPUT_PATTERNS = ("*.csv", "*.toml")
 
 
-def conflicts_html(ledger: Ledger, dataset: hd.Dataset, observations: pd.DataFrame) -> str:
+def conflict_rows(ledger: Ledger, dataset: hd.Dataset, observations: pd.DataFrame, edition) -> list[dict]:
     """Keys that sources published with different values: every value, which one is used and why."""
     rows = hd.conflicts(observations)
-    if rows.empty:
-        return ""
-    sources = dataset.sources.set_index("source_id")
-    body = []
-    for _, r in rows.sort_values(["indicator", "sex", "start", "group", "preferred"], ascending=[True, True, True, True, False]).iterrows():
+    out = []
+    order = ["indicator", "sex", "start", "group", "preferred"]
+    for _, r in rows.sort_values(order, ascending=[True, True, True, True, False]).iterrows():
+        s = dataset.source(r["source_id"])
+        title = dataset.indicator(r["indicator"])["title"]
+        sex = "" if r["sex"] == "persons" else f", {labels.sex(r['sex'])}"
+        what = labels.measure(r["measure"]) if r["group"] == "gap" else f"{dataset.group_label(r['group'])}, {labels.measure(r['measure'])}"
+        out.append({"indicator": f"{title}{sex}", "period": r["period"], "what": what,
+                    "value": ledger.cite(observation_figure(r, dataset.group_label(r["group"]), title)),
+                    "url": s["url"], "publisher": s["publisher"], "used": r["preferred"] == "yes",
+                    "later": edition is not None and hd.published_after(s["published"], edition["published"]),
+                    "note": r["note"]})
+    return out
+
+
+def _reference(row_id: str, dataset: hd.Dataset, rows: pd.DataFrame, sources: pd.DataFrame) -> Markup:
+    """One input of a figure, in words and linked: a data row, a source, or a line of a table."""
+    if row_id in rows.index:
+        r = rows.loc[row_id]
         s = sources.loc[r["source_id"]]
-        used = "used" if r["preferred"] == "yes" else "not used"
-        body.append(
-            f"<tr><td>{escape(r['indicator'])}</td><td>{escape(r['sex'])}</td><td>{escape(r['period'])}</td>"
-            f"<td>{escape(r['group'])}</td><td>{cite_observation(ledger, r)}</td>"
-            f"<td>{source_link(s, full=False)}</td>"
-            f"<td>{used}</td><td>{escape(r['note'])}</td></tr>"
-        )
-    head = "".join(
-        f'<th scope="col">{c}</th>' for c in ("Indicator", "Sex", "Period", "Group", "Value", "Source", "Used", "Why")
-    )
-    return (
-        '<section id="conflicts"><h2>Where sources disagree</h2>'
-        "<p>Where two sources give different values for the same figure, both are kept; the table says "
-        "which one this briefing uses and why.</p>"
-        f'<table class="conflicts"><caption>Conflicting published values</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></section>"
-    )
+        what = labels.measure(r["measure"]) if r["group"] == "gap" else f"{dataset.group_label(r['group'])} {labels.measure(r['measure'])}"
+        when = f", {date_words(s['published'])}" if s["published"] else ""
+        return Markup('<a href="#row-{}">{} {}</a> ({}{})').format(row_id, r["period"], what, s["publisher"], when)
+    if row_id in sources.index:
+        s = sources.loc[row_id]
+        return Markup('<a href="{}">{}</a>').format(s["url"], s["title"])
+    table, _, line = row_id.partition(":")
+    if line:
+        return Markup('<a href="data/{}">{}, line {}</a>').format(table, table, line)
+    return Markup.escape(row_id)
+
+
+def provenance_entries(figures: pd.DataFrame, dataset: hd.Dataset) -> list[dict]:
+    rows = dataset.observations.set_index("id")
+    sources = dataset.sources.set_index("source_id")
+    entries = []
+    for _, f in figures.iterrows():
+        refs = [_reference(r, dataset, rows, sources) for r in str(f["source_rows"]).split(";") if r]
+        formula = str(f["derivation"]).partition(": ")[2]
+        how = "as published" if f["kind"] == "published" else (f"computed as {formula}" if formula else "computed")
+        entries.append({"anchor": provenance.anchor(f["figure_id"]), "label": f["label"],
+                        "displayed": f["displayed"], "how": how, "refs": refs})
+    return entries
 
 
 def copy_inputs(data_dir: Path, output_dir: Path) -> Path:
     """Copy the input tables beside the briefing (``data/``), so its links to them work."""
     target = Path(output_dir) / "data"
     target.mkdir(parents=True, exist_ok=True)
-    for path in sorted(Path(data_dir).glob("*.csv")):
-        shutil.copy2(path, target / path.name)
+    for pattern in INPUT_PATTERNS:
+        for path in sorted(Path(data_dir).glob(pattern)):
+            shutil.copy2(path, target / path.name)
     readme = Path(data_dir) / "README.md"
     if readme.exists():
         shutil.copy2(readme, target / readme.name)
     return target
 
 
-def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path) -> str:
-    """Conflicts, reconciliation and provenance sections; writes ``figures.csv`` and ``data/``."""
+def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indicators: list[str] | None = None) -> str:
+    """Conflicts, reconciliation and provenance, for the indicators built; writes ``figures.csv`` and ``data/``."""
     dataset = hd.load_dataset(data_dir)
     observations = hd.as_of(dataset.observations, as_of)
+    if indicators is not None:
+        observations = observations[observations["indicator"].isin(indicators)]
+    edition = dataset.edition(as_of)
     ledger = Ledger()
-    conflicts = conflicts_html(ledger, dataset, observations)
-    reconciled = reconcile.reconciliation_html(ledger, reconcile.reconcile(dataset, as_of))
+    conflicts = conflict_rows(ledger, dataset, observations, edition)
+    frame = reconcile.reconcile(dataset, as_of, indicators)
+    reconciliation = reconcile.reconciliation_html(ledger, frame, dataset, as_of) if not frame.empty else Markup("")
     ledger.write(Path(output_dir) / "figures-~appendix.csv")
     figures = provenance.merge_figures(output_dir)
     for path in Path(output_dir).glob("figures-*.csv"):
         path.unlink()
     figures.to_csv(Path(output_dir) / "figures.csv", index=False)
     copy_inputs(data_dir, output_dir)
-    downloads = (
-        '<section id="downloads"><h2>Data behind this briefing</h2><p>'
-        '<a href="figures.csv">figures.csv</a>: every figure shown, unrounded, with its provenance. '
-        'Input tables as read for this edition: '
-        + ", ".join(f'<a href="data/{escape(p.name)}">{escape(p.name)}</a>' for p in sorted(Path(data_dir).glob("*.csv")))
-        + ' (schema: <a href="data/README.md">data/README.md</a>).</p></section>'
-    )
-    return conflicts + reconciled + downloads + provenance.entries_html(figures, dataset)
+    tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name)
+              for pattern in INPUT_PATTERNS for p in sorted(Path(data_dir).glob(pattern))]
+    return str(render("back.html.j2", conflicts=conflicts, reconciliation=reconciliation,
+                      figures=provenance_entries(figures, dataset), tables=tables))

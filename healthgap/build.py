@@ -40,15 +40,19 @@ FAILED_DIR = "failed"
 NOTEBOOKS_DIR = "notebooks"
 STAGING_PREFIX = ".staging-"
 
-BRIEFING_TITLE = "Health inequalities in England: progress on the 2010 targets"
-"""The page title; the period the briefing is ``as_of`` is appended when one is given."""
+BRIEFING_TITLE = "Health-inequality briefing"
+"""The page title when the data gives none; the period the briefing is ``as_of`` is appended when one is given."""
+
+SUMMARY_PREFIX = "summary-"
+"""Each section writes ``summary-<notebook>.json``: its lines of the opening summary."""
 
 PARAMETER_NAMES = ("data_dir", "as_of", "output_dir")
 """The parameters every notebook declares in its cell tagged ``parameters``."""
 
-FrontMatter = Callable[[Path, "str | None"], str]
-BackMatter = Callable[[Path, "str | None", Path], str]
-"""Returns the HTML fragment (title, edition line, summary table) opening the briefing."""
+FrontMatter = Callable[[Path, "str | None", Path, "list[str]"], str]
+"""(data_dir, as_of, staged output, section names in order) -> the HTML opening the briefing."""
+BackMatter = Callable[[Path, "str | None", Path, "list[str]"], str]
+"""(data_dir, as_of, staged output, indicators built) -> the HTML closing the briefing."""
 
 
 class BuildError(RuntimeError):
@@ -359,9 +363,28 @@ def default_notebooks() -> list[Path]:
     return [folder / f"{name}.ipynb" for name in names]
 
 
-def briefing_title(as_of: str | None) -> str:
-    """The page title, naming the period when the briefing is as of an earlier one."""
-    return BRIEFING_TITLE if as_of is None else f"{BRIEFING_TITLE} (as of {as_of})"
+def briefing_title(data_dir: Path, as_of: str | None) -> str:
+    """The page title from the data's ``briefing.toml``, naming the period when the briefing is as of one.
+
+    Loading the data validates it, so bad data stops the build before any notebook runs.
+    """
+    from healthgap.data import load_dataset
+
+    dataset = load_dataset(data_dir)
+    title = dataset.config.title if dataset.config is not None else BRIEFING_TITLE
+    return title if as_of is None else f"{title} (data to {as_of})"
+
+
+def built_indicators(folder: Path) -> list[str]:
+    """The indicators the sections that ran showed, from the summary entries they wrote."""
+    import json
+
+    found = []
+    for path in sorted(Path(folder).glob(f"{SUMMARY_PREFIX}*.json")):
+        indicator = json.loads(path.read_text(encoding="utf-8")).get("indicator")
+        if indicator:
+            found.append(indicator)
+    return found
 
 
 def build_briefing(
@@ -375,14 +398,17 @@ def build_briefing(
 ) -> Path:
     """Execute the notebooks on ``data_dir`` and write ``out_dir/briefing.html``; return it.
 
-    Before anything runs, the notebooks' parameters are checked (BuildError) and the front
-    matter is computed (data validation there raises its own ValueError). Then each
-    notebook runs with papermill in its own folder, with ``data_dir``, ``as_of`` and a
-    staging ``output_dir`` as parameters, ``jobs`` at a time.
+    Before anything runs, the notebooks' parameters are checked (BuildError) and the data is read
+    and validated (a DataError, one line naming file, line and column). Then each notebook runs
+    with papermill in its own folder, with ``data_dir``, ``as_of`` and a staging ``output_dir`` as
+    parameters, ``jobs`` at a time; each writes its section's summary entries, figures and tables
+    into the staging folder.
 
-    After the notebooks succeed, ``back_matter(data_dir, as_of, staged_output)`` (default:
-    ``healthgap.appendix.back_matter_html``) gives the closing sections; it may write files
-    into the staged output, which go to ``out_dir`` with the notebooks' own.
+    After the notebooks succeed, ``front_matter(data_dir, as_of, staged_output, sections)``
+    (default: ``healthgap.summary.front_matter_html``) opens the page from the sections' summary
+    entries, and ``back_matter(data_dir, as_of, staged_output, indicators)`` (default:
+    ``healthgap.appendix.back_matter_html``) closes it; it may write files into the staged output,
+    which go to ``out_dir`` with the notebooks' own.
 
     On success the briefing replaces the old one atomically, the executed notebooks go to
     ``out_dir/notebooks/`` and whatever the notebooks wrote to ``output_dir`` goes to
@@ -397,9 +423,9 @@ def build_briefing(
     if not data_dir.is_dir():
         raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
     check_notebooks(notebooks)
+    title = briefing_title(data_dir, as_of)  # reads and validates the data before anything runs
     if front_matter is None:
         from healthgap.summary import front_matter_html as front_matter
-    front_html = front_matter(data_dir, as_of)
     if back_matter is None:
         from healthgap.appendix import back_matter_html as back_matter
 
@@ -418,11 +444,13 @@ def build_briefing(
             raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
 
         executed = [nbformat.read(run.executed, as_version=4) for run in runs]
-        back_html = back_matter(data_dir, as_of, staged_output)
+        sections = [notebook.stem for notebook in notebooks]
+        front_html = front_matter(data_dir, as_of, staged_output, sections)
+        back_html = back_matter(data_dir, as_of, staged_output, built_indicators(staged_output))
+        for summary in staged_output.glob(f"{SUMMARY_PREFIX}*.json"):
+            summary.unlink()
         staged_briefing = staging / BRIEFING_NAME
-        staged_briefing.write_text(
-            assemble_briefing(executed, front_html, briefing_title(as_of), back_html), encoding="utf-8"
-        )
+        staged_briefing.write_text(assemble_briefing(executed, front_html, title, back_html), encoding="utf-8")
         for run in runs:
             repoint_output_dir(run.executed, staged_output, out_dir)
         move_tree(staged_notebooks, out_dir / NOTEBOOKS_DIR)

@@ -1,7 +1,10 @@
-"""Charts: each group's level over time, and the gap against its target trajectory.
+"""Charts: each group's level over time, and the gap of record against its target trajectory.
 
-Charts are drawn with matplotlib's non-interactive backend and shown as PNG images that carry
-alt text generated from the same figures, so a screen-reader user gets the chart's content.
+One figure per indicator and sex, with a panel for the levels and a panel for the gap, each drawn
+only where a series has at least two points (a single figure goes in a sentence instead). Markers
+tell how each gap was obtained (published, computed from levels, implied by a published change)
+by shape as well as shade, so the chart reads in greyscale; provisional points are ringed and
+labelled; a method break is drawn as a break. The PNG carries alt text made from the same figures.
 """
 
 from __future__ import annotations
@@ -13,117 +16,146 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from healthgap import narrative  # noqa: E402
+from healthgap import estimates as est  # noqa: E402
+from healthgap import labels, narrative  # noqa: E402
 from healthgap.analysis import Analysis  # noqa: E402
-from healthgap.data import period_midpoint, sort_periods  # noqa: E402
+from healthgap.data import parse_period, period_midpoint, sort_periods  # noqa: E402
 
-COLOURS = {"disadvantaged": "#b2182b", "comparator": "#2166ac", "gap": "#4d4d4d", "target": "#1b7837"}
-MARKERS = {"levels": "o", "published": "s", "implied by published change": "D"}
-BASIS_LABELS = {
-    "levels": "gap from the two groups' levels",
-    "published": "published gap",
-    "implied by published change": "implied by a published change",
-}
+COLOURS = {"disadvantaged": "#b2182b", "comparator": "#2166ac", "gap": "#1b1b1b", "target": "#1b7837"}
+MARKERS = {est.PUBLISHED: ("o", "full"), est.LEVELS: ("s", "none"), est.IMPLIED: ("D", "none")}
+FONT = 9
+
+plt.rcParams.update({"font.size": FONT, "axes.titlesize": FONT + 1, "svg.hashsalt": "healthgap",
+                     "path.simplify": True})
 
 
-def _axes(title: str, ylabel: str) -> tuple[plt.Figure, plt.Axes]:
-    fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=110)
-    ax.set_title(title, loc="left", fontsize=11)
+def _style(ax: plt.Axes, title: str, ylabel: str) -> None:
+    ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    return fig, ax
 
 
 def _period_ticks(ax: plt.Axes, periods: list[str]) -> None:
-    labels = sort_periods(periods)
-    ax.set_xticks([period_midpoint(p) for p in labels], labels, rotation=45, ha="right", fontsize=8)
+    found = sort_periods(periods)
+    ax.set_xticks([period_midpoint(p) for p in found], found, rotation=45, ha="right", fontsize=FONT)
 
 
-def levels_chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
-    """Both groups' levels by period; None when no level is known. Returns (figure, alt text)."""
-    levels = analysis.levels
-    if levels.empty:
-        return None
+def drawn_groups(analysis: Analysis) -> list[str]:
+    """The groups whose levels have at least two periods (only they get a line)."""
+    groups = (analysis.comparison.disadvantaged, analysis.comparison.comparator)
+    return [g for g in groups if (analysis.levels["group"] == g).sum() >= 2]
+
+
+def gap_points(analysis: Analysis):
+    return [p for p in analysis.points if p.gap is not None]
+
+
+def relative_axis_label(analysis: Analysis) -> str:
+    """'% of England's life expectancy': what a relative gap is a percentage of."""
+    level = labels.measure(analysis.indicator["level_measure"])
+    return f"% of {analysis.comparator_label}'s {level}"
+
+
+def levels_panel(ax: plt.Axes, analysis: Analysis, groups: list[str]) -> None:
     meta = analysis.indicator
-    fig, ax = _axes(
-        f"{meta['title']}{narrative.sex_suffix(analysis.sex)}: both groups", narrative.unit_label(meta)
-    )
-    for role in ("disadvantaged", "comparator"):
-        group = meta[f"{role}_group"]
-        rows = levels[levels["group"] == group].sort_values("start")
-        if rows.empty:
-            continue
-        x = rows["period"].map(period_midpoint)
-        ax.plot(x, rows["value"], marker="o", color=COLOURS[role], label=narrative.capitalise(meta[f"{role}_label"]))
+    roles = {analysis.comparison.disadvantaged: "disadvantaged", analysis.comparison.comparator: "comparator"}
+    periods = []
+    for group in groups:
+        rows = analysis.levels[analysis.levels["group"] == group].sort_values("start")
+        colour = COLOURS[roles[group]]
+        marker = "o" if roles[group] == "disadvantaged" else "^"
+        ax.plot(rows["period"].map(period_midpoint), rows["value"], marker=marker, color=colour,
+                label=narrative_label(analysis.label(group)))
         ci = analysis.intervals[analysis.intervals["group"] == group]
         if not ci.empty:
-            ax.errorbar(
-                ci["period"].map(period_midpoint), ci["value"],
-                yerr=[ci["value"] - ci["lower_ci"], ci["upper_ci"] - ci["value"]],
-                fmt="none", ecolor=COLOURS[role], capsize=3, linewidth=1,
-            )
-    _period_ticks(ax, list(levels["period"]))
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig, narrative.levels_alt_text(analysis)
+            ax.errorbar(ci["period"].map(period_midpoint), ci["value"],
+                        yerr=[ci["value"] - ci["lower_ci"], ci["upper_ci"] - ci["value"]],
+                        fmt="none", ecolor=colour, capsize=3, linewidth=1)
+        periods += list(rows["period"])
+    _style(ax, f"{meta['title']}: both groups", narrative.short_unit(meta))
+    _period_ticks(ax, periods)
+    ax.legend(frameon=False, fontsize=FONT - 1)
 
 
-def gap_chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
-    """The target gap by period with the straight-line trajectory to the target; (figure, alt text)."""
-    record = analysis.target_record
-    if record.empty:
-        return None
-    meta = analysis.indicator
-    measure = analysis.gap_measure
-    fig, ax = _axes(
-        f"{meta['title']}{narrative.sex_suffix(analysis.sex)}: {narrative.MEASURE_NAMES[measure]}",
-        "%" if measure == "relative_gap_pct" else narrative.unit_label(meta),
-    )
-    x = record["period"].map(period_midpoint)
-    ax.plot(x, record["gap"], color=COLOURS["gap"], linewidth=1.2, zorder=2)
-    for basis, rows in record.groupby("gap_basis"):
-        ax.scatter(
-            rows["period"].map(period_midpoint), rows["gap"], marker=MARKERS.get(basis, "o"),
-            color=COLOURS["gap"], label=BASIS_LABELS.get(basis, basis), zorder=3,
-        )
-    provisional = record[record["revision"] == "provisional"]
-    if not provisional.empty:
-        ax.scatter(
-            provisional["period"].map(period_midpoint), provisional["gap"], s=140, facecolors="none",
-            edgecolors=COLOURS["disadvantaged"], label="provisional", zorder=4,
-        )
-    periods = list(record["period"])
+def narrative_label(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
+    meta, measure = analysis.indicator, analysis.gap_measure
+    points = gap_points(analysis)
+    # one line per method segment: never joined across a break
+    for segment in sorted({p.segment for p in points}):
+        seg = [p for p in points if p.segment == segment]
+        ax.plot([period_midpoint(p.period) for p in seg], [p.gap.value for p in seg], color=COLOURS["gap"],
+                linewidth=1.2, zorder=2)
+    for basis, (marker, fill) in MARKERS.items():
+        chosen = [p for p in points if p.gap.basis == basis]
+        if chosen:
+            ax.scatter([period_midpoint(p.period) for p in chosen], [p.gap.value for p in chosen], marker=marker,
+                       s=36, facecolors=COLOURS["gap"] if fill == "full" else "white", edgecolors=COLOURS["gap"],
+                       linewidths=1.2, label=labels.CHART_BASES[basis], zorder=3)
+    provisional = [p for p in points if p.gap.provisional]
+    for p in provisional:
+        ax.scatter([period_midpoint(p.period)], [p.gap.value], s=150, facecolors="none", edgecolors=COLOURS["gap"],
+                   linestyle=":", linewidths=1, zorder=4)
+        ax.annotate("provisional", (period_midpoint(p.period), p.gap.value), textcoords="offset points",
+                    xytext=(0, 9), ha="center", fontsize=FONT - 1)
+    periods = [p.period for p in points]
     trajectory = analysis.trajectory
     if not trajectory.empty:
-        ax.plot(
-            trajectory["midpoint"], trajectory["value"], linestyle="--", color=COLOURS["target"],
-            label="straight line to the target", zorder=1,
-        )
-        ax.scatter([trajectory["midpoint"].iloc[-1]], [trajectory["value"].iloc[-1]], marker="*", s=120,
+        ax.plot(trajectory["midpoint"], trajectory["value"], linestyle="--", color=COLOURS["target"],
+                label="straight line to the target", zorder=1)
+        ax.scatter([trajectory["midpoint"].iloc[-1]], [trajectory["value"].iloc[-1]], marker="*", s=110,
                    color=COLOURS["target"], label="target", zorder=3)
         periods += list(trajectory["period"])
+    for _, b in analysis.breaks.iterrows():
+        x = parse_period(b["first_period"])[0] + (parse_period(b["first_period"])[1] - parse_period(b["first_period"])[0]) / 2 - 0.5
+        ax.axvline(x, color="#505a5f", linestyle=(0, (2, 2)), linewidth=1)
+        ax.annotate("method changed", (x, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
+                    textcoords="offset points", fontsize=FONT - 1, va="top")
     _period_ticks(ax, periods)
-    highest = max([*record["gap"], *trajectory["value"]]) if not trajectory.empty else record["gap"].max()
-    ax.set_ylim(0, highest * 1.15)
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    values = [p.gap.value for p in points] + list(trajectory["value"])
+    ax.set_ylim(0, max(values) * 1.2)
+    ylabel = relative_axis_label(analysis) if measure == "relative_gap_pct" else narrative.short_unit(meta)
+    _style(ax, f"{labels.measure(measure).capitalize()}", ylabel)
+    ax.legend(frameon=False, fontsize=FONT - 1, loc="lower left")
+
+
+def chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
+    """The section's figure for one indicator and sex, or None when no series has two points."""
+    groups = drawn_groups(analysis)
+    has_gap = len(gap_points(analysis)) >= 2
+    panels = (["levels"] if groups else []) + (["gap"] if has_gap else [])
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.2), dpi=100, squeeze=False)
+    alts = []
+    for ax, panel in zip(axes[0], panels):
+        if panel == "levels":
+            levels_panel(ax, analysis, groups)
+            alts.append(narrative.levels_alt_text(analysis, groups))
+        else:
+            gap_panel(ax, analysis)
+            alts.append(narrative.gap_alt_text(analysis))
     fig.tight_layout()
-    return fig, narrative.gap_alt_text(analysis)
+    return fig, " ".join(alts)
 
 
 def png(fig: plt.Figure) -> bytes:
-    """The figure as PNG bytes; the figure is closed."""
+    """The figure as PNG bytes, without a timestamp or software stamp; the figure is closed."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
 
 
-def show(chart: tuple[plt.Figure, str] | None) -> None:
+def show(drawn: tuple[plt.Figure, str] | None) -> None:
     """Display a chart in the notebook as a PNG carrying its alt text (nothing if there is no chart)."""
-    if chart is None:
+    if drawn is None:
         return
     from IPython.display import Image, display
 
-    fig, alt = chart
+    fig, alt = drawn
     display(Image(png(fig)), metadata={"image/png": {"alt": alt}})

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +35,9 @@ GAP_CHANGE_MEASURES = {"absolute_gap": "pct_change_absolute_gap", "relative_gap_
 CHANGE_MEASURES = ("change", "pct_change_rate", *GAP_CHANGE_MEASURES.values())
 GROUP_GAP_MEASURES = (*GAP_MEASURES, *GAP_CHANGE_MEASURES.values())  # rows about the gap itself: group "gap"
 SEXES = ("persons", "male", "female")
+STATUSES = ("published", "estimate", "derived")
+"""``published``: as the source gave it; ``estimate``: the source gave it as an estimate;
+``derived``: computed by the curator from other published figures."""
 KEY = ["indicator", "sex", "period", "group", "measure", "reference_period"]
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -167,8 +171,6 @@ def indicators_schema() -> pa.DataFrameSchema:
             "relative_gap_decimals": _text(pa.Check.str_matches(r"^\d$", error="a whole number of decimal places")),
             "disadvantaged_group": _text(),
             "comparator_group": _text(),
-            "disadvantaged_label": _text(),
-            "comparator_label": _text(),
             "higher_is_worse": _text(YES_NO),
             "nested": _text(YES_NO),
             "sexes": _text(
@@ -223,7 +225,7 @@ def observations_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.D
             "value": _text(NUMBER),
             "unit": _text(),
             "reference_period": _text(PERIOD_OR_BLANK, required=False),
-            "status": _text(_one_of(("published", "derived"))),
+            "status": _text(_one_of(STATUSES)),
             "revision": _text(_one_of(("final", "provisional", "revised"))),
             "preferred": _text(YES_NO),
             "source_id": _text(pa.Check.isin(sources["source_id"].tolist(), error="a source_id of sources.csv")),
@@ -273,15 +275,43 @@ def context_schema(sources: pd.DataFrame) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "indicator": _text(),
-            "sex": _text(),
-            "period": _text(),
-            "group": _text(),
+            "sex": _text(_one_of(SEXES)),
+            "period": _text(PERIOD_OR_BLANK, required=False),
+            "period_as_stated": _text(required=False),
+            "what": _text(),
             "value": _text(),
-            "unit": _text(),
+            "unit": _text(required=False),
             "source_id": _text(pa.Check.isin(sources["source_id"].tolist(), error="a source_id of sources.csv")),
             "quote": _text(),
             "reason": _text(),
         },
+        checks=[
+            pa.Check(lambda f: (f["period"] != "") | (f["period_as_stated"].str.strip() != ""),
+                     error="a period, or in period_as_stated what the source says of it"),
+        ],
+        strict=True,
+        ordered=False,
+    )
+
+
+def groups_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {"group": _text(), "label": _text(), "note": _text(required=False)},
+        checks=[_unique_key(["group"])],
+        strict=True,
+        ordered=False,
+    )
+
+
+def breaks_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "indicator": _text(_one_of(indicators["indicator"])),
+            "first_period": _text(PERIOD),
+            "description": _text(),
+            "source_id": _text(pa.Check.isin(sources["source_id"].tolist(), error="a source_id of sources.csv")),
+        },
+        checks=[_unique_key(["indicator", "first_period"])],
         strict=True,
         ordered=False,
     )
@@ -351,6 +381,56 @@ def _display_name(path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class Config:
+    """A briefing's configuration, from ``briefing.toml`` in the data directory.
+
+    ``sections`` maps each notebook (by name) to the indicator it shows.
+    """
+
+    title: str
+    introduction: str
+    sections: dict[str, str] = field(default_factory=dict)
+
+
+CONFIG_NAME = "briefing.toml"
+
+
+def load_config(data_dir: Path, indicators: pd.DataFrame | None = None) -> Config:
+    """Read ``briefing.toml``: ``title``, ``introduction`` and ``[sections]`` (notebook = indicator).
+
+    A missing file gives a title from the folder and one section per indicator, named after it.
+    """
+    path = Path(data_dir) / CONFIG_NAME
+    name = _display_name(path)
+    known = list(indicators["indicator"]) if indicators is not None else []
+    if not path.is_file():
+        return Config(title=f"Health-inequality briefing: {Path(data_dir).name}", introduction="",
+                      sections={i: i for i in known})
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise DataError(f"{name}: {error}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: expected UTF-8 text") from None
+    for key in ("title", "introduction"):
+        if not isinstance(raw.get(key, ""), str):
+            raise DataError(f"{name}, key {key!r}: expected text")
+    if not str(raw.get("title", "")).strip():
+        raise DataError(f"{name}, key 'title': expected a title for the briefing")
+    sections = raw.get("sections", {i: i for i in known})
+    if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
+        raise DataError(f"{name}, table [sections]: expected lines like cancer = \"an indicator of indicators.csv\"")
+    for notebook, indicator in sections.items():
+        if known and indicator not in known:
+            raise DataError(
+                f"{name}, [sections] {notebook}: expected an indicator of indicators.csv "
+                f"({', '.join(known)}), got {indicator!r}"
+            )
+    return Config(title=raw["title"].strip(), introduction=" ".join(str(raw.get("introduction", "")).split()),
+                  sections=dict(sections))
+
+
+@dataclass(frozen=True)
 class Dataset:
     """All the tables of one data directory, validated and typed."""
 
@@ -362,6 +442,9 @@ class Dataset:
     context: pd.DataFrame
     editions: pd.DataFrame
     version: str
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    config: Config | None = None
 
     def indicator(self, name: str) -> pd.Series:
         """The ``indicators.csv`` row for one indicator."""
@@ -375,19 +458,41 @@ class Dataset:
         rows = self.targets[(self.targets["indicator"] == indicator) & (self.targets["sex"] == sex)]
         return None if rows.empty else rows.iloc[0]
 
-    def edition(self, period: str) -> pd.Series | None:
-        """The publication that reported the targets with data to ``period``, if ``editions.csv`` names one."""
+    def edition(self, period: str | None) -> pd.Series | None:
+        """The publication that reported the data to ``period``, if ``editions.csv`` names one."""
+        period = period or latest_period(self.observations)
         rows = self.editions[self.editions["period"] == period] if not self.editions.empty else self.editions
         return None if rows.empty else rows.iloc[0]
 
+    def group_label(self, group: str) -> str:
+        """A group's label from ``groups.csv`` ("the Spearhead Group"); the code itself if it has none."""
+        if not self.groups.empty:
+            rows = self.groups[self.groups["group"] == group]
+            if not rows.empty:
+                return str(rows.iloc[0]["label"])
+        return group
+
+    def source(self, source_id: str) -> pd.Series:
+        return self.sources.set_index("source_id").loc[source_id]
+
+    def breaks_for(self, indicator: str, as_of: str | None = None) -> pd.DataFrame:
+        """The method breaks of an indicator that fall within the edition (first period by ``as_of``)."""
+        if self.breaks.empty:
+            return self.breaks
+        rows = self.breaks[self.breaks["indicator"] == indicator]
+        if as_of:
+            end = parse_period(as_of)[1]
+            rows = rows[rows["first_period"].map(lambda p: parse_period(p)[1] <= end)]
+        return rows
+
 
 def data_version(data_dir: Path) -> str:
-    """A content hash of every CSV in the data directory (SHA-256 of names and bytes, 12 hex digits).
+    """A content hash of every CSV and TOML file in the data directory (SHA-256 of names and bytes, 12 hex digits).
 
     Two readers whose briefings show the same version read the same data.
     """
     digest = hashlib.sha256()
-    for path in sorted(Path(data_dir).glob("*.csv")):
+    for path in sorted([*Path(data_dir).glob("*.csv"), *Path(data_dir).glob("*.toml")]):
         digest.update(path.name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -433,6 +538,7 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
         indicators[column] = indicators[column].astype(int)
     targets = read_table(data_dir / "targets.csv", targets_schema(indicators, sources))
     _check_sexes(targets, indicators, _display_name(data_dir / "targets.csv"))
+    targets["published_target_decimals"] = targets["published_target_value"].map(_decimal_places)
     for column in ("reduction_pct", "published_target_value"):
         targets[column] = pd.to_numeric(targets[column].replace("", None)).astype(float)
     observations = read_table(data_dir / "observations.csv", observations_schema(indicators, sources))
@@ -445,6 +551,10 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
     context = read_table(context_path, context_schema(sources)) if context_path.exists() else pd.DataFrame()
     editions_path = data_dir / "editions.csv"
     editions = read_table(editions_path, editions_schema(sources)) if editions_path.exists() else pd.DataFrame()
+    groups_path = data_dir / "groups.csv"
+    groups = read_table(groups_path, groups_schema()) if groups_path.exists() else pd.DataFrame()
+    breaks_path = data_dir / "breaks.csv"
+    breaks = read_table(breaks_path, breaks_schema(indicators, sources)) if breaks_path.exists() else pd.DataFrame()
     return Dataset(
         data_dir=data_dir,
         observations=observations.reset_index(drop=True),
@@ -454,7 +564,34 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
         context=context,
         editions=editions,
         version=data_version(data_dir),
+        groups=groups,
+        breaks=breaks,
+        config=load_config(data_dir, indicators),
     )
+
+
+def context_as_of(dataset: "Dataset", period: str | None) -> pd.DataFrame:
+    """The figures not used (``context.csv``) that an edition could have known.
+
+    A row whose period is given is kept when that period ends by the edition's; a row whose source
+    gives no period is kept when its source was published no later than the edition's publication
+    (``editions.csv``), or, for an edition no publication is named for, only in the latest edition.
+    """
+    context = dataset.context
+    if context.empty or period is None or period == latest_period(dataset.observations):
+        return context
+    end = parse_period(period)[1]
+    edition = dataset.edition(period)
+    dates = dict(zip(dataset.sources["source_id"], dataset.sources["published"]))
+
+    def known(row: pd.Series) -> bool:
+        if row["period"]:
+            return parse_period(row["period"])[1] <= end
+        if edition is None:
+            return False
+        return bool(dates.get(row["source_id"])) and not published_after(dates[row["source_id"]], edition["published"])
+
+    return context[context.apply(known, axis=1)]
 
 
 def published_after(source_date: str, edition_date: str) -> bool:

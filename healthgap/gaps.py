@@ -1,20 +1,36 @@
-"""Gap methods: the absolute and relative gap between two groups, and how a gap has moved.
+"""Gap methods, and the record of a gap: its figure of record in each period, and how it moved.
 
-The gap is oriented so that a positive gap means the disadvantaged group fares worse:
-for mortality (higher is worse) it is disadvantaged minus comparator; for life expectancy
-(higher is better) it is comparator minus disadvantaged. This is how the Department of Health
-monitored its 2010 health-inequality targets (Spearhead Group against England; routine and
-manual group against all groups).
+The gap is oriented so that a positive gap means the disadvantaged group fares worse: for
+mortality (higher is worse) it is disadvantaged minus comparator; for life expectancy (higher is
+better) comparator minus disadvantaged. This is how the Department of Health monitored its 2010
+health-inequality targets (Spearhead Group against England; routine and manual group against all
+social groups).
+
+The record (:func:`gap_record`) is the one computation of each gap and change that the analysis,
+the narrative, the summary, the charts and the reconciliation read. Its rule, the *figure of
+record*: a figure its publisher gave leads, because the publisher computed it from unrounded
+data; a recomputation from rounded published figures is kept beside it as a check. Where nothing
+was published, the computed figure is used and says so, with the range rounding allows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from healthgap import data as hd
+from healthgap import estimates as est
+from healthgap.data import parse_period
+from healthgap.estimates import Estimate
+
+GAP_MEASURES = ("absolute_gap", "relative_gap_pct")
+CHANGE_OF = {"absolute_gap": "pct_change_absolute_gap", "relative_gap_pct": "pct_change_relative_gap"}
+"""Each gap and the measure of its percentage change from a reference period."""
+
+
+# --- the methods --------------------------------------------------------------------------------
 
 
 def absolute_gap(disadvantaged, comparator, higher_is_worse: bool = True):
@@ -33,8 +49,8 @@ def relative_gap(disadvantaged, comparator, higher_is_worse: bool = True):
     relative gap = 100 x absolute_gap / comparator. For infant mortality this is how much higher
     the routine-and-manual rate is than the all-groups rate (Hansard HC 15 Sep 2004: "13 per
     cent. higher"); for the circulatory rate the gap "as a percentage of the England average"
-    (Straight Statistics, 2009); for life expectancy the DH formula was not published and this
-    definition is assumed.
+    (The Independent, 13 Feb 2010); for life expectancy the Department's formula was not found
+    and this definition is assumed.
     """
     return 100.0 * absolute_gap(disadvantaged, comparator, higher_is_worse) / comparator
 
@@ -42,8 +58,8 @@ def relative_gap(disadvantaged, comparator, higher_is_worse: bool = True):
 def change_since_baseline(value, baseline):
     """Percentage change from a baseline: 100 x (value - baseline) / baseline.
 
-    Negative when the quantity fell. For a gap, a negative change means the gap narrowed;
-    e.g. the cancer gap from 20.7 (1995-97) to 18.4 (2004-06): 100 x (18.4 - 20.7) / 20.7 = -11.1 %.
+    Negative when the quantity fell. For a gap, a negative change means the gap narrowed; e.g. the
+    cancer gap from 20.7 (1995-97) to 18.4 (2004-06): 100 x (18.4 - 20.7) / 20.7 = -11.1 %.
     """
     return 100.0 * (value - baseline) / baseline
 
@@ -56,180 +72,322 @@ def gap_from_change(baseline, change_pct):
     return baseline * (1.0 + change_pct / 100.0)
 
 
-def consecutive_run(values: Sequence[float]) -> tuple[str, int]:
-    """Direction of the latest period-to-period change and how many consecutive changes share it.
+def consecutive_run(directions: Sequence[int]) -> tuple[int, int]:
+    """The direction of the last step and how many steps in a row, ending with it, share it.
 
-    Returns ("declined", 2) when each of the last two changes was a fall and the one before was
-    not; ("rose", n), ("unchanged", n) likewise; ("none", 0) with fewer than two values.
-    Values are compared as given; a change of exactly zero is "unchanged".
+    ``directions`` are steps between successive periods: +1 up, -1 down, 0 not distinguishable.
+    (-1, 2) for [+1, -1, -1]; (0, 0) when there is no step or the last step shows no movement.
     """
-    series = [float(v) for v in values]
-    if len(series) < 2:
-        return "none", 0
-    steps = np.sign(np.diff(series))
-    last = steps[-1]
-    run = 0
-    for step in steps[::-1]:
+    if not directions or directions[-1] == 0:
+        return 0, 0
+    last, run = directions[-1], 0
+    for step in reversed(directions):
         if step != last:
             break
         run += 1
-    return {-1.0: "declined", 1.0: "rose", 0.0: "unchanged"}[float(last)], run
+    return last, run
 
 
-# --- the gap record of one indicator and sex ------------------------------------------------
+# --- periods ------------------------------------------------------------------------------------
 
 
-RECORD_COLUMNS = [
-    "indicator",
-    "sex",
-    "period",
-    "start",
-    "end",
-    "measure",
-    "gap",
-    "gap_basis",
-    "gap_published",
-    "gap_published_id",
-    "gap_published_decimals",
-    "gap_decimals",
-    "change_pct",
-    "change_basis",
-    "change_published",
-    "change_published_id",
-    "change_published_decimals",
-    "change_decimals",
-    "revision",
-    "inputs",
-]
+def period_label(start: int, end: int, like: str) -> str:
+    """A period label in the style of ``like``: (2005, 2007, "2004-06") -> "2005-07"."""
+    if start == end:
+        return str(start)
+    if len(like.partition("-")[2]) == 4:
+        return f"{start}-{end}"
+    return f"{start}-{end % 100:02d}"
 
 
-def levels(observations: pd.DataFrame, indicator: pd.Series, sex: str) -> pd.DataFrame:
-    """The two compared groups' levels (rates or life expectancies), one row per group and period."""
-    rows = observations[
-        (observations["indicator"] == indicator["indicator"])
-        & (observations["sex"] == sex)
-        & (observations["measure"] == indicator["level_measure"])
-        & observations["group"].isin([indicator["disadvantaged_group"], indicator["comparator_group"]])
-    ]
-    return hd.preferred(rows).reset_index(drop=True)
+def adjacent(earlier: str, later: str) -> bool:
+    """Whether two periods of the same length follow each other in a series stepping by one year
+    (2004-06 then 2005-07; 2009 then 2010): the only periods "consecutive" may be said of."""
+    (a0, a1), (b0, b1) = parse_period(earlier), parse_period(later)
+    return a1 - a0 == b1 - b0 and b0 == a0 + 1
 
 
-def gap_record(
-    observations: pd.DataFrame,
-    indicator: pd.Series,
-    sex: str,
-    baseline: str,
-) -> pd.DataFrame:
-    """Every known gap and change since the baseline, one row per period and gap measure.
+def periods_between(earlier: str, later: str) -> list[str]:
+    """The periods of the same length strictly between two periods, stepping by one year:
+    ("2004-06", "2006-08") -> ["2005-07"]."""
+    (a0, a1), (b0, _) = parse_period(earlier), parse_period(later)
+    length = a1 - a0
+    return [period_label(s, s + length, earlier) for s in range(a0 + 1, b0)]
 
-    For each period the absolute and relative gaps are computed from the two groups' levels
-    where both are known (``gap_basis = "levels"``) and any published gap for that period is
-    kept beside it for comparison (``gap_published``). Where a level is missing the published
-    gap is used (``"published"``). The change since the baseline is computed from the gaps
-    (:func:`change_since_baseline`, basis ``"gaps"``) and a published change kept beside it;
-    where no gap is known but a change was published, the change is used (``"published"``)
-    and the gap it implies is derived from the baseline gap (:func:`gap_from_change`, basis
-    ``"implied by published change"``). ``inputs`` lists the ids of the rows each figure
-    rests on.
+
+def segment_of(period: str, breaks: Sequence[str]) -> int:
+    """Which method segment a period is in: the number of method breaks starting at or before it."""
+    start = parse_period(period)[0]
+    return sum(1 for first in breaks if parse_period(first)[0] <= start)
+
+
+# --- the record ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Who is compared with whom, which way round, and to what precision computed gaps are shown."""
+
+    indicator: str
+    sex: str
+    disadvantaged: str
+    comparator: str
+    higher_is_worse: bool = True
+    decimals: int = 1
+    relative_decimals: int = 1
+    nested: bool = True
+
+    def decimals_for(self, measure: str) -> int:
+        return self.relative_decimals if measure == "relative_gap_pct" else self.decimals
+
+
+@dataclass(frozen=True)
+class GapPoint:
+    """One period of a gap's record.
+
+    ``gap`` is the figure of record (published, else from the levels, else implied by a published
+    change); ``gap_check`` the gap recomputed from the levels where a published gap leads.
+    ``change`` is the percentage change from ``reference`` (the baseline), published or computed
+    from the two gaps; ``change_check`` the computed change where a published change leads.
+    ``segment`` counts the method breaks before the period: figures in different segments are
+    never compared, and no change is computed across them.
     """
-    higher_is_worse = indicator["higher_is_worse"] == "yes"
-    mine = hd.preferred(
-        observations[(observations["indicator"] == indicator["indicator"]) & (observations["sex"] == sex)]
-    )
-    lv = levels(observations, indicator, sex)
-    rows: dict[tuple[str, str], dict] = {}
 
-    def row(period: str, measure: str) -> dict:
-        key = (period, measure)
-        if key not in rows:
-            start, end = hd.parse_period(period)
-            rows[key] = {
-                "indicator": indicator["indicator"],
-                "sex": sex,
-                "period": period,
-                "start": start,
-                "end": end,
-                "measure": measure,
-                "gap": np.nan,
-                "gap_basis": "",
-                "gap_published": np.nan,
-                "gap_published_id": "",
-                "gap_published_decimals": 0,
-                "gap_decimals": int(
-                    indicator["relative_gap_decimals" if measure == "relative_gap_pct" else "decimals"]
-                ),
-                "change_pct": np.nan,
-                "change_basis": "",
-                "change_published": np.nan,
-                "change_published_id": "",
-                "change_published_decimals": 0,
-                "change_decimals": 1,
-                "revision": "final",
-                "inputs": [],
-            }
-        return rows[key]
+    period: str
+    start: int
+    end: int
+    measure: str
+    segment: int
+    gap: Estimate | None = None
+    gap_check: Estimate | None = None
+    change: Estimate | None = None
+    change_check: Estimate | None = None
+    reference: str = ""
 
-    def mark_revision(target: dict, revision: str) -> None:
-        if revision != "final":
-            target["revision"] = revision
+    @property
+    def provisional(self) -> bool:
+        return any(e is not None and e.provisional for e in (self.gap, self.change))
 
-    # 1. gaps from levels
-    by_group = {group: frame.set_index("period") for group, frame in lv.groupby("group")}
-    disadvantaged = by_group.get(indicator["disadvantaged_group"])
-    comparator = by_group.get(indicator["comparator_group"])
-    if disadvantaged is not None and comparator is not None:
-        for period in disadvantaged.index.intersection(comparator.index):
-            d, c = disadvantaged.loc[period], comparator.loc[period]
-            figures = {
-                "absolute_gap": absolute_gap(d["value"], c["value"], higher_is_worse),
-                "relative_gap_pct": relative_gap(d["value"], c["value"], higher_is_worse),
-            }
-            for measure, value in figures.items():
-                r = row(period, measure)
-                r.update(gap=float(value), gap_basis="levels", inputs=[d["id"], c["id"]])
-                mark_revision(r, d["revision"])
-                mark_revision(r, c["revision"])
+    @property
+    def estimated(self) -> bool:
+        return any(e is not None and e.estimated for e in (self.gap, self.change))
 
-    # 2. published gaps: beside the computed ones, or in their place
-    published_gaps = mine[(mine["group"] == "gap") & mine["measure"].isin(hd.GAP_MEASURES)]
-    for _, p in published_gaps.iterrows():
-        r = row(p["period"], p["measure"])
-        r.update(gap_published=p["value"], gap_published_id=p["id"], gap_published_decimals=int(p["decimals"]))
-        mark_revision(r, p["revision"])
-        if r["gap_basis"] == "":
-            r.update(gap=p["value"], gap_basis="published", inputs=[p["id"]], gap_decimals=int(p["decimals"]))
+    def levels_gap(self) -> Estimate | None:
+        """The gap computed from the two levels, whether it is the figure of record or its check."""
+        for e in (self.gap, self.gap_check):
+            if e is not None and e.basis == est.LEVELS:
+                return e
+        return None
 
-    # 3. changes since the baseline
-    published_changes = mine[
-        (mine["group"] == "gap")
-        & mine["measure"].isin(hd.GAP_CHANGE_MEASURES.values())
-        & (mine["reference_period"] == baseline)
-    ]
-    for measure, change_name in hd.GAP_CHANGE_MEASURES.items():
-        base = rows.get((baseline, measure))
-        for (period, m), r in list(rows.items()):
-            if m != measure or period == baseline or base is None or r["gap_basis"] == "":
+
+def gap_from_levels(d: Estimate, c: Estimate, measure: str, comparison: Comparison) -> Estimate:
+    """The absolute or relative gap from the two groups' levels, with the range their rounding allows."""
+    worse = comparison.higher_is_worse
+    first, second = (d, c) if worse else (c, d)
+    decimals = comparison.decimals_for(measure)
+    if measure == "absolute_gap":
+        return est.combine(lambda a, b: absolute_gap(a, b, worse), "gaps.absolute_gap",
+                           f"{est.term(first)} − {est.term(second)}", d, c, basis=est.LEVELS, decimals=decimals)
+    return est.combine(lambda a, b: relative_gap(a, b, worse), "gaps.relative_gap",
+                       f"100 × ({est.term(first)} − {est.term(second)}) / {est.term(c)}", d, c,
+                       basis=est.LEVELS, decimals=decimals)
+
+
+def change_between(gap: Estimate, baseline: Estimate, decimals: int = 1) -> Estimate:
+    """The percentage change from a baseline gap, with the range both gaps' rounding allows."""
+    return est.combine(change_since_baseline, "gaps.change_since_baseline",
+                       f"100 × ({est.term(gap)} − {est.term(baseline)}) / {est.term(baseline)}",
+                       gap, baseline, basis=est.GAPS, decimals=decimals)
+
+
+def implied_gap(baseline: Estimate, change: Estimate, decimals: int) -> Estimate:
+    """The gap a published change implies from the baseline gap (:func:`gap_from_change`)."""
+    return est.combine(gap_from_change, "gaps.gap_from_change",
+                       f"{est.term(baseline)} × (1 + {est.term(change)} / 100)", baseline, change,
+                       basis=est.IMPLIED, decimals=decimals)
+
+
+def gap_record(levels: pd.DataFrame, published: pd.DataFrame, comparison: Comparison, baseline: str | None,
+               breaks: Sequence[str] = ()) -> dict[str, list[GapPoint]]:
+    """Every known gap and change, one :class:`GapPoint` per period, for each gap measure.
+
+    ``levels``: the two groups' levels (columns ``group``, ``period``, ``value``, ``decimals``,
+    ``id``, ``revision``, ``status``). ``published``: published gap rows (``measure`` a gap or a
+    change in a gap; ``reference_period`` for changes). ``baseline``: the period changes are
+    measured from (None: the first period of the record). ``breaks``: first periods of new methods.
+
+    For each period: the gap of record is the published gap, else the gap from both levels
+    (:func:`gap_from_levels`), else the gap implied by a published change from the baseline
+    (:func:`implied_gap`, same method segment only). The change of record is the published change
+    from the baseline, else :func:`change_between` the two gaps of record (same segment only, and
+    never from an implied gap, which would only return the change it came from).
+    """
+    record: dict[str, list[GapPoint]] = {}
+    for measure in GAP_MEASURES:
+        points = _points(levels, published, comparison, measure, breaks)
+        if not points:
+            record[measure] = []
+            continue
+        reference = baseline or points[0]["period"]
+        record[measure] = _with_changes(points, published, measure, reference, breaks, comparison)
+    return record
+
+
+def _points(levels, published, comparison, measure, breaks) -> list[dict]:
+    by_period: dict[str, dict] = {}
+
+    def point(period: str) -> dict:
+        if period not in by_period:
+            start, end = parse_period(period)
+            by_period[period] = {"period": period, "start": start, "end": end, "measure": measure,
+                                 "segment": segment_of(period, breaks), "gap": None, "gap_check": None}
+        return by_period[period]
+
+    d_rows = {r["period"]: r for _, r in levels[levels["group"] == comparison.disadvantaged].iterrows()}
+    c_rows = {r["period"]: r for _, r in levels[levels["group"] == comparison.comparator].iterrows()}
+    for period in sorted(set(d_rows) & set(c_rows), key=parse_period):
+        point(period)["gap"] = gap_from_levels(est.published(d_rows[period]), est.published(c_rows[period]),
+                                               measure, comparison)
+    gaps = published[(published["measure"] == measure) & (published["reference_period"] == "")]
+    for _, row in gaps.iterrows():
+        p = point(row["period"])
+        p["gap_check"], p["gap"] = p["gap"], est.published(row)
+    for _, row in published[published["measure"] == CHANGE_OF[measure]].iterrows():
+        point(row["period"])
+    return sorted(by_period.values(), key=lambda p: (p["start"], p["end"]))
+
+
+def _with_changes(points, published, measure, reference, breaks, comparison) -> list[GapPoint]:
+    changes = published[(published["measure"] == CHANGE_OF[measure]) & (published["reference_period"] == reference)]
+    published_change = {row["period"]: est.published(row) for _, row in changes.iterrows()}
+    base = next((p for p in points if p["period"] == reference), None)
+    base_gap = base["gap"] if base is not None else None
+    base_segment = segment_of(reference, breaks)
+    result = []
+    for p in points:
+        change = change_check = None
+        same_segment = p["segment"] == base_segment
+        computed = None
+        if (p["period"] != reference and base_gap is not None and p["gap"] is not None and same_segment
+                and not est.contains_zero(base_gap)):
+            computed = change_between(p["gap"], base_gap)
+        if p["period"] in published_change:
+            change, change_check = published_change[p["period"]], computed
+        else:
+            change = computed
+        gap = p["gap"]
+        if gap is None and change is not None and base_gap is not None and same_segment:
+            gap = implied_gap(base_gap, change, comparison.decimals_for(measure))
+        if gap is None and change is None:
+            continue
+        result.append(GapPoint(
+            period=p["period"], start=p["start"], end=p["end"], measure=measure, segment=p["segment"],
+            gap=gap, gap_check=p["gap_check"], change=change, change_check=change_check,
+            reference=reference if change is not None or p["period"] == reference else "",
+        ))
+    return result
+
+
+def record_frame(record: dict[str, list[GapPoint]], indicator: str, sex: str) -> pd.DataFrame:
+    """The record as a tidy table (one row per period and gap measure), unrounded, for ``<indicator>_gaps.csv``."""
+    rows = []
+    for measure, points in record.items():
+        for p in points:
+            row = {"indicator": indicator, "sex": sex, "period": p.period, "start": p.start, "end": p.end,
+                   "measure": measure, "method_segment": p.segment, "reference_period": p.reference}
+            for name in ("gap", "gap_check", "change", "change_check"):
+                e = getattr(p, name)
+                row[name] = e.value if e is not None else np.nan
+                row[f"{name}_lower"] = e.lower if e is not None else np.nan
+                row[f"{name}_upper"] = e.upper if e is not None else np.nan
+                row[f"{name}_basis"] = e.basis if e is not None else ""
+                row[f"{name}_inputs"] = ";".join(e.inputs) if e is not None else ""
+            row["provisional"] = p.provisional
+            row["estimate"] = p.estimated
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --- how a gap moved ----------------------------------------------------------------------------
+
+SHARED_BASES = ("published change", "published gaps", "published changes", "gaps computed from levels")
+
+
+@dataclass(frozen=True)
+class Movement:
+    """How a gap moved between two periods of its record, judged on a basis both periods share.
+
+    ``direction``: +1 wider, -1 narrower, 0 the figures cannot show a movement (their ranges
+    meet), None when the two periods cannot be compared (``reason``: "method" for a method break,
+    "bases" when they share no basis). ``earlier_figure`` and ``later_figure`` are the estimates
+    compared; ``missing`` the periods between them that the record lacks.
+    """
+
+    earlier: GapPoint
+    later: GapPoint
+    direction: int | None
+    basis: str = ""
+    earlier_figure: Estimate | None = None
+    later_figure: Estimate | None = None
+    reason: str = ""
+
+    @property
+    def adjacent(self) -> bool:
+        return adjacent(self.earlier.period, self.later.period)
+
+    @property
+    def missing(self) -> list[str]:
+        return periods_between(self.earlier.period, self.later.period)
+
+
+def _candidates(p: GapPoint) -> dict[str, Estimate]:
+    found: dict[str, Estimate] = {}
+    if p.gap is not None and p.gap.published:
+        found["published gaps"] = p.gap
+    if p.change is not None and p.change.published:
+        found["published changes"] = p.change
+    levels = p.levels_gap()
+    if levels is not None:
+        found["gaps computed from levels"] = levels
+    return found
+
+
+def movement(earlier: GapPoint, later: GapPoint) -> Movement:
+    """Compare two periods of a record on the first basis they share: the later period's published
+    change from the earlier one, their published gaps, their published changes from the same
+    baseline, or their gaps computed from levels. Never across a method break, never across bases
+    (a published gap against a computed one)."""
+    if earlier.segment != later.segment:
+        return Movement(earlier, later, None, reason="method")
+    if later.change is not None and later.change.published and later.reference == earlier.period:
+        zero = Estimate(0.0, 0.0, 0.0, est.PUBLISHED, 0, ())
+        return Movement(earlier, later, est.compare(zero, later.change), "published change", None, later.change)
+    a, b = _candidates(earlier), _candidates(later)
+    for basis in SHARED_BASES:
+        if basis in a and basis in b:
+            if basis == "published changes" and earlier.reference != later.reference:
                 continue
-            r.update(change_pct=change_since_baseline(r["gap"], base["gap"]), change_basis="gaps")
-        for _, p in published_changes[published_changes["measure"] == change_name].iterrows():
-            r = row(p["period"], measure)
-            r.update(
-                change_published=p["value"], change_published_id=p["id"], change_published_decimals=int(p["decimals"])
-            )
-            mark_revision(r, p["revision"])
-            if r["change_basis"] == "":
-                r.update(change_pct=p["value"], change_basis="published", change_decimals=int(p["decimals"]))
-                if r["gap_basis"] == "" and base is not None and base["gap_basis"] != "":
-                    r.update(
-                        gap=gap_from_change(base["gap"], p["value"]),
-                        gap_basis="implied by published change",
-                        inputs=list(base["inputs"]) + [p["id"]],
-                    )
-                elif r["gap_basis"] == "":
-                    r["inputs"] = [p["id"]]
-    if not rows:
-        return pd.DataFrame(columns=RECORD_COLUMNS)
-    record = pd.DataFrame(list(rows.values()))
-    record["inputs"] = record["inputs"].map(lambda ids: ";".join(dict.fromkeys(ids)))
-    record = record.sort_values(["measure", "start", "end"], kind="stable").reset_index(drop=True)
-    return record[RECORD_COLUMNS]
+            return Movement(earlier, later, est.compare(a[basis], b[basis]), basis, a[basis], b[basis])
+    return Movement(earlier, later, None, reason="bases")
+
+
+def latest_movements(points: Sequence[GapPoint]) -> list[Movement]:
+    """Movements between successive periods of the record, latest last."""
+    return [movement(a, b) for a, b in zip(points, points[1:])]
+
+
+def latest_run(points: Sequence[GapPoint]) -> tuple[Movement | None, int]:
+    """The latest movement and how many consecutive movements, between adjacent periods, share its
+    direction (0 when it shows no movement or its periods are not adjacent)."""
+    moves = latest_movements(points)
+    if not moves:
+        return None, 0
+    last = moves[-1]
+    if not last.adjacent or not last.direction:
+        return last, 0
+    run = 0
+    for move in reversed(moves):
+        if not move.adjacent or move.direction != last.direction:
+            break
+        run += 1
+    return last, run

@@ -1,61 +1,46 @@
-"""Narrative: the briefing's sentences, tables and alt text, generated from computed figures.
+"""Narrative: the briefing's sentences, generated from the analysis and cited figure by figure.
 
-Every number here is formatted from an :class:`~healthgap.analysis.Analysis` or a data row;
-none is written into the text. Text that comes from data (labels, titles, quotes) is
-HTML-escaped here, once, so a stray ``<`` in a CSV cannot become markup in the briefing.
+Python here decides what may be said (the rules: a figure of record leads; a rise or a fall only
+where the figures' ranges allow it; "consecutive" only of adjacent periods; nothing compared
+across a method break or across bases) and gathers the figures, each cited through the ledger;
+the words are the templates' (``templates/fragments/sentences.html.j2``).
 """
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
+from markupsafe import Markup
 
-from healthgap import gaps, targets
+from healthgap import estimates as est
+from healthgap import gaps, labels, targets
 from healthgap.analysis import Analysis
-from healthgap.data import GAP_CHANGE_MEASURES, period_midpoint, published_after
-from healthgap.provenance import Figure, Ledger
+from healthgap.data import parse_period
+from healthgap.estimates import Estimate, number
+from healthgap.gaps import GapPoint, Movement
+from healthgap.provenance import Figure, Ledger, figure_of
+from healthgap.render import render, sentences, squash
 
-MEASURE_NAMES = {"absolute_gap": "absolute gap", "relative_gap_pct": "relative gap"}
-ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth"}
 STATUS_CLASS = {
     targets.MET: "status-good",
     targets.ON_TRACK: "status-good",
     targets.NOT_ON_TRACK: "status-bad",
     targets.MISSED: "status-bad",
+    targets.TOO_CLOSE: "status-none",
     targets.NOT_YET_ASSESSABLE: "status-none",
 }
 
-
-# --- formatting -------------------------------------------------------------------------------
-
-
-def fmt(value: float, decimals: int = 1) -> str:
-    """A number to a fixed number of decimals with thousands separators; "–" when missing."""
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:,.{decimals}f}"
+VERBS = {1: "widened", -1: "narrowed"}
+COMPARATIVES = {1: "wider", -1: "narrower"}
 
 
-def fmt_pct(value: float, decimals: int = 1) -> str:
-    return "–" if value is None or pd.isna(value) else f"{fmt(value, decimals)}%"
-
-
-def capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def direction_word(value: float, decimals: int) -> str:
+    """'narrower' for a negative change, 'wider' for a positive one, as displayed."""
+    shown = float(number(value, decimals).replace(",", ""))
+    return "narrower" if shown < 0 else "wider" if shown > 0 else "no different"
 
 
 def sex_suffix(sex: str) -> str:
-    return "" if sex == "persons" else f", {sex}s"
-
-
-def unit_label(meta: pd.Series) -> str:
-    return str(meta["unit"])
-
-
-def unit_html(meta: pd.Series) -> str:
-    """The short unit as HTML, marked as a unit (its digits, as in "per 100,000", are not figures)."""
-    return f'<span class="unit">{escape(short_unit(meta))}</span>'
+    return "" if sex == "persons" else f", {labels.sex(sex)}"
 
 
 def short_unit(meta: pd.Series) -> str:
@@ -63,497 +48,470 @@ def short_unit(meta: pd.Series) -> str:
     return str(meta["unit"]).split(" (")[0]
 
 
-# --- figures, each cited through the ledger ---------------------------------------------------
+class Citer:
+    """Cites one analysis's figures in a ledger, with stable ids and labels in words."""
+
+    def __init__(self, ledger: Ledger, analysis: Analysis) -> None:
+        self.ledger = ledger
+        self.a = analysis
+        self.meta = analysis.indicator
+
+    # ids and labels
+    def _id(self, *parts: str) -> str:
+        return "-".join([self.a.key, *parts])
+
+    def _label(self, period: str, what: str) -> str:
+        return f"{self.meta['title']}{sex_suffix(self.a.sex)}, {period}: {what}"
+
+    def suffix(self, measure: str) -> str:
+        return "%" if measure in ("relative_gap_pct", *gaps.CHANGE_OF.values()) else ""
+
+    def unit(self, measure: str) -> Markup:
+        """' deaths per 100,000' after an absolute gap; nothing after a percentage."""
+        if measure == "relative_gap_pct":
+            return Markup("")
+        return Markup(' <span class="unit">{}</span>').format(short_unit(self.meta))
+
+    def cite(self, e: Estimate, figure_id: str, period: str, measure: str, what: str, suffix: str = "",
+             absolute: bool = False) -> Markup:
+        shown = number(abs(e.value) if absolute else e.value, e.decimals) + suffix
+        return self.ledger.cite(figure_of(e, figure_id, self._label(period, what), self.meta["indicator"],
+                                          self.a.sex, period, measure, shown))
+
+    # the record
+    def gap(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.gap_check if check else p.gap
+        what = labels.measure(p.measure) + (" recomputed from the levels" if check else "")
+        if e.basis == est.IMPLIED:
+            what += " implied by the published change"
+        return self.cite(e, self._id(p.period, p.measure, "check" if check else "record"), p.period, p.measure,
+                         what, self.suffix(p.measure))
+
+    def change(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.change_check if check else p.change
+        measure = gaps.CHANGE_OF[p.measure]
+        what = f"change in the {labels.measure(p.measure)} since {p.reference}" + (" recomputed" if check else "")
+        return self.cite(e, self._id(p.period, measure, p.reference, "check" if check else "record"), p.period,
+                         measure, what, "%", absolute=True)
+
+    def range(self, e: Estimate, figure_id: str, period: str, measure: str, what: str, suffix: str = "",
+              change: bool = False) -> Markup:
+        """'2.41% to 2.68%' (or '10.6% to 11.6% narrower' for a change): the range its rounding allows, cited."""
+        ends = []
+        for end, value in (("lower", e.lower), ("upper", e.upper)):
+            bound = Estimate(value, value, value, est.GAPS, e.decimals, e.inputs, "estimates.bounds", e.formula,
+                             e.revision, e.estimated)
+            ends.append((value, self.cite(bound, f"{figure_id}-{end}", period, measure, f"{what}, {end} end of its range",
+                                          suffix, absolute=change)))
+        (lo, lo_text), (hi, hi_text) = ends
+        if not change:
+            return Markup("{} to {}").format(lo_text, hi_text)
+        if hi <= 0:
+            return Markup("{} to {} narrower").format(hi_text, lo_text)
+        if lo >= 0:
+            return Markup("{} to {} wider").format(lo_text, hi_text)
+        return Markup("{} narrower to {} wider").format(lo_text, hi_text)
+
+    def gap_range(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.gap_check if check else p.gap
+        return self.range(e, self._id(p.period, p.measure, "check" if check else "record"), p.period, p.measure,
+                          labels.measure(p.measure), self.suffix(p.measure))
+
+    def change_range(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.change_check if check else p.change
+        measure = gaps.CHANGE_OF[p.measure]
+        return self.range(e, self._id(p.period, measure, p.reference, "check" if check else "record"), p.period,
+                          measure, f"change in the {labels.measure(p.measure)} since {p.reference}", "%", change=True)
+
+    # the target
+    def target_value(self) -> Markup:
+        t = self.a.target
+        return self.cite(t.value, self._id(t.target_period, t.measure, "target"), t.target_period, t.measure,
+                         f"target {labels.measure(t.measure)}", self.suffix(t.measure))
+
+    def reduction(self) -> Markup:
+        t = self.a.target
+        return self.cite(t.reduction, self._id(t.target_period, t.measure, "required-cut"), t.target_period,
+                         gaps.CHANGE_OF[t.measure], f"required cut in the {labels.measure(t.measure)}", "%", absolute=True)
+
+    def required(self, verdict: targets.Assessment) -> Markup:
+        t = self.a.target
+        return self.cite(verdict.required, self._id(verdict.period, t.measure, "required-change"), verdict.period,
+                         gaps.CHANGE_OF[t.measure], f"change the straight line to the target required by {verdict.period}",
+                         "%", absolute=True)
+
+    # data rows
+    def observation(self, row: pd.Series) -> Markup:
+        return self.ledger.cite(observation_figure(row, self.a.label(row["group"]), self.meta["title"]))
+
+    def plain(self, figure_id: str, period: str, measure: str, what: str, value: float, shown: str, rows,
+              derivation: str) -> Markup:
+        return self.ledger.cite(Figure(
+            figure_id=self._id(figure_id), label=self._label(period, what), indicator=self.meta["indicator"],
+            sex=self.a.sex, period=period, measure=measure, value=float(value), displayed=shown,
+            kind="derived", source_rows=";".join(rows), derivation=derivation,
+        ))
 
 
-def _gap_number(value: float, measure: str, decimals: int) -> str:
-    return fmt_pct(value, decimals) if measure == "relative_gap_pct" else fmt(value, decimals)
-
-
-def _key(analysis: Analysis, period: str, measure: str) -> str:
-    return f"{analysis.indicator['indicator']}-{analysis.sex}-{period}-{measure}"
-
-
-def _figure(analysis: Analysis, figure_id: str, period: str, measure: str, value: float, displayed: str,
-            kind: str, rows, derivation: str = "") -> Figure:
-    return Figure(
-        figure_id=figure_id, indicator=analysis.indicator["indicator"], sex=analysis.sex, period=period,
-        measure=measure, value=float(value), displayed=displayed, kind=kind,
-        source_rows=";".join(r for r in rows if r), derivation=derivation,
-    )
-
-
-def _number(value: float) -> str:
-    """An input value inside a derivation formula, unrounded but without float noise."""
-    return f"{float(value):.6g}"
-
-
-def _gap_derivation(analysis: Analysis, row: pd.Series, measure: str) -> str:
-    meta = analysis.indicator
-    if row["gap_basis"] == "implied by published change":
-        base = analysis.record_of(measure).iloc[0]
-        return f"gaps.gap_from_change: {_number(base['gap'])} × (1 + {_number(row['change_pct'])} / 100)"
-    levels = analysis.levels.set_index(["period", "group"])["value"]
-    d = levels[(row["period"], meta["disadvantaged_group"])]
-    c = levels[(row["period"], meta["comparator_group"])]
-    first, second = (d, c) if meta["higher_is_worse"] == "yes" else (c, d)
-    if measure == "absolute_gap":
-        return f"gaps.absolute_gap: {_number(first)} − {_number(second)}"
-    return f"gaps.relative_gap: 100 × ({_number(first)} − {_number(second)}) / {_number(c)}"
-
-
-def cite_gap(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str, with_period: bool = False) -> str:
-    """A gap as displayed and cited, with the published figure beside it when the two differ on display.
-
-    ``"26.0% (published: 25.9%)"``; with ``with_period``: ``"26.0% (1995-97; published: 25.9%)"``.
-    """
-    shown = _gap_number(row["gap"], measure, int(row["gap_decimals"]))
-    figure_id = _key(analysis, row["period"], measure)
-    if row["gap_basis"] == "published":
-        figure = _figure(analysis, figure_id, row["period"], measure, row["gap"], shown, "published", [row["gap_published_id"]])
-    else:
-        figure = _figure(analysis, figure_id, row["period"], measure, row["gap"], shown, "derived",
-                         row["inputs"].split(";"), _gap_derivation(analysis, row, measure))
-    text = ledger.cite(figure)
-    notes = [str(row["period"])] if with_period else []
-    if row["revision"] == "provisional":
-        notes.append('<span class="provisional">provisional</span>')
-    if row["gap_basis"] == "levels" and pd.notna(row["gap_published"]):
-        published = _gap_number(row["gap_published"], measure, int(row["gap_published_decimals"]))
-        if published != shown:
-            notes.append("published: " + ledger.cite(_figure(
-                analysis, figure_id + "-published", row["period"], measure, row["gap_published"], published,
-                "published", [row["gap_published_id"]])))
-    return f"{text} ({'; '.join(notes)})" if notes else text
-
-
-def _change_text(ledger: Ledger, figure: Figure, change: float) -> str:
-    if float(figure.displayed.rstrip("%")) == 0:  # unchanged as displayed
-        ledger.cite(figure)
-        return "unchanged"
-    return f"{ledger.cite(figure)} {'narrower' if change < 0 else 'wider'}"
-
-
-def cite_change(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str) -> str:
-    """'11.1% narrower' (cited) for the change in a gap since the target's baseline."""
-    baseline = analysis.target["baseline_period"]
-    figure_id = _key(analysis, row["period"], measure) + f"-change-vs-{baseline}"
-    shown = fmt_pct(abs(row["change_pct"]), int(row["change_decimals"]))
-    if row["change_basis"] == "published":
-        figure = _figure(analysis, figure_id, row["period"], GAP_CHANGE_MEASURES[measure], row["change_pct"],
-                         shown, "published", [row["change_published_id"]])
-    else:
-        base = analysis.baseline
-        figure = _figure(
-            analysis, figure_id, row["period"], GAP_CHANGE_MEASURES[measure], row["change_pct"], shown,
-            "derived", row["inputs"].split(";") + base["inputs"].split(";"),
-            f"gaps.change_since_baseline: 100 × ({_number(row['gap'])} − {_number(base['gap'])}) / {_number(base['gap'])}",
-        )
-    return _change_text(ledger, figure, row["change_pct"])
-
-
-def cite_published_change(ledger: Ledger, analysis: Analysis, row: pd.Series, measure: str) -> str:
-    baseline = analysis.target["baseline_period"]
-    figure_id = _key(analysis, row["period"], measure) + f"-change-vs-{baseline}-published"
-    shown = fmt_pct(abs(row["change_published"]), int(row["change_published_decimals"]))
-    figure = _figure(analysis, figure_id, row["period"], GAP_CHANGE_MEASURES[measure],
-                     row["change_published"], shown, "published", [row["change_published_id"]])
-    return _change_text(ledger, figure, row["change_published"])
-
-
-def _target_line(analysis: Analysis) -> str:
-    return f"targets.csv:{int(analysis.target['line'])}"
-
-
-def cite_target(ledger: Ledger, analysis: Analysis) -> str:
-    """The target gap (baseline less the required cut), cited."""
-    measure, target = analysis.gap_measure, analysis.target
-    base = analysis.baseline
-    shown = _gap_number(analysis.target_gap, measure, int(base["gap_decimals"]))
-    return ledger.cite(_figure(
-        analysis, _key(analysis, target["target_period"], measure) + "-target", target["target_period"], measure,
-        analysis.target_gap, shown, "derived", base["inputs"].split(";") + [_target_line(analysis)],
-        f"targets.target_value: {_number(base['gap'])} × (1 − {_number(target['reduction_pct'])} / 100)",
-    ))
-
-
-def cite_reduction(ledger: Ledger, analysis: Analysis) -> str:
-    target = analysis.target
-    reduction = float(target["reduction_pct"])
-    return ledger.cite(_figure(
-        analysis, _key(analysis, target["target_period"], analysis.gap_measure) + "-required-cut",
-        target["target_period"], GAP_CHANGE_MEASURES[analysis.gap_measure], -reduction,
-        f"{reduction:g}%", "published", [_target_line(analysis), target["wording_source_id"]],
-    ))
-
-
-def cite_required(ledger: Ledger, analysis: Analysis) -> str:
-    verdict, target = analysis.assessment, analysis.target
-    b, t, p = (period_midpoint(x) for x in (target["baseline_period"], target["target_period"], verdict.period))
-    figure = _figure(
-        analysis, _key(analysis, verdict.period, analysis.gap_measure) + "-required-change", verdict.period,
-        GAP_CHANGE_MEASURES[analysis.gap_measure], verdict.required_change_pct,
-        fmt_pct(abs(verdict.required_change_pct), 1), "derived", [_target_line(analysis)],
-        f"targets.required_change: −{_number(target['reduction_pct'])} × ({p:g} − {b:g}) / ({t:g} − {b:g})",
-    )
-    return _change_text(ledger, figure, verdict.required_change_pct)
-
-
-def cite_observation(ledger: Ledger, row: pd.Series) -> str:
+def observation_figure(row: pd.Series, group_label: str, title: str) -> Figure:
     """A data row's value as published, cited to the row itself."""
-    return ledger.cite(Figure(
-        figure_id=row["id"], indicator=row["indicator"], sex=row["sex"], period=row["period"], measure=row["measure"],
-        value=float(row["value"]), displayed=fmt(row["value"], int(row["decimals"])), kind="published",
+    what = labels.measure(row["measure"]) if row["group"] == "gap" else f"{group_label}, {labels.measure(row['measure'])}"
+    if row["reference_period"]:
+        what += f" since {row['reference_period']}"
+    return Figure(
+        figure_id=row["id"], label=f"{title}{sex_suffix(row['sex'])}, {row['period']}: {what}",
+        indicator=row["indicator"], sex=row["sex"], period=row["period"], measure=row["measure"],
+        value=float(row["value"]), displayed=number(row["value"], int(row["decimals"])), kind="published",
         source_rows=row["id"],
-    ))
-
-
-# --- sentences --------------------------------------------------------------------------------
-
-
-def record_sentence(ledger: Ledger, analysis: Analysis, measure: str | None = None) -> str:
-    """The whole record of a gap: '20.7 (1995-97) → 18.1 (2003-05) → 18.4 (2004-06) deaths per 100,000'."""
-    measure = measure or analysis.gap_measure
-    meta = analysis.indicator
-    record = analysis.record_of(measure)
-    if record.empty:
-        return ""
-    trail = " → ".join(cite_gap(ledger, analysis, r, measure, with_period=True) for _, r in record.iterrows())
-    unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
-    return (
-        f"The {MEASURE_NAMES[measure]} between {escape(meta['disadvantaged_label'])} and "
-        f"{escape(meta['comparator_label'])}{escape(sex_suffix(analysis.sex))}: {trail}{unit}."
     )
 
 
-def movement_sentence(analysis: Analysis) -> str:
-    """How the gap moved in its latest period and for how many consecutive periods (no figures)."""
-    record = analysis.target_record
-    if len(record) < 2:
-        return ""
-    latest, previous = record.iloc[-1], record.iloc[-2]
-    # compared as displayed, so the prose never says "rose" between two equal-looking figures
-    shown = [round(g, int(d)) for g, d in zip(record["gap"], record["gap_decimals"])]
-    direction, run = gaps.consecutive_run(shown)
-    name = MEASURE_NAMES[analysis.gap_measure]
-    verb = {"declined": "declined", "rose": "rose", "unchanged": "was unchanged"}[direction]
-    text = f"In {latest['period']} the {name} {verb} from {previous['period']}"
-    if run >= 2:
-        text += f", the {ORDINALS.get(run, f'{run}th')} consecutive period it {verb}"
-    return text + "."
+# --- flags --------------------------------------------------------------------------------------
 
 
-def change_sentence(ledger: Ledger, analysis: Analysis) -> str:
-    """Where the gap stands against the baseline, computed and as published."""
-    latest, base = analysis.latest, analysis.baseline
-    if latest is None or base is None or pd.isna(latest["change_pct"]) or latest["period"] == base["period"]:
-        return ""
-    meta = analysis.indicator
-    measure = analysis.gap_measure
-    parts = [f"In {latest['period']} the {MEASURE_NAMES[measure]} was"]
-    if latest["gap_basis"] in ("levels", "published"):
-        unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
-        parts.append(f" {cite_gap(ledger, analysis, latest, measure)}{unit},")
-    parts.append(
-        f" {cite_change(ledger, analysis, latest, measure)} than at the {base['period']} baseline "
-        f"({cite_gap(ledger, analysis, base, measure)})"
-    )
-    if latest["change_basis"] == "gaps":
-        bases = frozenset({base["gap_basis"], latest["gap_basis"]})
-        source = {
-            frozenset({"published"}): "the rounded published gaps",
-            frozenset({"levels"}): "the rounded published levels",
-        }.get(bases, "the rounded published levels and gaps")
-        parts.append(f", as computed from {source}")
-        if pd.notna(latest["change_published"]):
-            parts.append(f"; the published change is {cite_published_change(ledger, analysis, latest, measure)}")
+def estimate_flags(e: Estimate) -> list[Markup]:
+    flags = []
+    if e.provisional:
+        flags.append(Markup('<span class="provisional">provisional</span>'))
+    if e.estimated:
+        flags.append(Markup("an estimate by its source"))
+    return flags
+
+
+def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
+    """Flags for a gap of record: provisional, an estimate, or computed with the range rounding allows."""
+    flags = estimate_flags(p.gap)
+    if p.gap.basis == est.LEVELS:
+        flags.insert(0, Markup("computed from the rounded published levels, which allow {}").format(c.gap_range(p)))
+    return flags
+
+
+# --- sentences ----------------------------------------------------------------------------------
+
+
+def standing_sentence(c: Citer, p: GapPoint) -> Markup:
+    """Where the gap stood in a period, against the baseline: the figures of record, labelled."""
+    a = c.a
+    base = a.baseline
+    context = {
+        "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
+        "comparator": a.comparator_label, "gap": None, "unit": c.unit(p.measure), "gap_flags": [],
+        "change": None, "direction": "", "baseline": a.baseline_period, "base_gap": None,
+        "base_unit": c.unit(p.measure), "base_flags": [], "change_how": None, "no_change": None,
+    }
+    if p.gap is not None and p.gap.basis != est.IMPLIED:
+        context.update(gap=c.gap(p), gap_flags=_how_gap(c, p))
+    if p.change is not None and base is not None and base.gap is not None:
+        context.update(change=c.change(p), direction=direction_word(p.change.value, p.change.decimals),
+                       base_gap=c.gap(base))
+        if base.gap.basis == est.LEVELS:
+            context["base_flags"] = [Markup("computed from the rounded published levels")]
+        context["change_how"] = _change_how(c, p)
+    elif p.period != a.baseline_period and base is not None:
+        brk = a.break_between(base.period, p.period)
+        if brk is not None:
+            context["no_change"] = (f"No change from the {base.period} baseline is computed: the method changed in "
+                                    f"{brk['first_period']}.")
+    if context["gap"] is None and context["change"] is None:
+        return Markup("")
+    return squash(sentences().standing(context))
+
+
+def _change_how(c: Citer, p: GapPoint) -> Markup:
+    e = p.change
+    if e.published:
+        base = c.a.baseline
+        text = Markup("as published")
+        if base is not None and base.segment != p.segment:
+            text = Markup("as published by its source across the change of method")
+        shown_with_gap = p.gap is not None and p.gap.basis != est.IMPLIED
+        flags = [f for f in estimate_flags(e) if not (shown_with_gap and f in estimate_flags(p.gap))]
+        return text + (Markup(" ({})").format(Markup(" and ").join(flags)) if flags else Markup(""))
+    rng = c.change_range(p)
+    if est.contains_zero(e):
+        return Markup("computed from the rounded gaps, whose rounding allows anything from {}, so it cannot show "
+                      "which way the gap moved").format(rng)
+    return Markup("computed from the rounded gaps, which allow {}").format(rng)
+
+
+def target_sentence(c: Citer) -> Markup:
+    t = c.a.target
+    if t is None:
+        return Markup("")
+    how = "as published" if t.value is not None and t.value.published else f"computed from the {t.baseline_period} gap"
+    return squash(sentences().target({
+        "reduction": c.reduction(), "measure": labels.measure(t.measure), "baseline": t.baseline_period,
+        "period": t.target_period, "value": c.target_value() if t.value is not None else None,
+        "unit": c.unit(t.measure), "how": how,
+    }))
+
+
+def verdict_sentence(c: Citer) -> Markup:
+    a, v = c.a, c.a.assessment
+    if v is None:
+        return Markup("")
+    context = {"status": v.status, "css": STATUS_CLASS[v.status], "stale": a.stale and v.point is not None,
+               "period": v.period, "kind": "none", "within": v.within_target}
+    if v.point is not None:
+        p = v.point
+        final = parse_period(p.period)[1] >= parse_period(a.target.target_period)[1]
+        context.update(
+            change=c.change(p), direction=direction_word(p.change.value, p.change.decimals),
+            required=c.reduction() if final else c.required(v),
+            required_direction=direction_word(v.required.value, 1) if not final else "narrower",
+            kind="final" if final else ("close" if v.status == targets.TOO_CLOSE else "track"),
+        )
+    return squash(sentences().verdict(context))
+
+
+def movement_context(c: Citer, m: Movement, run: int) -> dict:
+    """What the movement template needs for one :class:`~healthgap.gaps.Movement`."""
+    a = c.a
+    context = {"earlier": m.earlier.period, "later": m.later.period, "basis": m.basis, "run": run,
+               "unit": c.unit(m.later.measure), "reference": m.later.reference, "missing": m.missing}
+    if m.direction is None:
+        if m.reason == "method":
+            brk = a.break_between(m.earlier.period, m.later.period)
+            context.update(kind="method", break_period=brk["first_period"] if brk is not None else m.later.period)
+        else:
+            context.update(kind="bases", how_earlier=_basis_words(m.earlier), how_later=_basis_words(m.later))
+        return context
+    if m.basis == "published change":
+        context.update(b=c.change(m.later))
+    elif m.basis == "published changes":
+        fa, fb = c.change(m.earlier), c.change(m.later)
+        context.update(a=fa, b=fb, a_direction=direction_word(m.earlier.change.value, m.earlier.change.decimals),
+                       b_direction=direction_word(m.later.change.value, m.later.change.decimals))
+    elif m.basis == "published gaps":
+        context.update(a=c.gap(m.earlier), b=c.gap(m.later))
     else:
-        parts.append(" as published")
-        if latest["gap_basis"] == "implied by published change":
-            parts.append(f" (the {MEASURE_NAMES[measure]} itself is not in the data for {latest['period']})")
-    return "".join(parts) + "."
-
-
-def target_sentence(ledger: Ledger, analysis: Analysis) -> str:
-    """The target and the verdict, with the figures it rests on."""
-    target, verdict = analysis.target, analysis.assessment
-    if target is None or verdict is None:
-        return "This indicator has no target."
-    meta = analysis.indicator
-    measure = analysis.gap_measure
-    text = (
-        f"The target is a cut of at least {cite_reduction(ledger, analysis)} in the {MEASURE_NAMES[measure]} "
-        f"between {target['baseline_period']} and {target['target_period']}"
-    )
-    if analysis.target_gap is not None:
-        unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
-        shown = cite_target(ledger, analysis)
-        text += f": a gap of {shown}{unit} or less"
-        if pd.notna(target["published_target_value"]):
-            decimals = int(analysis.baseline["gap_decimals"])
-            published = _gap_number(target["published_target_value"], measure, decimals)
-            if published != _gap_number(analysis.target_gap, measure, decimals):
-                figure = _figure(
-                    analysis, _key(analysis, target["target_period"], measure) + "-target-published",
-                    target["target_period"], measure, target["published_target_value"], published, "published",
-                    [_target_line(analysis), target["published_target_source_id"]],
-                )
-                text += f" (published: {ledger.cite(figure)})"
-    text += f". Verdict: <strong class=\"{STATUS_CLASS[verdict.status]}\">{verdict.status}</strong>"
-    if verdict.status == targets.NOT_YET_ASSESSABLE:
-        return text + ": no gap after the baseline is in the data."
-    latest = analysis.latest
-    change = cite_change(ledger, analysis, latest, measure)
-    if verdict.status in (targets.ON_TRACK, targets.NOT_ON_TRACK):
-        text += (
-            f": in {verdict.period} the gap was {change} than at baseline, where the straight line to the target "
-            f"required it to be {cite_required(ledger, analysis)} by then"
-        )
-        if verdict.status == targets.NOT_ON_TRACK:
-            text += "; the target is in danger"
-        elif verdict.change_pct <= verdict.target_change_pct:
-            text += "; the gap is already within the target"
+        context.update(a=c.gap(m.earlier, check=m.earlier.gap.basis != est.LEVELS),
+                       b=c.gap(m.later, check=m.later.gap.basis != est.LEVELS))
+    if m.direction == 0:
+        context["kind"] = "flat"
+    elif m.adjacent:
+        context.update(kind="run", verb=VERBS[m.direction])
     else:
-        text += f": in {verdict.period} the gap was {change} than at baseline"
-    if analysis.provisional:
-        text += f" (the {latest['period']} figures are <span class=\"provisional\">provisional</span>)"
-    return text + "."
+        context.update(kind="gap", verb=COMPARATIVES[m.direction] if m.basis == "published changes" else VERBS[m.direction])
+    return context
 
 
-def contrast_sentence(ledger: Ledger, analysis: Analysis) -> str:
-    """Absolute and relative gaps side by side, saying when they tell different stories."""
-    other = "relative_gap_pct" if analysis.gap_measure == "absolute_gap" else "absolute_gap"
-    meta = analysis.indicator
-    mine, theirs = analysis.target_record, analysis.record_of(other)
-    common = [p for p in mine["period"] if p in set(theirs["period"])]
-    if len(common) < 2:
-        return record_sentence(ledger, analysis, other)
-    first, last = common[0], common[-1]
-
-    def span(record: pd.DataFrame, measure: str) -> tuple[str, float]:
-        a = record[record["period"] == first].iloc[0]
-        b = record[record["period"] == last].iloc[0]
-        moved = "narrowed" if b["gap"] < a["gap"] else "widened" if b["gap"] > a["gap"] else "did not move"
-        unit = "" if measure == "relative_gap_pct" else f" {unit_html(meta)}"
-        return (
-            f"the {MEASURE_NAMES[measure]} {moved} from {cite_gap(ledger, analysis, a, measure)} to "
-            f"{cite_gap(ledger, analysis, b, measure)}{unit}",
-            b["gap"] - a["gap"],
-        )
-
-    one, d1 = span(mine, analysis.gap_measure)
-    two, d2 = span(theirs, other)
-    if d1 * d2 < 0:
-        return f"The absolute and relative gaps tell different stories between {first} and {last}: {one}, while {two}."
-    return f"Between {first} and {last} {one}, and {two}."
+def _basis_words(p: GapPoint) -> str:
+    if p.gap is not None and p.gap.basis != est.IMPLIED:
+        return f"{p.period}: the gap {labels.BASES[p.gap.basis]}"
+    return f"{p.period}: the change from the baseline, {labels.BASES[p.change.basis]}"
 
 
-def _cite_limit(ledger: Ledger, analysis: Analysis, interval: pd.Series, end: str) -> str:
-    """One confidence limit of a level (``end`` is "lower" or "upper"), cited with its derivation."""
-    value = interval[f"{end}_ci"]
-    return ledger.cite(_figure(
-        analysis, f"{interval['rate_id']}-{end}", interval["period"], "rate", value,
-        fmt(value, int(analysis.indicator["decimals"])), "derived", [interval["rate_id"], interval["count_id"]],
-        f"methods.crude_rate (Byar's {interval['confidence']:.0%} interval): {_number(interval['value'])} × "
-        f"{end} limit of {_number(interval['count'])} events / {_number(interval['count'])}",
-    ))
+def movement_sentence(c: Citer) -> Markup:
+    """How the gap moved into its latest period, with "consecutive" only for adjacent periods."""
+    m, run = gaps.latest_run(c.a.points)
+    if m is None:
+        return Markup("")
+    return squash(sentences().movement(movement_context(c, m, run)))
 
 
-def intervals_sentence(ledger: Ledger, analysis: Analysis) -> str:
-    """Which levels have confidence intervals (those published with their counts) and why the rest do not."""
-    meta = analysis.indicator
-    if analysis.levels.empty:
-        return ""
-    if analysis.intervals.empty:
-        return (
-            "No figure in this section has a confidence interval: the levels were published as rounded "
-            "rates without the counts and populations behind them."
-        )
-    labels = {meta["disadvantaged_group"]: meta["disadvantaged_label"], meta["comparator_group"]: meta["comparator_label"]}
-    rows = analysis.observations.set_index("id", drop=False)
-    parts = []
-    for _, r in analysis.intervals.iterrows():
-        lower, upper = (_cite_limit(ledger, analysis, r, end) for end in ("lower", "upper"))
-        parts.append(
-            f"{escape(labels.get(r['group'], r['group']))} in {r['period']}, "
-            f"{cite_observation(ledger, rows.loc[r['rate_id']])} {unit_html(meta)} ({lower} to {upper}) "
-            f"from {cite_observation(ledger, rows.loc[r['count_id']])} deaths"
-        )
-    confidence = float(analysis.intervals["confidence"].iloc[0])
-    level = ledger.cite(_figure(
-        analysis, f"{meta['indicator']}-{analysis.sex}-confidence-level", analysis.as_of, "confidence level",
-        100 * confidence, f"{confidence:.0%}", "derived", [], "healthgap.analysis.level_intervals: confidence level",
-    ))
-    text = (
-        f"Where the count was published beside a rate, the rate has a {level} confidence interval "
-        f"(Byar's method; the denominator is the one the count and rate imply): " + "; ".join(parts)
-        + ". The other levels were published rounded and without counts, so they have none."
-    )
+def contrast_sentence(c: Citer) -> Markup:
+    """Absolute and relative gaps side by side, from the baseline to the latest period both have."""
+    a = c.a
+    mine, theirs = a.points, a.record.get(a.other_measure, [])
+    if not mine or not theirs or a.baseline is None:
+        return Markup("")
+    common = [p.period for p in mine if p.period in {q.period for q in theirs}]
+    first = a.baseline_period
+    if first not in common or common[-1] == first:
+        return Markup("")
+    last = common[-1]
+    pieces = []
+    for points in (mine, theirs):
+        b = next(p for p in points if p.period == first)
+        l = next(p for p in points if p.period == last)
+        pieces.append((b, l, gaps.movement(b, l)))
+    (b1, l1, m1), (b2, l2, m2) = pieces
+    if m1.reason == "method" or m2.reason == "method":
+        if l1.change is not None and l1.change.published and l2.change is not None and l2.change.published:
+            return squash(sentences().contrast({
+                "kind": "changes", "earlier": first, "later": last,
+                "first_measure": labels.measure(l1.measure),
+                "first": Markup("{} {}").format(c.change(l1), direction_word(l1.change.value, l1.change.decimals)),
+                "second_measure": labels.measure(l2.measure),
+                "second": Markup("{} {}").format(c.change(l2), direction_word(l2.change.value, l2.change.decimals)),
+            }))
+        return Markup("")
+    described = [_moved(c, b, l, m) for b, l, m in pieces]
+    if any(d is None for d in described):
+        return Markup("")
+    differ = bool(m1.direction and m2.direction and m1.direction != m2.direction)
+    return squash(sentences().contrast({"kind": "differ" if differ else "same", "earlier": first, "later": last,
+                                        "first": described[0], "second": described[1]}))
+
+
+def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement) -> Markup | None:
+    """'the absolute gap narrowed from 36.7 to 22.6', on the shared basis of the movement."""
+    macro = sentences().moved
+    context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
+               "direction": m.direction}
+    if m.direction is None:
+        return None
+    if m.direction and latest.change is not None and latest.change.published and latest.reference == base.period:
+        context.update(change=c.change(latest), verb=VERBS[m.direction], how="as published")
+    elif m.basis == "published gaps":
+        context.update(a=c.gap(base), b=c.gap(latest), verb=VERBS.get(m.direction, ""))
+    elif m.basis == "gaps computed from levels":
+        context.update(a=c.gap(base, check=base.gap.basis != est.LEVELS),
+                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=VERBS.get(m.direction, ""))
+    else:
+        context.update(change=c.change(latest), verb=VERBS.get(m.direction, ""), how="as published")
+        if not m.direction:
+            return None
+    return squash(macro(context))
+
+
+def break_note(c: Citer) -> Markup:
+    """The method break inside the edition, named, with what is and is not compared across it."""
+    if c.a.breaks.empty:
+        return Markup("")
+    b = c.a.breaks.iloc[0]
+    return Markup("{} The chart draws it as a break; no change is computed across it, and a change its source "
+                  "published across it is labelled so.").format(b["description"])
+
+
+def stale_note(c: Citer) -> Markup:
+    """Why nothing later than the latest figure is shown, when it is older than the edition."""
+    a = c.a
+    if not a.stale:
+        return Markup("")
+    later = a.later_figures()
+    text = f"No {labels.measure(a.gap_measure)} for a period after {a.latest.period} is in the data for this edition"
+    if later.empty:
+        return Markup("{}.").format(text)
+    covered = sorted({(a.label(r["group"]), labels.measure(r["measure"]), r["period"]) for _, r in later.iterrows()},
+                     key=lambda x: (parse_period(x[2]), x[0], x[1]))
+    items = [f"{g}'s {m} for {p}" for g, m, p in covered]
+    from healthgap.render import series
+    return Markup("{}: the later figures found give only {}, from which no gap can be computed.").format(
+        text, series(items))
+
+
+def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
+    """One note per section on intervals: which levels have them and, worded for the indicator, why the rest do not."""
+    a0 = analyses[0]
+    meta = a0.indicator
+    noun = labels.LEVEL_NOUNS.get(meta["level_measure"], "levels")
+    behind = "the deaths and populations by age behind them" if meta["level_measure"] == "life_expectancy" \
+        else "the counts and populations behind them"
+    rows = [(a, r) for a in analyses for _, r in a.intervals.iterrows()]
+    if not rows:
+        text = Markup("No figure in this section has a confidence interval: the {} were published rounded, without {}, "
+                      "so the ranges given are those their rounding allows.").format(noun, behind)
+    else:
+        parts = []
+        for a, r in rows:
+            c = Citer(ledger, a)
+            obs = a.observations.set_index("id", drop=False)
+            decimals = int(meta["decimals"])
+            limits = [c.plain(f"{r['rate_id']}-{end}", r["period"], "rate", f"{a.label(r['group'])}, rate, {end} 95% limit",
+                              r[f"{end}_ci"], number(r[f"{end}_ci"], decimals), [r["rate_id"], r["count_id"]],
+                              f"methods.crude_rate: Byar's {r['confidence']:.0%} limit for {r['count']:g} deaths, "
+                              f"scaled to the published rate {r['value']:g}")
+                      for end in ("lower", "upper")]
+            parts.append(Markup("{} in {}, {} ({} to {}) from {} deaths").format(
+                a.label(r["group"]), r["period"], c.observation(obs.loc[r["rate_id"]]), limits[0], limits[1],
+                c.observation(obs.loc[r["count_id"]])))
+        text = Markup("Where the number of deaths was published beside a rate, the rate has a 95% confidence interval "
+                      "(Byar's method, on the denominator the two imply): {}. The other {} were published rounded, "
+                      "without counts, so the ranges given for them are those their rounding allows.").format(
+            Markup("; ").join(parts), noun)
     if meta["nested"] == "yes":
-        text += (
-            f" No interval is given for the gap: {escape(meta['disadvantaged_label'])} is part of "
-            f"{escape(meta['comparator_label'])}, so the two rates are not independent."
-        )
+        text += Markup(" No interval is given for the gap: {} is part of {}, so the two are not independent.").format(
+            a0.disadvantaged_label, a0.comparator_label)
     return text
 
 
-def data_note(analysis: Analysis) -> str:
-    """What the data does not cover: a latest gap older than the edition, implied figures (no figures)."""
-    notes = []
+# --- tables -------------------------------------------------------------------------------------
+
+
+def record_rows(c: Citer) -> list[dict]:
+    """The rows of the section's record table: each period's gap and change, of record and recomputed."""
+    rows = []
+    for p in c.a.points:
+        gap = how_gap = check = change = how_change = change_check = None
+        if p.gap is not None:
+            gap = c.gap(p)
+            how_gap = labels.BASES[p.gap.basis]
+            if p.gap.basis == est.LEVELS:
+                check = c.gap_range(p)
+        if p.gap_check is not None:
+            check = Markup("{} ({})").format(c.gap(p, check=True), c.gap_range(p, check=True))
+        if p.change is not None:
+            change = Markup("{} {}").format(c.change(p), direction_word(p.change.value, p.change.decimals))
+            how_change = labels.BASES[p.change.basis]
+            if not p.change.published:
+                change_check = c.change_range(p)
+        if p.change_check is not None:
+            change_check = Markup("{} {} ({})").format(
+                c.change(p, check=True), direction_word(p.change_check.value, p.change_check.decimals),
+                c.change_range(p, check=True))
+        flags = estimate_flags(p.gap) if p.gap is not None else []
+        if p.change is not None:
+            flags += [f for f in estimate_flags(p.change) if f not in flags]
+        rows.append({"period": p.period, "gap": gap, "how_gap": how_gap, "check": check, "change": change,
+                     "how_change": how_change, "change_check": change_check, "flags": flags,
+                     "break": p.segment != (c.a.points[0].segment if c.a.points else 0)})
+    return rows
+
+
+def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Markup:
+    """The text of one indicator and sex: verdict first, then movement, contrast and notes."""
+    c = Citer(ledger, analysis)
     latest = analysis.latest
-    if latest is not None and latest["period"] != analysis.as_of:
-        later = analysis.observations[analysis.observations["end"] > latest["end"]]
-        text = f"No {MEASURE_NAMES[analysis.gap_measure]} after {latest['period']} is in the data"
-        if not later.empty:
-            text += "; later figures in the data cover only " + ", ".join(
-                sorted({f"{escape(r['group'])} {r['measure'].replace('_', ' ')} ({r['period']})" for _, r in later.iterrows()})
-            )
-        notes.append(text + ".")
-    if (analysis.target_record["gap_basis"] == "implied by published change").any():
-        notes.append(
-            "Where only a percentage change was published, the gap shown is the one that change implies "
-            "from the baseline gap (diamond markers)."
-        )
-    return " ".join(notes)
+    return render(
+        "analysis.html.j2",
+        heading=labels.sex(analysis.sex).capitalize() if with_heading else "",
+        standing=standing_sentence(c, latest) if latest is not None else Markup(""),
+        target=target_sentence(c), verdict=verdict_sentence(c),
+        movement=movement_sentence(c), contrast=contrast_sentence(c),
+        notes=[n for n in (stale_note(c), break_note(c)) if n],
+    )
 
 
-def paragraphs(ledger: Ledger, analysis: Analysis) -> str:
-    """The section's narrative as HTML paragraphs, every figure cited in ``ledger``."""
-    sentences = [
-        record_sentence(ledger, analysis),
-        " ".join(s for s in (movement_sentence(analysis), change_sentence(ledger, analysis)) if s),
-        target_sentence(ledger, analysis),
-        contrast_sentence(ledger, analysis),
-        intervals_sentence(ledger, analysis),
-        data_note(analysis),
-    ]
-    return "\n".join(f"<p>{s}</p>" for s in sentences if s)
+def record_html(ledger: Ledger, analysis: Analysis) -> Markup:
+    """The record of the target's gap, period by period, in a collapsed table."""
+    c = Citer(ledger, analysis)
+    if not analysis.points:
+        return Markup("")
+    return render("record.html.j2", rows=record_rows(c), measure=labels.measure(analysis.gap_measure),
+                  sex=sex_suffix(analysis.sex), baseline=analysis.baseline_period, key=analysis.key,
+                  unit=short_unit(analysis.indicator) if analysis.gap_measure == "absolute_gap" else "%")
 
 
-# --- alt text ---------------------------------------------------------------------------------
+# --- alt text -----------------------------------------------------------------------------------
 
 
-def levels_alt_text(analysis: Analysis) -> str:
+def levels_alt_text(analysis: Analysis, groups: list[str]) -> str:
     meta = analysis.indicator
     parts = []
-    for role in ("disadvantaged", "comparator"):
-        rows = analysis.levels[analysis.levels["group"] == meta[f"{role}_group"]].sort_values("start")
-        if not rows.empty:
-            values = ", ".join(f"{fmt(v, int(meta['decimals']))} in {p}" for p, v in zip(rows["period"], rows["value"]))
-            parts.append(f"{capitalise(meta[f'{role}_label'])}: {values}")
+    for group in groups:
+        rows = analysis.levels[analysis.levels["group"] == group].sort_values("start")
+        values = ", ".join(f"{number(v, int(d))} in {p}" for p, v, d in zip(rows["period"], rows["value"], rows["decimals"]))
+        parts.append(f"{analysis.label(group)[:1].upper()}{analysis.label(group)[1:]}: {values}")
     return f"Line chart of {meta['title'].lower()}{sex_suffix(analysis.sex)} ({meta['unit']}). " + "; ".join(parts) + "."
 
 
 def gap_alt_text(analysis: Analysis) -> str:
     meta = analysis.indicator
     measure = analysis.gap_measure
-    record = analysis.target_record
-    values = ", ".join(f"{_gap_number(r['gap'], measure, int(r['gap_decimals']))} in {r['period']}" for _, r in record.iterrows())
-    text = f"Line chart of the {MEASURE_NAMES[measure]} in {meta['title'].lower()}{sex_suffix(analysis.sex)}: {values}."
-    if analysis.target_gap is not None:
-        text += (
-            f" A dashed line runs from the baseline to the target of "
-            f"{_gap_number(analysis.target_gap, measure, int(analysis.baseline['gap_decimals']))} in {analysis.target['target_period']}."
-        )
+    suffix = "%" if measure == "relative_gap_pct" else ""
+    values = []
+    for p in analysis.points:
+        if p.gap is None:
+            continue
+        how = {est.PUBLISHED: "published", est.LEVELS: "computed from levels", est.IMPLIED: "implied by a published change"}[p.gap.basis]
+        flag = ", provisional" if p.gap.provisional else ""
+        values.append(f"{p.gap.shown(suffix)} in {p.period} ({how}{flag})")
+    text = f"Chart of the {labels.measure(measure)} in {meta['title'].lower()}{sex_suffix(analysis.sex)}: {'; '.join(values)}."
+    t = analysis.target
+    if t is not None and t.value is not None and not analysis.trajectory.empty:
+        text += f" A dashed line runs from the baseline to the target of {t.value.shown(suffix)} in {t.target_period}."
+    if not analysis.breaks.empty:
+        text += f" A vertical line marks the change of method in {analysis.breaks.iloc[0]['first_period']}."
     return text
-
-
-# --- tables -----------------------------------------------------------------------------------
-
-
-def summary_table_html(ledger: Ledger, analyses: list[Analysis]) -> str:
-    """One row per indicator and sex: baseline gap, latest gap, change since baseline, target, status.
-
-    An accessible HTML table (caption, header scopes); every figure cited in ``ledger``.
-    """
-    columns = ["Indicator", "Gap", "Baseline", "Latest", "Change since baseline", "Target", "Status"]
-    body = []
-    for a in analyses:
-        meta, measure = a.indicator, a.gap_measure
-        base, latest = a.baseline, a.latest
-        has_latest = latest is not None and (base is None or latest["period"] != base["period"])
-        cells = [
-            f'<span class="label">{escape(meta["title"] + sex_suffix(a.sex))}</span>',
-            escape(MEASURE_NAMES[measure]),
-            cite_gap(ledger, a, base, measure, with_period=True) if base is not None else "–",
-            cite_gap(ledger, a, latest, measure, with_period=True) if has_latest else "–",
-            cite_change(ledger, a, latest, measure) if has_latest and pd.notna(latest["change_pct"]) else "–",
-            f"{cite_target(ledger, a)} by {a.target['target_period']}" if a.target_gap is not None else "–",
-        ]
-        status = a.assessment.status if a.assessment is not None else "no target"
-        flag = ' <span class="provisional">(provisional)</span>' if a.provisional else ""
-        cells.append(f'<span class="{STATUS_CLASS.get(status, "")}">{escape(status)}</span>{flag}')
-        row = f'<th scope="row">{cells[0]}</th>' + "".join(f"<td>{c}</td>" for c in cells[1:])
-        body.append(f"<tr>{row}</tr>")
-    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in columns)
-    return (
-        '<table class="summary"><caption>Where each gap stands against its target</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def source_link(source: pd.Series, full: bool = True) -> str:
-    """A source as a link: its title (or publisher) to its URL, then publisher and date."""
-    if not full:
-        return f'<a href="{escape(source["url"], quote=True)}">{escape(source["publisher"])}</a>'
-    date = f", {escape(source['published'])}" if source["published"] else ""
-    return (
-        f'<a href="{escape(source["url"], quote=True)}">{escape(source["title"])}</a> '
-        f"({escape(source['publisher'])}{date})"
-    )
-
-
-def sources_html(ledger: Ledger, analysis: Analysis, dataset) -> str:
-    """The rows behind a section's numbers, each with its source, date and supporting quote."""
-    used = set()
-    for ids in analysis.record["inputs"]:
-        used.update(i for i in ids.split(";") if i)
-    for column in ("gap_published_id", "change_published_id"):
-        used.update(i for i in analysis.record[column] if i)
-    used.update(analysis.levels["id"])
-    used.update(analysis.intervals["count_id"])
-    rows = analysis.observations[analysis.observations["id"].isin(used)].sort_values(["start", "group", "measure"])
-    sources = dataset.sources.set_index("source_id")
-    edition = dataset.edition(analysis.as_of)
-    items = []
-    for _, r in rows.iterrows():
-        s = sources.loc[r["source_id"]]
-        flag = ' <span class="provisional">provisional</span>' if r["revision"] == "provisional" else ""
-        if edition is not None and published_after(s["published"], edition["published"]):
-            flag += ' <span class="later">published later</span>'
-
-        items.append(
-            f'<li id="row-{escape(r["id"], quote=True)}"><strong>{escape(r["period"])}, {escape(r["group"])}, '
-            f'{escape(r["measure"].replace("_", " "))}: {cite_observation(ledger, r)}</strong>{flag}. '
-            f'{source_link(s)}: <q class="quote">{escape(r["quote"])}</q>'
-            f'{" <em>" + escape(r["note"]) + "</em>" if r["note"] else ""}</li>'
-        )
-    target = analysis.target
-    if target is not None:
-        s = sources.loc[target["wording_source_id"]]
-        items.append(
-            f'<li><strong>Target wording.</strong> <a href="{escape(s["url"], quote=True)}">{escape(s["title"])}</a>: '
-            f'<q class="quote">{escape(target["wording"])}</q> <em>{escape(target["note"])}</em></li>'
-        )
-    return '<ul class="sources">' + "".join(items) + "</ul>"
-
-
-def excluded_html(ledger: Ledger, dataset, indicator: str) -> str:
-    """Figures kept out of the computation for this indicator, with the reason for each."""
-    rows = dataset.context[dataset.context["indicator"] == indicator] if not dataset.context.empty else pd.DataFrame()
-    if rows.empty:
-        return ""
-    sources = dataset.sources.set_index("source_id")
-    items = []
-    for _, r in rows.iterrows():
-        number = pd.to_numeric(r["value"], errors="coerce")
-        shown = ledger.cite(Figure(
-            figure_id=f"context-{indicator}-line{int(r['line'])}", indicator=indicator, sex=r["sex"], period=r["period"],
-            measure="not used", value=float(number), displayed=r["value"], kind="published",
-            source_rows=f"context.csv:{int(r['line'])};{r['source_id']}",
-        ))
-        items.append(
-            f"<li><span class=\"label\">{escape(r['period'])}, {escape(r['group'])}</span>: {shown} — <em>{escape(r['reason'])}</em> "
-            f"(<a href=\"{escape(sources.loc[r['source_id'], 'url'], quote=True)}\">{escape(sources.loc[r['source_id'], 'title'])}</a>)</li>"
-        )
-    return f'<details><summary>Figures not used, and why</summary><ul class="sources">{"".join(items)}</ul></details>'

@@ -1,51 +1,44 @@
-"""The briefing's front matter: title, edition and the summary table of every target."""
+"""The briefing's front matter: title, edition, the opening summary (one sentence per target) and the
+summary table, assembled from the entries the sections wrote."""
 
 from __future__ import annotations
 
 from datetime import date
-from html import escape
 from pathlib import Path
 
+from markupsafe import Markup
+
 from healthgap import data as hd
-from healthgap import narrative
-from healthgap.analysis import analyse_all
-from healthgap.provenance import Ledger
-
-TITLE = "Health inequalities in England: progress on the 2010 targets"
+from healthgap.render import date_words, render
+from healthgap.sections import read_summaries
 
 
-def edition_line(dataset: hd.Dataset, as_of: str | None, built: date | None = None) -> str:
-    """'Data to 2004-06 · built 2026-11-25 · data version c818e40081e8' (escaped HTML)."""
-    period = as_of or hd.latest_period(dataset.observations)
-    built = built or date.today()
-    return (
-        f'<p class="edition">Edition: data to <strong>{escape(period)}</strong> · built {built.isoformat()} · '
-        f'data version <code>{escape(dataset.version)}</code></p>'
-    )
-
-
-def edition_source(dataset: hd.Dataset, as_of: str | None) -> str:
-    """Which publication this edition reproduces, from ``editions.csv`` (empty if none is named)."""
-    period = as_of or hd.latest_period(dataset.observations)
-    edition = dataset.edition(period)
-    if edition is None:
-        return ""
-    return (
-        f'<p class="edition-source">This edition corresponds to <cite>{escape(edition["title"])}</cite> '
-        f'({escape(edition["publisher"])}, <span class="date">{escape(edition["published"])}</span>). '
-        f"{escape(edition['note'])} Figures from sources published after it are marked "
-        '<span class="later">published later</span>.</p>'
-    )
-
-
-def front_matter_html(data_dir: Path, as_of: str | None) -> str:
-    """Title, edition and summary table, as the HTML fragment placed at the top of the briefing."""
+def front_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, sections: list[str] | None = None,
+                      built: date | None = None) -> str:
+    """Title, edition line, the publication reproduced, the introduction, and the summary of every
+    section built (in ``sections`` order); a partial build says which sections it left out."""
     dataset = hd.load_dataset(data_dir)
-    analyses = analyse_all(dataset, as_of)
-    return (
-        f"<header><h1>{escape(TITLE)}</h1>{edition_line(dataset, as_of)}{edition_source(dataset, as_of)}"
-        "<p>In 2004 the Department of Health set targets to narrow health-inequality gaps by 2010. "
-        "Each row below is one gap: where it stood at the baseline, the latest period known, how far it has "
-        "moved and whether the target is on track.</p>"
-        f"{narrative.summary_table_html(Ledger(), analyses)}</header>"
-    )
+    config = dataset.config
+    period = as_of or hd.latest_period(dataset.observations)
+    summaries = {s["section"]: s for s in read_summaries(output_dir)}
+    order = sections if sections is not None else list(summaries)
+    entries = [trusted_entry(e) for name in order if name in summaries for e in summaries[name]["entries"]]
+    configured = list(config.sections) if config is not None else []
+    built_names = [n for n in order if n in summaries]
+    missing = [n.replace("_", " ") for n in configured if n not in built_names]
+    edition = dataset.edition(period)
+    edition_info = None
+    if edition is not None:
+        edition_info = {"title": edition["title"], "publisher": edition["publisher"],
+                        "date": date_words(edition["published"]), "note": edition["note"]}
+    return str(render(
+        "front.html.j2", title=config.title if config else "Health-inequality briefing", period=period,
+        built=date_words((built or date.today()).isoformat()), version=dataset.version, edition=edition_info,
+        introduction=config.introduction if config else "", entries=entries,
+        built_sections=[n.replace("_", " ") for n in built_names] if missing else [], missing=missing,
+    ))
+
+
+def trusted_entry(entry: dict) -> dict:
+    """A summary entry read back from JSON, its HTML marked safe (the section rendered and escaped it)."""
+    return {"sentence": Markup(entry["sentence"]), "cells": {k: Markup(v) for k, v in entry["cells"].items()}}

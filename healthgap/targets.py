@@ -1,34 +1,41 @@
 """Targets and their assessment.
 
-Each 2004 target asks for a gap to be cut by a stated percentage between a baseline period and
-a target period (three-year periods, placed on the time axis at their middle year). Progress is
+Each 2004 target asks for a gap to be cut by a stated percentage between a baseline period and a
+target period (three-year periods, placed on the time axis at their middle year). Progress is
 judged, as the Department of Health did, against the straight line from the baseline gap to the
-target gap ("on track" if the gap is at or below where that line says it should be).
+target gap ("on track" if the gap's change is at or beyond where that line says it should be by
+then), with one addition: a verdict is given only where the figure's range (its rounding, or its
+interval) lies wholly on one side of the line; otherwise it is "too close to call".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from healthgap import estimates as est
 from healthgap.data import parse_period, period_midpoint
+from healthgap.estimates import Estimate
+from healthgap.gaps import GapPoint
 
 MET = "met"
 MISSED = "missed"
 ON_TRACK = "on track"
 NOT_ON_TRACK = "not on track"
+TOO_CLOSE = "too close to call"
 NOT_YET_ASSESSABLE = "not yet assessable"
-STATUSES = (MET, MISSED, ON_TRACK, NOT_ON_TRACK, NOT_YET_ASSESSABLE)
+STATUSES = (MET, MISSED, ON_TRACK, NOT_ON_TRACK, TOO_CLOSE, NOT_YET_ASSESSABLE)
 
 
 def target_value(baseline_gap: float, reduction_pct: float) -> float:
     """The gap the target allows: baseline x (1 - reduction / 100).
 
-    E.g. the circulatory target, a 40 % cut from 36.7 (1995-97): 36.7 x 0.6 = 22.02, published
-    as "22.0" (Straight Statistics, 2009); the infant-mortality target, a 10 % cut from a 13 %
-    relative gap: 11.7 % (Hansard HC 15 Sep 2004).
+    E.g. the circulatory target, a 40 % cut from 36.7 (1995-97): 36.7 x 0.6 = 22.02, published as
+    "22.0" (Straight Statistics, 2009); the infant-mortality target, a 10 % cut from a 13 % relative
+    gap: 11.7 % (Hansard HC 15 Sep 2004).
     """
     return baseline_gap * (1.0 - reduction_pct / 100.0)
 
@@ -65,49 +72,111 @@ def target_trajectory(
 
 
 @dataclass(frozen=True)
+class Target:
+    """A target: cut ``measure`` by ``reduction_pct`` between two periods, down to ``value``.
+
+    ``value`` is the target gap: the published one where a source gave it, else computed from the
+    baseline gap of record (:func:`target_value`); None when the baseline gap is not known.
+    """
+
+    measure: str
+    baseline_period: str
+    target_period: str
+    reduction_pct: float
+    value: Estimate | None
+    wording: str
+    wording_source_id: str
+    note: str
+    row: str
+
+    @property
+    def reduction(self) -> Estimate:
+        """The required cut as a (negative) percentage change, as its wording states it."""
+        return Estimate(-self.reduction_pct, -self.reduction_pct, -self.reduction_pct, est.PUBLISHED,
+                        _decimals_of(self.reduction_pct), (self.row, self.wording_source_id))
+
+
+def _decimals_of(value: float) -> int:
+    text = f"{value:g}"
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def target_gap(baseline: Estimate, reduction_pct: float, row: str) -> Estimate:
+    """The target gap computed from the baseline gap of record, with the range its rounding allows."""
+    return est.combine(lambda g: target_value(g, reduction_pct), "targets.target_value",
+                       f"{est.term(baseline)} × (1 − {reduction_pct:g} / 100)", baseline,
+                       basis=est.GAPS, decimals=baseline.decimals, inputs=(row,))
+
+
+def make_target(row: pd.Series, baseline: GapPoint | None, table: str = "targets.csv") -> Target:
+    """A :class:`Target` from a row of ``targets.csv`` and the baseline period of the gap's record."""
+    line = f"{table}:{int(row['line'])}"
+    value = None
+    if pd.notna(row["published_target_value"]):
+        figure, decimals = float(row["published_target_value"]), int(row.get("published_target_decimals", 1))
+        lower, upper = est.rounding_interval(figure, decimals)
+        value = Estimate(figure, lower, upper, est.PUBLISHED, decimals, (line, str(row["published_target_source_id"])))
+    elif baseline is not None and baseline.gap is not None:
+        value = target_gap(baseline.gap, float(row["reduction_pct"]), line)
+    return Target(
+        measure=row["gap_measure"], baseline_period=row["baseline_period"], target_period=row["target_period"],
+        reduction_pct=float(row["reduction_pct"]), value=value, wording=row["wording"],
+        wording_source_id=row["wording_source_id"], note=row.get("note", ""), row=line,
+    )
+
+
+@dataclass(frozen=True)
 class Assessment:
-    """A target's status at one period, with the figures the verdict rests on."""
+    """A target's status, the period and change it rests on, and what the trajectory required then."""
 
     status: str
-    period: str | None
-    change_pct: float | None
-    required_change_pct: float | None
-    target_change_pct: float
-    rule: str
+    point: GapPoint | None
+    required: Estimate | None
+    within_target: bool = False
+
+    @property
+    def period(self) -> str | None:
+        return None if self.point is None else self.point.period
 
 
-def assess(
-    changes: pd.DataFrame, baseline_period: str, target_period: str, reduction_pct: float
-) -> Assessment:
-    """Assess a target from the gap's percentage changes since the baseline.
+def assess(points: Sequence[GapPoint], target: Target) -> Assessment:
+    """Assess a target on the latest change of record from its baseline.
 
-    ``changes`` has one row per period after the baseline with ``period`` and ``change_pct``
-    (rows with no change are ignored). The latest period decides:
+    The latest period with a change from the baseline decides (a published change across a
+    method break counts; no change is computed across one). With r the required cut and the
+    change's range [lo, hi]:
 
-    - no change known after the baseline: **not yet assessable**;
-    - latest period ends at or after the target period ends: **met** if the change is at or
-      below -reduction, else **missed**;
-    - otherwise: **on track** if the change is at or below the trajectory's
-      :func:`required_change` for that period, else **not on track**.
+    - no change known: **not yet assessable**;
+    - the period ends at or after the target period: **met** if hi <= -r, **missed** if lo > -r;
+    - otherwise, with q = :func:`required_change` for that period: **on track** if hi <= q,
+      **not on track** if lo > q;
+    - a range that straddles the line: **too close to call**.
 
-    Working on changes rather than gap levels lets a target be assessed where only the
-    published change is known (life expectancy, 2004-06 and 2005-07); for a positive baseline
-    gap the two are equivalent.
+    Working on changes rather than gap levels lets a target be assessed where only the published
+    change is known (life expectancy, 2004-06 and 2005-07); for a positive baseline gap the two
+    are equivalent.
     """
-    rule = (
-        f"a cut of at least {reduction_pct:g}% by {target_period}, judged against the straight line "
-        f"from the {baseline_period} gap to the target"
-    )
-    known = changes.dropna(subset=["change_pct"])
-    known = known[known["period"] != baseline_period]
-    if known.empty:
-        return Assessment(NOT_YET_ASSESSABLE, None, None, None, -reduction_pct, rule)
-    order = known["period"].map(parse_period)
-    latest = known.loc[order.map(lambda b: (b[1], b[0])).idxmax()]
-    change = float(latest["change_pct"])
-    if parse_period(latest["period"])[1] >= parse_period(target_period)[1]:
-        status = MET if change <= -reduction_pct else MISSED
-        return Assessment(status, latest["period"], change, -reduction_pct, -reduction_pct, rule)
-    required = required_change(baseline_period, target_period, latest["period"], reduction_pct)
-    status = ON_TRACK if change <= required else NOT_ON_TRACK
-    return Assessment(status, latest["period"], change, required, -reduction_pct, rule)
+    known = [p for p in points if p.change is not None and p.period != target.baseline_period
+             and p.reference == target.baseline_period]
+    if not known:
+        return Assessment(NOT_YET_ASSESSABLE, None, None)
+    latest = max(known, key=lambda p: (p.end, p.start))
+    change = latest.change
+    r = target.reduction_pct
+    within = change.upper <= -r + est.TOLERANCE
+    if parse_period(latest.period)[1] >= parse_period(target.target_period)[1]:
+        line = -r
+        required = target.reduction
+    else:
+        line = required_change(target.baseline_period, target.target_period, latest.period, r)
+        b, t, p = (period_midpoint(x) for x in (target.baseline_period, target.target_period, latest.period))
+        required = Estimate(line, line, line, est.GAPS, 1, (target.row,), "targets.required_change",
+                            f"−{r:g} × ({p:g} − {b:g}) / ({t:g} − {b:g})")
+    final = parse_period(latest.period)[1] >= parse_period(target.target_period)[1]
+    if change.upper <= line + est.TOLERANCE:
+        status = MET if final else ON_TRACK
+    elif change.lower > line + est.TOLERANCE:
+        status = MISSED if final else NOT_ON_TRACK
+    else:
+        status = TOO_CLOSE
+    return Assessment(status, latest, required, within)

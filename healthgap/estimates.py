@@ -1,0 +1,181 @@
+"""Estimates: a figure together with the range it may stand for, how it was obtained, and the rows behind it.
+
+A published figure was rounded by its publisher, so it stands for every value within half a unit
+of its last published place (:func:`rounding_interval`); a figure computed from rounded figures
+stands for the range its formula takes over their ranges (:func:`bounds`). Every gap, change and
+target in the briefing is an :class:`Estimate`, computed once, and the narrative, the summary, the
+charts and the reconciliation all read the same object.
+
+Two estimates differ only when their ranges do not meet (:func:`compare`): that is the rule by
+which a sentence may say that a gap rose or fell.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+# Binary floating point: 20.7 - 0.05 is 20.650000000000002. Ranges that touch must count as meeting.
+TOLERANCE = 1e-9
+
+PUBLISHED = "published"
+LEVELS = "levels"
+IMPLIED = "implied"
+GAPS = "gaps"
+
+
+def rounding_interval(value: float, decimals: int) -> tuple[float, float]:
+    """The values a figure published to ``decimals`` places may stand for.
+
+    value ± half a unit in the last published place: 20.7 (decimals=1) -> (20.65, 20.75);
+    178 (decimals=0) -> (177.5, 178.5). A figure rounded half-up or half-to-even lies inside
+    this closed interval either way.
+    """
+    if decimals < 0:
+        raise ValueError(f"decimals must be 0 or more, got {decimals}")
+    half = 0.5 * 10.0**-decimals
+    return value - half, value + half
+
+
+def bounds(f: Callable[..., float], *intervals: tuple[float, float]) -> tuple[float, float]:
+    """The range of ``f`` over the box of input intervals, from its values at every corner of the box.
+
+    With n intervals, f is evaluated at the 2**n corners (``itertools.product`` of the endpoints)
+    and the least and greatest values are returned.
+
+    This is exact when f is monotone in each argument separately over the box (the direction may
+    depend on the other arguments): from any point of the box, moving one coordinate at a time to
+    whichever endpoint does not decrease f reaches a corner with f at least as large, so the
+    maximum (and likewise the minimum) is attained at a corner. Every statistic here is of that
+    kind: a difference (d - c), a ratio with a positive denominator (100 (d - c) / c), a
+    percentage change of positive quantities (100 (v - b) / b) and these composed over disjoint
+    inputs. See R. E. Moore, R. B. Kearfott and M. J. Cloud, *Introduction to Interval Analysis*
+    (SIAM, 2009), on the range of a function monotone in each variable being attained at
+    endpoints. For other functions (e.g. x (1 - x) over [0, 1]) the corners can miss an interior
+    extremum and the result is only an inner estimate.
+    """
+    for lower, upper in intervals:
+        if lower > upper:
+            raise ValueError(f"interval ({lower}, {upper}) has its lower end above its upper end")
+    values = [f(*corner) for corner in itertools.product(*intervals)]
+    return min(values), max(values)
+
+
+def number(value: float, decimals: int) -> str:
+    """A number to fixed decimals with thousands separators, an ASCII minus and no "-0.0"."""
+    text = f"{value:,.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A figure, the range it stands for, and how it was obtained.
+
+    ``basis`` is ``published`` (taken as published), ``levels`` (computed from two groups'
+    levels), ``implied`` (a gap implied by a published change from the baseline gap) or ``gaps``
+    (a change computed from two gaps). ``lower``/``upper`` bound what the figure may stand for:
+    its rounding for a published figure, the range its inputs' rounding allows for a computed
+    one. ``decimals`` is the precision it is shown to. ``inputs`` are the data rows it rests on;
+    ``method`` and ``formula`` say how it was computed (empty for a published figure).
+    """
+
+    value: float
+    lower: float
+    upper: float
+    basis: str
+    decimals: int
+    inputs: tuple[str, ...]
+    method: str = ""
+    formula: str = ""
+    revision: str = "final"
+    estimated: bool = False
+
+    @property
+    def published(self) -> bool:
+        return self.basis == PUBLISHED
+
+    @property
+    def provisional(self) -> bool:
+        return self.revision == "provisional"
+
+    def shown(self, suffix: str = "") -> str:
+        """The figure as displayed: '18.4', '13%'."""
+        return number(self.value, self.decimals) + suffix
+
+    def derivation(self) -> str:
+        """'gaps.absolute_gap: 178 − 141.3' for a computed figure; '' for a published one."""
+        return f"{self.method}: {self.formula}" if self.method else ""
+
+    def with_decimals(self, decimals: int) -> Estimate:
+        return replace(self, decimals=decimals)
+
+
+def _number_text(value: float) -> str:
+    """An input inside a formula: as published, without float noise."""
+    return f"{float(value):.6g}"
+
+
+def published(row: pd.Series | dict) -> Estimate:
+    """An observation as published: its value, its rounding range and its row id.
+
+    ``row`` needs ``value``, ``decimals`` (places published), ``id``, and optionally ``revision``
+    and ``status`` (``estimate`` marks a figure its source gave as an estimate).
+    """
+    value, decimals = float(row["value"]), int(row["decimals"])
+    lower, upper = rounding_interval(value, decimals)
+    return Estimate(
+        value=value, lower=lower, upper=upper, basis=PUBLISHED, decimals=decimals, inputs=(str(row["id"]),),
+        revision=str(row.get("revision", "final") or "final"), estimated=row.get("status", "") == "estimate",
+    )
+
+
+def combine(f: Callable[..., float], method: str, formula: str, *estimates: Estimate,
+            basis: str, decimals: int, inputs: tuple[str, ...] = ()) -> Estimate:
+    """f over the estimates: its value at theirs, its range over their ranges (:func:`bounds`).
+
+    The result is provisional if any input is, an estimate if any input is, and rests on every
+    input's rows (plus ``inputs``, e.g. a table row such as ``targets.csv:4``).
+    """
+    value = f(*(e.value for e in estimates))
+    lower, upper = bounds(f, *((e.lower, e.upper) for e in estimates))
+    rows = tuple(dict.fromkeys(i for e in (*estimates,) for i in e.inputs)) + tuple(inputs)
+    revision = "provisional" if any(e.provisional for e in estimates) else (
+        "revised" if any(e.revision == "revised" for e in estimates) else "final")
+    return Estimate(
+        value=value, lower=lower, upper=upper, basis=basis, decimals=decimals, inputs=tuple(dict.fromkeys(rows)),
+        method=method, formula=formula, revision=revision, estimated=any(e.estimated for e in estimates),
+    )
+
+
+def term(estimate: Estimate) -> str:
+    """An estimate as a term of a formula: its published value, or its own formula in brackets."""
+    if estimate.published:
+        return _number_text(estimate.value)
+    return f"({estimate.formula})" if estimate.formula else _number_text(estimate.value)
+
+
+def contains_zero(estimate: Estimate) -> bool:
+    return estimate.lower <= 0 <= estimate.upper
+
+
+def compare(earlier: Estimate, later: Estimate) -> int:
+    """+1 if ``later`` is above ``earlier`` beyond their ranges, -1 if below, 0 if the ranges meet.
+
+    Two rounded figures differ only when no pair of values they may stand for is equal: "16%" and
+    "16%" cannot show a change; "11%" and "14%" (10.5-11.5 against 13.5-14.5) can. The same rule
+    applies to confidence intervals, where it is conservative (non-overlapping 95 % intervals
+    imply a difference significant at well below 5 %).
+    """
+    if later.lower > earlier.upper + TOLERANCE:
+        return 1
+    if later.upper < earlier.lower - TOLERANCE:
+        return -1
+    return 0
+
+
+def is_finite(estimate: Estimate | None) -> bool:
+    return estimate is not None and math.isfinite(estimate.value)
