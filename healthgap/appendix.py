@@ -17,7 +17,7 @@ from healthgap import data as hd
 from healthgap import labels, provenance, reconcile
 from healthgap.narrative import observation_figure
 from healthgap.provenance import Ledger
-from healthgap.render import date_words, render
+from healthgap.render import date_element, render
 
 INPUT_PATTERNS = ("*.csv", "*.toml")
 
@@ -46,14 +46,14 @@ def _reference(row_id: str, dataset: hd.Dataset, rows: pd.DataFrame, sources: pd
         r = rows.loc[row_id]
         s = sources.loc[r["source_id"]]
         what = labels.measure(r["measure"]) if r["group"] == "gap" else f"{dataset.group_label(r['group'])} {labels.measure(r['measure'])}"
-        when = f", {date_words(s['published'])}" if s["published"] else ""
+        when = Markup(", {}").format(date_element(s["published"])) if s["published"] else Markup("")
         return Markup('<a href="#row-{}">{} {}</a> ({}{})').format(row_id, r["period"], what, s["publisher"], when)
     if row_id in sources.index:
         s = sources.loc[row_id]
         return Markup('<a href="{}">{}</a>').format(s["url"], s["title"])
     table, _, line = row_id.partition(":")
     if line:
-        return Markup('<a href="data/{}">{}, line {}</a>').format(table, table, line)
+        return Markup('<a class="ref" href="data/{}">{}, line {}</a>').format(table, table, line)
     return Markup.escape(row_id)
 
 
@@ -64,9 +64,9 @@ def provenance_entries(figures: pd.DataFrame, dataset: hd.Dataset) -> list[dict]
     for _, f in figures.iterrows():
         refs = [_reference(r, dataset, rows, sources) for r in str(f["source_rows"]).split(";") if r]
         formula = str(f["derivation"]).partition(": ")[2]
-        how = "as published" if f["kind"] == "published" else (f"computed as {formula}" if formula else "computed")
-        entries.append({"anchor": provenance.anchor(f["figure_id"]), "label": f["label"],
-                        "displayed": f["displayed"], "how": how, "refs": refs})
+        how = "as published" if f["kind"] == "published" else ("computed as" if formula else "computed")
+        entries.append({"anchor": provenance.anchor(f["figure_id"]), "label": f["label"], "displayed": f["displayed"],
+                        "how": how, "formula": formula if f["kind"] != "published" else "", "refs": refs})
     return entries
 
 

@@ -238,7 +238,13 @@ def target_sentence(c: Citer) -> Markup:
     t = c.a.target
     if t is None:
         return Markup("")
-    how = "as published" if t.value is not None and t.value.published else f"computed from the {t.baseline_period} gap"
+    base = c.a.baseline
+    if t.value is not None and t.value.published:
+        how = "as published"
+    elif base is not None and base.gap is not None and base.gap.published:
+        how = f"computed from the published {t.baseline_period} gap"
+    else:
+        how = f"computed from the {t.baseline_period} gap, itself computed from rounded levels"
     return squash(sentences().target({
         "reduction": c.reduction(), "measure": labels.measure(t.measure), "baseline": t.baseline_period,
         "period": t.target_period, "value": c.target_value() if t.value is not None else None,
@@ -246,11 +252,11 @@ def target_sentence(c: Citer) -> Markup:
     }))
 
 
-def verdict_sentence(c: Citer) -> Markup:
+def verdict_context(c: Citer) -> dict | None:
     a, v = c.a, c.a.assessment
     if v is None:
-        return Markup("")
-    context = {"status": v.status, "css": STATUS_CLASS[v.status], "stale": a.stale and v.point is not None,
+        return None
+    context = {"status": v.status, "css": STATUS_CLASS[v.status], "stale": v.point is not None and v.period != a.as_of,
                "period": v.period, "kind": "none", "within": v.within_target}
     if v.point is not None:
         p = v.point
@@ -261,7 +267,19 @@ def verdict_sentence(c: Citer) -> Markup:
             required_direction=direction_word(v.required.value, 1) if not final else "narrower",
             kind="final" if final else ("close" if v.status == targets.TOO_CLOSE else "track"),
         )
-    return squash(sentences().verdict(context))
+    return context
+
+
+def verdict_sentence(c: Citer) -> Markup:
+    """'Verdict: on track (latest available: 2005-07).'"""
+    context = verdict_context(c)
+    return squash(sentences().verdict(context)) if context else Markup("")
+
+
+def requirement_sentence(c: Citer) -> Markup:
+    """What the straight line to the target required by the verdict's period."""
+    context = verdict_context(c)
+    return squash(sentences().requirement(context)) if context else Markup("")
 
 
 def movement_context(c: Citer, m: Movement, run: int) -> dict:
@@ -341,7 +359,14 @@ def contrast_sentence(c: Citer) -> Markup:
     if any(d is None for d in described):
         return Markup("")
     differ = bool(m1.direction and m2.direction and m1.direction != m2.direction)
-    return squash(sentences().contrast({"kind": "differ" if differ else "same", "earlier": first, "later": last,
+    kind = "differ" if differ else "same"
+    if not m1.direction and not m2.direction:
+        kind = "neither"
+    elif not m1.direction or not m2.direction:
+        kind = "one"
+        if not m1.direction:
+            described.reverse()
+    return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last,
                                         "first": described[0], "second": described[1]}))
 
 
@@ -409,7 +434,8 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
             c = Citer(ledger, a)
             obs = a.observations.set_index("id", drop=False)
             decimals = int(meta["decimals"])
-            limits = [c.plain(f"{r['rate_id']}-{end}", r["period"], "rate", f"{a.label(r['group'])}, rate, {end} 95% limit",
+            limits = [c.plain(f"{r['rate_id']}-{end}", r["period"], "rate",
+                              f"{a.label(r['group'])}, rate, {end} {r['confidence']:.0%} limit",
                               r[f"{end}_ci"], number(r[f"{end}_ci"], decimals), [r["rate_id"], r["count_id"]],
                               f"methods.crude_rate: Byar's {r['confidence']:.0%} limit for {r['count']:g} deaths, "
                               f"scaled to the published rate {r['value']:g}")
@@ -417,10 +443,14 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
             parts.append(Markup("{} in {}, {} ({} to {}) from {} deaths").format(
                 a.label(r["group"]), r["period"], c.observation(obs.loc[r["rate_id"]]), limits[0], limits[1],
                 c.observation(obs.loc[r["count_id"]])))
-        text = Markup("Where the number of deaths was published beside a rate, the rate has a 95% confidence interval "
+        confidence = float(rows[0][1]["confidence"])
+        level = Citer(ledger, a0).plain("confidence-level", a0.as_of, "confidence-level", "confidence level",
+                                        100 * confidence, f"{confidence:.0%}", [],
+                                        "analysis.level_intervals: confidence level")
+        text = Markup("Where the number of deaths was published beside a rate, the rate has a {} confidence interval "
                       "(Byar's method, on the denominator the two imply): {}. The other {} were published rounded, "
                       "without counts, so the ranges given for them are those their rounding allows.").format(
-            Markup("; ").join(parts), noun)
+            level, Markup("; ").join(parts), noun)
     if meta["nested"] == "yes":
         text += Markup(" No interval is given for the gap: {} is part of {}, so the two are not independent.").format(
             a0.disadvantaged_label, a0.comparator_label)
@@ -467,8 +497,9 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
     return render(
         "analysis.html.j2",
         heading=labels.sex(analysis.sex).capitalize() if with_heading else "",
-        standing=standing_sentence(c, latest) if latest is not None else Markup(""),
-        target=target_sentence(c), verdict=verdict_sentence(c),
+        standing=standing_sentence(c, analysis.assessment.point if analysis.assessment is not None
+                                   and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
+        target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
         movement=movement_sentence(c), contrast=contrast_sentence(c),
         notes=[n for n in (stale_note(c), break_note(c)) if n],
     )

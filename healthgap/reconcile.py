@@ -23,7 +23,7 @@ from healthgap import gaps, labels
 from healthgap.analysis import Analysis, analyse
 from healthgap.estimates import Estimate, bounds, number, rounding_interval  # noqa: F401  (re-exported)
 from healthgap.provenance import Figure, Ledger
-from healthgap.render import date_words, render
+from healthgap.render import date_element, render
 
 CONSISTENT = "consistent with rounding"
 DIFFERS = "differs — method or data revision"
@@ -73,8 +73,11 @@ def _point(a: Analysis, measure: str, period: str):
 
 
 def _missing_levels(a: Analysis, period: str) -> str:
-    return (f"no {a.disadvantaged_label} or {a.comparator_label} "
-            f"{labels.measure(a.indicator['level_measure'])} for {period} in the data")
+    """'the data hold no rate for the Spearhead Group or England in 2003-05'."""
+    have = set(a.levels.loc[a.levels["period"] == period, "group"])
+    missing = [a.label(g) for g in (a.comparison.disadvantaged, a.comparison.comparator) if g not in have]
+    level = labels.measure(a.indicator["level_measure"])
+    return f"the data hold no {level} for {' or '.join(missing)} in {period}"
 
 
 def recompute_gap(a: Analysis, measure: str, period: str) -> tuple[Estimate | None, str]:
@@ -91,7 +94,7 @@ def recompute_gap_change(a: Analysis, measure: str, period: str, reference: str)
     now, then = _point(a, measure, period), _point(a, measure, reference)
     for label, p in ((period, now), (reference, then)):
         if p is None or p.gap is None or p.gap.basis == est.IMPLIED:
-            return None, f"no {labels.measure(measure)} for {label} in the data"
+            return None, f"{_missing_levels(a, label)}, and no {labels.measure(measure)} was published for it"
     if now.segment != then.segment:
         return None, f"the method changed between {reference} and {period}, and the source's revised {reference} figure is not in the data"
     if est.contains_zero(then.gap):
@@ -107,7 +110,7 @@ def recompute_level_change(a: Analysis, row: pd.Series) -> tuple[Estimate | None
     found = {r["period"]: est.published(r) for _, r in rows.iterrows() if r["period"] in (period, reference)}
     missing = [p for p in (reference, period) if p not in found]
     if missing:
-        return None, f"no {a.label(group)} {labels.measure(a.indicator['level_measure'])} for {' or '.join(missing)} in the data"
+        return None, f"the data hold no {labels.measure(a.indicator['level_measure'])} for {a.label(group)} in {' or '.join(missing)}"
     if a.break_between(reference, period) is not None:
         return None, f"the method changed between {reference} and {period}, and the source's revised {reference} figure is not in the data"
     now, then = found[period], found[reference]
@@ -269,4 +272,4 @@ def reconciliation_html(ledger: Ledger, frame: pd.DataFrame, dataset: hd.Dataset
     example = next((r for r in rows if r["recomputed"] is not None), None)
     return render("reconciliation.html.j2", rows=rows, tally=tally, example=example,
                   consistent=CONSISTENT, differs=DIFFERS, cannot=CANNOT,
-                  edition_date=date_words(edition["published"]) if edition is not None else "")
+                  edition_date=date_element(edition["published"]) if edition is not None else "")

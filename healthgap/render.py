@@ -42,6 +42,13 @@ def date_words(text: str) -> str:
     return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
 
 
+def date_element(text: str) -> Markup:
+    """A source date as a ``<time>`` element in words: '<time datetime="2009-12">December 2009</time>'."""
+    if not text:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(text, date_words(text))
+
+
 def series(items: list[str], conjunction: str = "and") -> str:
     """'a', 'a and b', 'a, b and c'."""
     items = [str(i) for i in items]
@@ -68,7 +75,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
-    env.filters.update(capitalise=capitalise, ordinal=ordinal, date_words=date_words, series=markup_series)
+    env.filters.update(capitalise=capitalise, ordinal=ordinal, date_words=date_words, date=date_element,
+                       series=markup_series)
     return env
 
 

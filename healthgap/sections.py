@@ -22,7 +22,7 @@ from healthgap import gaps, labels, narrative
 from healthgap.analysis import Analysis, analyse
 from healthgap.narrative import Citer, direction_word, sex_suffix
 from healthgap.provenance import Ledger
-from healthgap.render import date_words, render, squash
+from healthgap.render import date_element, render, squash
 
 SUMMARY_PREFIX = "summary-"
 FIGURES_PREFIX = "figures-"
@@ -98,7 +98,7 @@ class Section:
             if a.target is not None:
                 s = dataset.source(a.target.wording_source_id)
                 target = {"wording": a.target.wording, "note": a.target.note, "title": s["title"], "url": s["url"],
-                          "date": date_words(s["published"]) if s["published"] else "",
+                          "date": date_element(s["published"]),
                           "later": _later(s["published"], edition)}
             groups.append({"heading": labels.sex(a.sex).capitalize() if len(self.analyses) > 1 else "",
                            "items": items, "target": target})
@@ -110,7 +110,7 @@ class Section:
             unused.append({"period": r["period"] or r["period_as_stated"], "sex": "" if r["sex"] == "persons" else labels.sex(r["sex"]),
                            "what": r["what"], "value": r["value"], "unit": r["unit"], "reason": r["reason"],
                            "quote": r["quote"], "title": s["title"], "url": s["url"],
-                           "date": date_words(s["published"]) if s["published"] else "",
+                           "date": date_element(s["published"]),
                            "later": _later(s["published"], edition)})
         return render("section_sources.html.j2", title=meta["title"], groups=groups, unused=unused,
                       anchor=section_anchor(self.indicator))
@@ -127,7 +127,7 @@ class Section:
             "used": r["preferred"] == "yes", "provisional": r["revision"] == "provisional",
             "estimate": r["status"] == "estimate", "later": _later(s["published"], edition),
             "title": s["title"], "publisher": s["publisher"], "url": s["url"],
-            "date": date_words(s["published"]) if s["published"] else "", "quote": r["quote"], "note": r["note"],
+            "date": date_element(s["published"]), "quote": r["quote"], "note": r["note"],
         }
 
     # --- the opening summary ------------------------------------------------------------------------
@@ -174,15 +174,16 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     change = cell = None
     computed = False
     if point is not None and point.change is not None:
-        change = cell = Markup("{} {}").format(c.change(point), direction_word(point.change.value, point.change.decimals))
+        change = Markup("{} {}").format(c.change(point), direction_word(point.change.value, point.change.decimals))
+        cell = Markup('<span class="nw">{}</span>').format(change)
         computed = not point.change.published
         if computed:
             cell += Markup(' <span class="computed">computed</span>')
         if point.period != (latest.period if latest is not None else None):
             cell += Markup(" ({})").format(point.period)
     cells["change"] = cell or Markup("–")
-    cells["target"] = Markup("{}{} by {}").format(c.target_value(), Markup(
-        "" if t.value.published else ' <span class="computed">computed</span>'), t.target_period) \
+    cells["target"] = Markup('<span class="nw">{} by {}</span>{}').format(c.target_value(), t.target_period, Markup(
+        "" if t.value.published else ' <span class="computed">computed</span>')) \
         if t is not None and t.value is not None else Markup("–")
     status = v.status if v is not None else "no target"
     cells["status"] = status
@@ -191,7 +192,13 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     cells["flags"] = Markup(" ").join(flags)
     cells["stale"] = a.stale
     cells["latest_period"] = latest.period if latest is not None else ""
+    gaps_instead = None
+    if computed and base is not None and point.gap is not None and base.gap is not None \
+            and point.gap.basis != est.IMPLIED and base.gap.basis != est.IMPLIED and not est.contains_zero(point.change):
+        gaps_instead = {"gap": c.gap(point), "base": c.gap(base), "unit": c.unit(point.measure),
+                        "comparative": direction_word(point.change.value, point.change.decimals)}
     sentence = render("summary_sentence.html.j2", name=name, status=status, css=cells["status_class"],
+                      gaps=gaps_instead,
                       stale=a.stale, period=point.period if point is not None else "",
                       change=change, computed=computed, measure=labels.measure(a.gap_measure),
                       baseline=a.baseline_period,
@@ -204,8 +211,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
 def _gap_cell(c: Citer, p) -> Markup:
     """'20.7 (1995-97)', a computed gap marked so, an implied one shown as not published."""
     if p.gap is None or p.gap.basis == est.IMPLIED:
-        return Markup("{}: gap not published").format(p.period)
-    text = Markup("{} in {}").format(c.gap(p), p.period)
+        return Markup('<span class="nw">{}:</span> gap not published').format(p.period)
+    text = Markup('<span class="nw">{} in {}</span>').format(c.gap(p), p.period)
     if p.gap.basis == est.LEVELS:
         text += Markup(' <span class="computed">computed</span>')
     if p.gap.provisional:

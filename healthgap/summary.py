@@ -9,7 +9,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from healthgap import data as hd
-from healthgap.render import date_words, render
+from healthgap.render import date_element, render
 from healthgap.sections import read_summaries
 
 
@@ -30,10 +30,10 @@ def front_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, secti
     edition_info = None
     if edition is not None:
         edition_info = {"title": edition["title"], "publisher": edition["publisher"],
-                        "date": date_words(edition["published"]), "note": edition["note"]}
+                        "date": date_element(edition["published"]), "note": edition["note"]}
     return str(render(
         "front.html.j2", title=config.title if config else "Health-inequality briefing", period=period,
-        built=date_words((built or date.today()).isoformat()), version=dataset.version, edition=edition_info,
+        built=date_element((built or date.today()).isoformat()), version=dataset.version, edition=edition_info,
         introduction=config.introduction if config else "", entries=entries,
         built_sections=[n.replace("_", " ") for n in built_names] if missing else [], missing=missing,
     ))

@@ -56,3 +56,13 @@ def edition_2005_07(tmp_path_factory):
 @pytest.fixture(scope="session")
 def edition_2006_08(tmp_path_factory):
     return build(tmp_path_factory, "2006-08")
+
+
+@pytest.fixture(scope="session")
+def partial_build(tmp_path_factory):
+    """The latest edition with the cancer notebook alone, as `healthgap build --notebooks cancer` gives it."""
+    from healthgap.build import build_briefing
+
+    out = tmp_path_factory.mktemp("briefing-partial")
+    path = build_briefing(DATA, out, None, notebooks=NOTEBOOKS[:1], jobs=1)
+    return path, path.read_text(encoding="utf-8")

@@ -1,8 +1,8 @@
-"""The briefing end to end: the four notebooks run with papermill on the real data, assembled
-into one HTML file, and checked for what the Department of Health's editions said.
+"""The briefing end to end: the four notebooks run with papermill on the real data, assembled into one
+HTML file, and read as a policy lead, a journalist and an auditor would read it.
 
-Expected figures carry their derivation: a published figure (with its source) or a hand
-calculation from published figures.
+Expected figures carry their derivation: a published figure (with its source) or a hand calculation
+from published figures.
 """
 
 from __future__ import annotations
@@ -14,127 +14,250 @@ import pytest
 
 pytestmark = pytest.mark.notebooks
 
+TARGET_PERIODS = {"2009-11"}  # the targets' own period, named by their wording (targets.csv)
+
 
 def text_of(html: str) -> str:
-    """The briefing's visible text with tags removed and white space folded."""
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    body = re.sub(r"</?(a|strong|span|em|code|q)\b[^>]*>", "", body)  # inline: no word break
+    """The briefing's text (collapsed appendices included) with tags removed and white space folded."""
+    body = re.sub(r"<(script|style|title)\b.*?</\1>", " ", html, flags=re.S)
+    body = re.sub(r"<img[^>]*>", " ", body)
+    body = re.sub(r"</?(a|strong|span|em|code|q|cite|abbr|time)\b[^>]*>", "", body)  # inline: no word break
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
-def test_2004_06_cancer(edition_2004_06):
+def summary_of(html: str) -> str:
+    """The opening summary: the "In brief" list of verdicts."""
+    return text_of(html.split('<ul class="verdicts">', 1)[1].split("</ul>", 1)[0])
+
+
+# --- the figures of record (issue: published figures lead) --------------------------------------
+
+
+def test_latest_summary_leads_with_the_published_figures(edition_latest):
+    summary = summary_of(edition_latest[1])
+    # NAO (July 2010): the relative gap in life expectancy 7 % (males) and 14 % (females) wider in 2006-08
+    assert "Life expectancy at birth, males: not on track (latest available: 2006-08). In 2006-08 the relative gap was 7% wider than at the 1995-97 baseline" in summary
+    assert "Life expectancy at birth, females: not on track (latest available: 2006-08). In 2006-08 the relative gap was 14% wider than at the 1995-97 baseline" in summary
+    # Bambra (2012): 25 % narrower in 2008-10, provisional and an estimate; the target cut 10 % by 2009-11
+    assert ("Infant mortality: on track. In 2008-10 the relative gap was 25% narrower than at the 1997-99 baseline "
+            "(provisional and an estimate by its source)") in summary
+    # cancer's latest published figure is 13 % narrower in 2005-07 (December 2008); nothing later was published
+    assert "Cancer mortality under 75: on track (latest available: 2005-07). In 2005-07 the absolute gap was 13% narrower" in summary
+    for recomputed in ("5.8%", "11.1%", "20.0%", "11.3%"):  # what the page showed before published figures led
+        assert recomputed not in summary
+
+
+def test_latest_summary_table(edition_latest):
+    table = text_of(edition_latest[1].split('<table class="summary">', 1)[1].split("</table>", 1)[0])
+    # the infant-mortality target as published (Hansard, 15 September 2004): 11.7 %, not 12.5 x 0.9 = 11.25
+    assert "11.7% by 2009-11" in table and "11.3%" not in table
+    # the circulatory target as published, 22.0; cancer's computed from the published baseline: 20.7 x 0.94 = 19.458
+    assert "22.0 by 2009-11" in table and "19.5 by 2009-11 computed" in table
+    # the life-expectancy baseline is computed from rounded levels, and says so: 100 x (74.6 - 72.7) / 74.6
+    assert "2.55% in 1995-97 computed" in table
+    assert "7% wider" in table and "14% wider" in table and "25% narrower" in table
+
+
+def test_2004_06_summary(edition_2004_06):
+    summary = summary_of(edition_2004_06[1])
+    # PharmaTimes (December 2007): "overall the gap has narrowed 11.3% since the baseline"
+    assert "Cancer mortality under 75: on track. In 2004-06 the absolute gap was 11.3% narrower than at the 1995-97 baseline" in summary
+    # "During 2004-6, the inequality gap is down 32.2%"
+    assert "Circulatory disease mortality under 75: on track. In 2004-06 the absolute gap was 32.2% narrower" in summary
+    # "the relative gap was 2% wider than baseline, while for females it was 11% wider"
+    assert "males: not on track. In 2004-06 the relative gap was 2% wider" in summary
+    assert "females: not on track. In 2004-06 the relative gap was 11% wider" in summary
+    # BBC (March 2008): 17 % higher in 2004-06, against 13 % in 1997-99; no change was published, so the
+    # published gaps lead and the computed change (30.8 %) stays out of the summary
+    assert "Infant mortality: not on track. In 2004-06 the relative gap was 17%, wider than the 13% of the 1997-99 baseline" in summary
+
+
+def test_a_computed_figure_says_so_with_its_range(edition_latest):
+    text = text_of(edition_latest[1])
+    # 100 x (77.9 - 75.8) / 77.9 = 2.70 %; the rounding of 77.85-77.95 and 75.75-75.85 allows 2.57 % to 2.82 %
+    assert ("In 2006-08 the relative gap between the Spearhead Group and England was 2.70% (computed from the rounded "
+            "published levels, which allow 2.57% to 2.82%), 7% wider than at the 1995-97 baseline") in text
+
+
+# --- no claim the data cannot show ----------------------------------------------------------------
+
+
+def test_no_unchanged_claim_where_the_department_published_a_rise(edition_latest):
+    text = text_of(edition_latest[1])
+    assert "was unchanged from 2005-07" not in text
+    # 11 % then 14 % wider (Hansard January 2009; NAO July 2010): beyond their rounding, a widening
+    assert ("Between 2005-07 and 2006-08 the gap widened: the published change from the 1995-97 baseline went from "
+            "11% wider to 14% wider.") in text
+
+
+def test_consecutive_only_for_adjacent_periods(edition_latest, edition_2004_06):
+    text = text_of(edition_latest[1])
+    # circulatory: 24.9 (2004-06) then 22.6 (2006-08), with 2005-07 missing
+    assert ("Since 2004-06, the previous period in the record, the gap has narrowed, from 24.9 to 22.6 deaths per "
+            "100,000. The periods between (2005-07) are not in the data") in text
+    assert "second consecutive period it declined" not in text
+    # life expectancy, males: 2 %, 4 %, 7 % wider in 2004-06, 2005-07, 2006-08 (adjacent periods)
+    assert "went from 4% wider to 7% wider, the second consecutive period it widened." in text
+    for match in re.finditer(r"Between (\S+) and (\S+) the gap \w+[:,][^.]*consecutive", text):
+        start, end = (int(p[:4]) for p in match.groups())
+        assert end == start + 1, match.group(0)
+    # infant mortality in the 2004-06 edition: 18 % then 17 % cannot show a fall at whole-number precision
+    early = text_of(edition_2004_06[1])
+    assert "The figures for 2003-05 and 2004-06 (18% and 17%) are too close to show whether the gap moved" in early
+
+
+def test_no_trend_across_a_method_break(edition_latest):
+    text = text_of(edition_latest[1])
+    section = text.split("Infant mortality Infant deaths", 1)[1].split("Life expectancy at birth Life", 1)[0]
+    # the 2009 bulletin linked deaths to births: 2006-08 is never compared with 2007-09
+    assert "2006-08 and 2007-09" not in section and "from 2006-08" not in section
+    assert "From the bulletin with data for 2009, infant deaths were linked to their birth records" in section
+    # Bambra's changes across the break are published: kept, and labelled
+    assert "25% narrower than at the 1997-99 baseline (13%), as published by its source across the change of method" in section
+    assert "Between 2007-09 and 2008-10 the gap narrowed, from 12% to 10%." in section
+
+
+def test_no_trend_sentence_across_bases(edition_2004_06):
     text = text_of(edition_2004_06[1])
-    # published gaps 20.7, 18.1, 18.4 (PharmaTimes on the DH December 2007 update)
-    assert "20.7 (1995-97) → 18.1 (2003-05) → 18.4 (2004-06) deaths per 100,000" in text
-    # (18.4 - 20.7) / 20.7 = -11.1 %; published -11.3 %; target: at least a 6 % cut
-    assert (
-        "In 2004-06 the absolute gap was 18.4 deaths per 100,000, 11.1% narrower than at the 1995-97 baseline (20.7), "
-        "as computed from the rounded published gaps; the published change is 11.3% narrower." in text
-    )
-    assert "The target is a cut of at least 6% in the absolute gap between 1995-97 and 2009-11" in text
+    # life expectancy 2003-05 (computed from levels) against 2004-06 (only a published change)
+    assert ("The 2003-05 and 2004-06 figures were obtained differently (2003-05: the gap computed from the two groups' "
+            "rounded published levels; 2004-06: the change from the baseline, published), so no movement between them "
+            "is stated.") in text
 
 
-def test_2004_06_circulatory(edition_2004_06):
+def test_a_stale_figure_is_said_to_be_stale(edition_latest):
+    text = text_of(edition_latest[1])
+    assert "Verdict: on track (latest available: 2005-07)." in text
+    assert ("No absolute gap for a period after 2005-07 is in the data for this edition: the later figures found give "
+            "only England's percentage change in the rate for 2008-10 and England's rate for 2008-10, from which no gap "
+            "can be computed.") in text
+
+
+# --- each edition keeps to its time -----------------------------------------------------------------
+
+PERIOD = re.compile(r"(?<![\d-])((?:19|20)\d{2})[-–](\d{2})(?![\d-])")
+
+
+def later_periods(text: str, as_of_end: int) -> list[str]:
+    found = []
+    for match in PERIOD.finditer(text):
+        label = f"{match.group(1)}-{match.group(2)}"
+        start = int(match.group(1))
+        end = start - start % 100 + int(match.group(2))
+        end += 100 if end < start else 0
+        if end > as_of_end and label not in TARGET_PERIODS:
+            found.append(text[max(0, match.start() - 60): match.end() + 20])
+    return found
+
+
+def test_2004_06_names_no_later_period(edition_2004_06):
+    path, html = edition_2004_06
+    assert later_periods(text_of(html), 2006) == []
+    # nor does any figure it lists: figures.csv holds only periods to 2004-06 (and the targets' own)
+    import pandas as pd
+
+    figures = pd.read_csv(path.parent / "figures.csv", keep_default_na=False)
+    periods = set(figures["period"]) - {""} - TARGET_PERIODS
+    assert periods and all(int(p[:4]) <= 2004 for p in periods)
+
+
+def test_2004_06_marks_what_was_published_later(edition_2004_06):
     text = text_of(edition_2004_06[1])
-    # (24.9 - 36.7) / 36.7 = -32.15 %, published -32.2 %; target 36.7 x 0.6 = 22.02 -> 22.0
-    assert "In 2004-06 the absolute gap was 24.9 deaths per 100,000, 32.2% narrower than at the 1995-97 baseline (36.7)" in text
-    assert "a gap of 22.0 deaths per 100,000 or less" in text
+    assert ("This edition reproduces Tackling Health Inequalities: 2004-06 data and policy update "
+            "(Department of Health, December 2007).") in text
+    # the circulatory baseline levels come from Straight Statistics (December 2009), after the update
+    assert "1995-97, England, rate: 141.3 published later." in text
+    # the reconciliation marks its later rows too
+    reconciliation = edition_2004_06[1].split('id="reconciliation"', 1)[1].split("</details>", 1)[0]
+    assert "published later" in reconciliation
+    # the life-expectancy target as the PSA worded it (March 2007), not a January 2009 answer
+    assert "HC written answer, 15 January 2009" not in text
 
 
-def test_2004_06_infant_mortality(edition_2004_06):
-    text = text_of(edition_2004_06[1])
-    # published relative gaps 19 % (2002-04), 18 % (2003-05), 17 % (2004-06): two falls in a row
-    assert "In 2004-06 the relative gap declined from 2003-05, the second consecutive period it declined." in text
-    assert "Verdict: not on track" in text and "the target is in danger" in text
+def test_edition_line(edition_2004_06, edition_latest):
+    assert re.search(r"Data to 2004-06 · built \d{1,2} \w+ \d{4} · data version [0-9a-f]{12}", text_of(edition_2004_06[1]))
+    assert "Data to 2008-10" in text_of(edition_latest[1])
 
 
-def test_2004_06_life_expectancy(edition_2004_06):
-    text = text_of(edition_2004_06[1])
-    # published: "For males, the relative gap was 2% wider than baseline, while for females it was 11% wider."
-    assert "In 2004-06 the relative gap was 2% wider than at the 1995-97 baseline" in text
-    assert "In 2004-06 the relative gap was 11% wider than at the 1995-97 baseline" in text
+# --- readable -------------------------------------------------------------------------------------
+
+CODE_TOKEN = re.compile(r"\b\w+_\w+\b|\bpct\b|\b[a-z]+\.[a-z_]+\(|\bgaps\.\w+|\btargets\.\w+|\bmethods\.\w+")
 
 
-def test_2004_06_names_the_publication_and_later_sources(edition_2004_06):
-    text = text_of(edition_2004_06[1])
-    assert ("This edition corresponds to Tackling Health Inequalities: 2004-06 data and policy update "
-            "(Department of Health, 2007-12).") in text
-    # the circulatory baseline levels come from Straight Statistics (2009-12), after the December 2007 update
-    assert "1995-97, England, rate: 141.3 published later" in text
+@pytest.mark.parametrize("edition", ["edition_2004_06", "edition_latest", "partial_build"])
+def test_no_internal_code_on_the_page(edition, request):
+    _, html = request.getfixturevalue(edition)
+    html = re.sub(r'<span class="version">.*?</span>', "", html)
+    # file names (figures.csv, data/README.md) are how a reader finds the files beside the briefing: allowed
+    text = re.sub(r"[\w/]+\.(?:csv|md|toml)\b", " ", text_of(html))
+    tokens = sorted({m.group(0) for m in CODE_TOKEN.finditer(text)})
+    assert tokens == []
 
 
-def test_2004_06_edition_line(edition_2004_06):
-    edition_2004_06 = edition_2004_06[1]
-    assert re.search(r"Edition: data to 2004-06 · built \d{4}-\d{2}-\d{2} · data version [0-9a-f]{12}", text_of(edition_2004_06))
+@pytest.mark.parametrize("edition", ["edition_2004_06", "edition_2005_07", "edition_2006_08", "edition_latest", "partial_build"])
+def test_every_internal_link_resolves(edition, request):
+    _, html = request.getfixturevalue(edition)
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert targets, "the page has internal links"
+    assert sorted(targets - ids) == []
 
 
-def test_latest_shows_whole_record_and_contrast(edition_latest):
-    _, html = edition_latest
-    text = text_of(html)
-    assert "Edition: data to 2008-10" in text
-    # Straight Statistics 2009: absolute gap 36.7 -> 22.6 while the relative gap rose 25.9 % -> 30.2 %;
-    # levels give 36.7 / 141.3 = 26.0 % and 22.6 / 74.8 = 30.2 %
-    assert (
-        "The absolute and relative gaps tell different stories between 1995-97 and 2006-08: the absolute gap narrowed "
-        "from 36.7 to 22.6 deaths per 100,000, while the relative gap widened from 26.0% (published: 25.9%) to 30.2%." in text
-    )
-    # infant mortality 2008-10: 10 % (Bambra 2012, provisional) against 11.7 %
-    assert "(2008-10) → " not in text  # the record ends at 2008-10
-    assert "10% (2008-10; provisional)" in text
+def test_appendices_are_collapsed(edition_latest):
+    html = edition_latest[1]
+    for appendix in ("reconciliation", "provenance", "conflicts"):
+        assert re.search(rf'<details class="appendix" id="{appendix}">', html)
+    assert html.count('<details class="sources"') == 4
+    assert "<details open" not in html
+    # a link into a collapsed appendix opens it
+    assert 'node.tagName === "DETAILS"' in html
 
 
-def test_summary_table_has_every_target(edition_latest):
-    _, html = edition_latest
-    table = re.search(r'<table class="summary">.*?</table>', html, flags=re.S).group(0)
-    rows = re.findall(r"<tr>.*?</tr>", table, flags=re.S)
-    assert len(rows) == 1 + 5  # header + cancer, circulatory, infant mortality, LE male, LE female
-    assert "not on track" in table and "on track" in table
+def test_no_chart_of_a_single_point(edition_latest):
+    html = edition_latest[1]
+    alts = re.findall(r'alt="([^"]*)"', html)
+    # cancer: England's rate is known for one period only; no levels chart is drawn for it
+    cancer = [a for a in alts if "cancer" in a.lower()]
+    assert cancer and not any("Line chart of cancer" in a for a in cancer)
+    # the relative-gap axis says what the percentage is of, in the alt text's words too
+    assert any("Chart of the relative gap in life expectancy at birth, males" in a for a in alts)
 
 
-def test_briefing_is_self_contained(edition_latest):
-    path, html = edition_latest
-    images = re.findall(r"<img\b[^>]*>", html)
-    assert len(images) == 10  # two charts for each of the 5 indicator-sex sections
-    assert all('src="data:image/png;base64,' in img and 'alt="Line chart of' in img for img in images)
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", html)
-    assert "Traceback" not in html and "In&nbsp;[" not in html
-    assert "import healthgap" not in html and "from healthgap" not in html
-    assert 'alt="Line chart of' in html
-    assert (path.parent / "cancer_gaps.csv").exists()
+def test_one_intervals_note_per_section_worded_for_its_indicator(edition_latest):
+    text = text_of(edition_latest[1])
+    assert text.count("No figure in this section has a confidence interval") == 3
+    assert "the life expectancies were published rounded, without the deaths and populations by age behind them" in text
+    assert "the rates were published rounded, without the counts and populations behind them" in text
+    # infant mortality: Byar's interval where the count was published, 4.7 per 1,000 from 8,709 deaths
+    assert "all social groups in 2005-07, 4.7 (4.6 to 4.8) from 8,709 deaths" in text
 
 
-# --- every published edition, reproduced ------------------------------------------------------
-
-
-def test_2005_07_edition(edition_2005_07):
-    text = text_of(edition_2005_07[1])
-    # Hansard HC 15 Jan 2009: LE relative gap "4 per cent. above baseline for men and 11 per cent. above
-    # baseline for women"; infant mortality "16 per cent. higher than in the total population"
-    assert "In 2005-07 the relative gap was 4% wider than at the 1995-97 baseline" in text
-    assert "In 2005-07 the relative gap was 11% wider than at the 1995-97 baseline" in text
-    # 5.4 / 4.7 - 1 = 14.9 % from the rounded rates; published 16 %
-    assert "In 2005-07 the relative gap was 14.9% (published: 16%)" in text
-    # Byar's 95 % interval for the R&M rate from its 3,749 deaths: 5.4 x (3628.9 / 3749, 3870.4 / 3749)
-    assert "the routine and manual group in 2005-07, 5.4 deaths per 1,000 live births (5.2 to 5.6) from 3,749 deaths" in text
-
-
-def test_2006_08_edition(edition_2006_08):
-    text = text_of(edition_2006_08[1])
-    # NAO HC 186 (2010) via BBC: the LE gap "grew by 7% for men and 14% for women"; from the rounded levels
-    # (2.1/77.9) / (1.9/74.6) - 1 = +5.8 % and (1.6/82.0) / (1.4/79.7) - 1 = +11.1 %
-    assert "5.8% wider than at the 1995-97 baseline (2.55%), as computed from the rounded published levels; the published change is 7% wider" in text
-    assert "11.1% wider than at the 1995-97 baseline (1.76%), as computed from the rounded published levels; the published change is 14% wider" in text
-    # Straight Statistics: "to 22.6 in 2006-08 – against a target of 22.0"
-    assert "In 2006-08 the absolute gap was 22.6 deaths per 100,000" in text
-    assert "a gap of 22.0 deaths per 100,000 or less" in text
+def test_no_nested_brackets_in_the_prose(edition_latest):
+    html = edition_latest[1]
+    prose = " ".join(text_of(p) for p in re.findall(r'<p class="lead">.*?</p>', html, flags=re.S))
+    depth, deepest = 0, 0
+    for char in prose:
+        depth += char == "("
+        deepest = max(deepest, depth)
+        depth -= char == ")"
+    assert deepest == 1
 
 
 def test_provisional_marked_wherever_it_appears(edition_latest):
-    _, html = edition_latest
-    # the 2008-10 infant-mortality figures are provisional (DH press notice, 8 Dec 2011)
-    row = re.search(r'<tr id="reconcile-infant_mortality-persons-2008-10-gap-pct_change_relative_gap-vs1997-99">.*?</tr>', html, re.S)
-    assert 'class="provisional"' in row.group(0)
-    source = re.search(r'<li id="row-infant_mortality-persons-2008-10-gap-relative_gap_pct">.*?</li>', html, re.S)
-    assert 'class="provisional"' in source.group(0)
-    summary = re.search(r'<table class="summary">.*?</table>', html, re.S).group(0)
-    assert summary.count('class="provisional"') == 2  # the latest gap and the status of infant mortality
+    html = edition_latest[1]
+    # the 2008-10 infant-mortality figures are provisional: in the summary, the section and the sources
+    assert html.count('<span class="provisional">provisional</span>') >= 5
+    assert "an estimate by its source" in text_of(html)
+
+
+def test_partial_build_summarises_only_what_it_built(partial_build):
+    text = text_of(partial_build[1])
+    assert "Cancer mortality under 75: on track" in text
+    assert "Infant mortality: " not in summary_of(partial_build[1])
+    assert "This build shows only cancer; circulatory, infant mortality and life expectancy were not built." in text
+
+
+def test_briefing_is_self_contained(edition_latest):
+    from healthgap.report import external_resources
+
+    assert external_resources(edition_latest[1]) == []

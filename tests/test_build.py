@@ -6,6 +6,7 @@ Tests marked ``notebooks`` execute small toy notebooks written into pytest's tmp
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import types
 from datetime import datetime
@@ -17,6 +18,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from healthgap import cli
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 from healthgap.build import (
     BuildError,
     build_briefing,
@@ -78,7 +81,7 @@ def broken_notebook(folder: Path) -> Path:
     )
 
 
-def front_matter(data_dir: Path, as_of: str | None) -> str:
+def front_matter(data_dir: Path, as_of: str | None, output_dir: Path, sections: list[str]) -> str:
     """Toy front matter with a build timestamp (the only part allowed to differ)."""
     return f'<h1>Toy briefing</h1><p class="edition">Data as of {as_of}; built {datetime.now().isoformat()}</p>'
 
@@ -87,7 +90,7 @@ def without_timestamp(html: str) -> str:
     return re.sub(r"built \S+</p>", "built TIME</p>", html)
 
 
-def no_back_matter(data_dir: Path, as_of: str | None, output_dir: Path) -> str:
+def no_back_matter(data_dir: Path, as_of: str | None, output_dir: Path, indicators: list[str]) -> str:
     return ""
 
 
@@ -95,13 +98,14 @@ def no_back_matter(data_dir: Path, as_of: str | None, output_dir: Path) -> str:
 def build_no_back_matter(monkeypatch: pytest.MonkeyPatch) -> None:
     """Toy builds have no data tables: the real back matter (healthgap.appendix) is stubbed out."""
     monkeypatch.setitem(sys.modules, "healthgap.appendix",
-                        types.SimpleNamespace(back_matter_html=lambda data_dir, as_of, output_dir: ""))
+                        types.SimpleNamespace(back_matter_html=no_back_matter))
 
 
 @pytest.fixture
 def build_data(tmp_path: Path) -> Path:
+    """A copy of the project's data: the build reads and validates it before any notebook runs."""
     data = tmp_path / "data"
-    data.mkdir()
+    shutil.copytree(DATA, data)
     return data
 
 
@@ -178,17 +182,14 @@ def test_cli_reports_build_errors_on_one_line(tmp_path: Path, build_data: Path,
 
 
 def test_cli_reports_data_validation_errors(tmp_path: Path, build_data: Path,
-                                            monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    def invalid(data_dir: Path, as_of: str | None) -> str:
-        raise ValueError("as_of '2099-01' is not a period in the data; expected one of 2004-06, 2005-07")
-
-    monkeypatch.setitem(sys.modules, "healthgap.summary", types.SimpleNamespace(front_matter_html=invalid))
+    # an edition that names no period of the data stops the build before any notebook runs
     status = cli.main(["build", "--data", str(build_data), "--out", str(tmp_path / "out"),
                        "--as-of", "2099-01", "--notebooks", str(figure_notebook(tmp_path))])
     assert status == 1
-    assert capsys.readouterr().err == (
-        "error: as_of '2099-01' is not a period in the data; expected one of 2004-06, 2005-07\n")
+    err = capsys.readouterr().err
+    assert err.startswith("error: as-of period '2099-01' is not a period in the data (periods: 1995-97, ")
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
 
 
 def test_cli_rejects_unknown_notebook_names(tmp_path: Path, build_data: Path,
@@ -206,7 +207,7 @@ def test_cli_rejects_unknown_notebook_names(tmp_path: Path, build_data: Path,
 def build_sequential(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
     """A successful one-at-a-time build of two toy notebooks, over a stale failed/ copy."""
     root = tmp_path_factory.mktemp("sequential")
-    (root / "data").mkdir()
+    shutil.copytree(DATA, root / "data")
     notebooks = [figure_notebook(root / "notebooks"), text_notebook(root / "notebooks")]
     stale = root / "out" / "failed" / "figures.ipynb"
     stale.parent.mkdir(parents=True)

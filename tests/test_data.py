@@ -52,7 +52,11 @@ def test_periods_sort_by_years_not_text():
 
 def test_real_data_loads(dataset):
     obs = dataset.observations
-    assert len(obs) == 101
+    # 106 published values: the 101 first curated, less the two BBC life-expectancy gains moved to context,
+    # plus the December 2008 cancer figures (gap and England rate, 2005-07), the January 2007 circulatory
+    # figures (gap and England rate, 2003-05), the 2000 vintage of the circulatory baseline rate, PublicNet's
+    # 2001-03 all-groups infant rate and Bambra's 2008-10 all-groups change since 2002-04
+    assert len(obs) == 106
     # every row carries a source that exists, and its file line
     assert set(obs["source_id"]) <= set(dataset.sources["source_id"])
     assert obs["line"].min() == 2
@@ -98,6 +102,48 @@ def test_editions(dataset):
     edition = dataset.edition("2004-06")
     assert edition["title"] == "Tackling Health Inequalities: 2004-06 data and policy update"
     assert dataset.edition("2001-03") is None
+    # the 2007-09 edition is the life-expectancy bulletin of 28 October 2010, not the December infant bulletin
+    assert dataset.edition("2007-09")["published"] == "2010-10-28"
+
+
+def test_corrections_of_the_second_check(dataset):
+    obs = dataset.observations.set_index("id")
+    # Hansard 25 October 2006's "13 to 19 per cent" quotes the August 2005 Status Report: data for 2001-03
+    row = obs.loc["infant_mortality-persons-2001-03-gap-relative_gap_pct"]
+    assert (row["value"], row["source_id"], row["preferred"]) == (19, "hansard_2006_10_25", "yes")
+    # the earlier citation (PublicNet, August 2005) leads over the blog that quoted it in 2008
+    assert obs.loc["infant_mortality-persons-2001-03-routine_and_manual-rate", "source_id"] == "publicnet_2005_08_18"
+    # Bambra's 2008-10 infant figures are estimates on provisional data
+    assert obs.loc["infant_mortality-persons-2008-10-gap-relative_gap_pct", "status"] == "estimate"
+    # the BBC's life-expectancy gains are context now, not inputs
+    assert not obs.index.str.contains("spearhead-change").any()
+    assert ((dataset.context["source_id"] == "bbc_2008_03_13") & (dataset.context["value"] == "+2.5")).any()
+    # the life-expectancy target is worded as the PSA worded it (Hansard, 7 March 2007)
+    target = dataset.target("life_expectancy", "male")
+    assert target["wording_source_id"] == "hansard_2007_03_07"
+    assert target["wording"].startswith("By 2010 reduce inequalities in health outcomes by 10 per cent.")
+    # the new figures that state their period and group
+    assert obs.loc["cancer-persons-2005-07-gap-pct_change_absolute_gap-vs1995-97", "value"] == -13
+    assert obs.loc["circulatory-persons-2003-05-gap-absolute_gap", "value"] == 26.4
+
+
+def test_configuration(dataset):
+    config = dataset.config
+    assert config.title == "Health inequalities in England: progress on the 2010 targets"
+    assert config.sections == {name: name for name in ("cancer", "circulatory", "infant_mortality", "life_expectancy")}
+    assert dataset.group_label("all_nssec") == "all social groups"
+    assert list(dataset.breaks["first_period"]) == ["2007-09"]
+
+
+def test_context_as_of_an_edition(dataset):
+    from healthgap.data import context_as_of
+
+    early = context_as_of(dataset, "2004-06")
+    # no figure about a period after 2004-06, and no undated figure from a source published after December 2007
+    assert not early["period"].isin(["2005-07", "2006-08", "2007-09", "2008-10"]).any()
+    assert "guardian_2010_10_28" not in set(early["source_id"])
+    assert "cruk_2006_09_27" in set(early["source_id"])  # undated, published September 2006
+    assert len(context_as_of(dataset, None)) == len(dataset.context)
 
 
 # --- bad input: one line naming file, line, column and what was expected ---------------------
@@ -140,7 +186,7 @@ def test_duplicate_key(data_copy):
     with pytest.raises(DataError) as error:
         load_dataset(data_copy)
     assert str(error.value).endswith(
-        "observations.csv, line 103: expected a unique (indicator, sex, period, group, measure, reference_period) among rows with preferred = yes"
+        "observations.csv, line 108: expected a unique (indicator, sex, period, group, measure, reference_period) among rows with preferred = yes"
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
+from healthgap import estimates as est
 from healthgap import targets
 from healthgap.analysis import analyse
+from healthgap.data import parse_period
+from healthgap.gaps import GapPoint
 
 
 def test_target_value():
@@ -28,28 +30,40 @@ def test_required_change():
     assert targets.required_change("1995-97", "2009-11", "2004-06", 6) == pytest.approx(-3.857, abs=1e-3)
 
 
-def frame(**changes):
-    return pd.DataFrame({"period": list(changes), "change_pct": list(changes.values())})
+def points(decimals: int = 1, **changes) -> list[GapPoint]:
+    """Gap points after a 1995-97 baseline with published changes (rounded to ``decimals``) from it."""
+    found = [GapPoint("1995-97", 1995, 1997, "absolute_gap", 0, reference="1995-97")]
+    for period, value in changes.items():
+        start, end = parse_period(period)
+        change = est.published({"value": value, "decimals": decimals, "id": period})
+        found.append(GapPoint(period, start, end, "absolute_gap", 0, change=change, reference="1995-97"))
+    return found
+
+
+CANCER = targets.Target("absolute_gap", "1995-97", "2009-11", 6, None, "", "", "", "targets.csv:2")
 
 
 @pytest.mark.parametrize(
-    "changes, status",
+    "changes, decimals, status",
     [
-        ({}, targets.NOT_YET_ASSESSABLE),
-        ({"2004-06": -5.0}, targets.ON_TRACK),  # -5 <= -3.857
-        ({"2004-06": -3.0}, targets.NOT_ON_TRACK),  # -3 > -3.857
-        ({"2009-11": -6.0}, targets.MET),
-        ({"2009-11": -5.9}, targets.MISSED),
+        ({}, 1, targets.NOT_YET_ASSESSABLE),
+        ({"2004-06": -5.0}, 1, targets.ON_TRACK),  # -5.05..-4.95, all below -3.857
+        ({"2004-06": -3.0}, 1, targets.NOT_ON_TRACK),  # -3.05..-2.95, all above -3.857
+        ({"2004-06": -4.0}, 0, targets.TOO_CLOSE),  # -4.5..-3.5 straddles -3.857
+        ({"2009-11": -6.1}, 1, targets.MET),  # -6.15..-6.05, all at or beyond the 6 % cut
+        ({"2009-11": -5.9}, 1, targets.MISSED),  # -5.95..-5.85, short of it
+        ({"2009-11": -6.0}, 0, targets.TOO_CLOSE),  # -6.5..-5.5 straddles -6
     ],
 )
-def test_assess_rule(changes, status):
-    data = frame(**{k: v for k, v in changes.items()}) if changes else pd.DataFrame(columns=["period", "change_pct"])
-    assert targets.assess(data, "1995-97", "2009-11", 6).status == status
+def test_assess_rule(changes, decimals, status):
+    assert targets.assess(points(decimals, **changes), CANCER).status == status
 
 
 def test_assess_uses_latest_period():
-    verdict = targets.assess(frame(**{"2003-05": -20.0, "2006-08": 1.0}), "1995-97", "2009-11", 10)
+    verdict = targets.assess(points(1, **{"2003-05": -20.0, "2006-08": 1.0}), CANCER)
     assert verdict.period == "2006-08" and verdict.status == targets.NOT_ON_TRACK
+    # the straight line required -6 x (2007 - 1996) / (2010 - 1996) = -4.714 % by 2006-08
+    assert verdict.required.value == pytest.approx(-4.714, abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -62,10 +76,17 @@ def test_assess_uses_latest_period():
         ("infant_mortality", "persons", "2004-06", targets.NOT_ON_TRACK),
         ("life_expectancy", "male", "2004-06", targets.NOT_ON_TRACK),
         ("life_expectancy", "female", "2004-06", targets.NOT_ON_TRACK),
-        # the whole record: infant mortality 10 % (provisional) below the 11.7 % line
+        # the whole record: infant mortality 25 % narrower (provisional), beyond the 10 % cut
         ("infant_mortality", "persons", None, targets.ON_TRACK),
+        # the 2007-09 edition: no change is computed across the method break, so the verdict rests on 2006-08
+        ("infant_mortality", "persons", "2007-09", targets.NOT_ON_TRACK),
         ("life_expectancy", "female", None, targets.NOT_ON_TRACK),
     ],
 )
 def test_verdicts_on_real_data(dataset, indicator, sex, as_of, status):
     assert analyse(dataset, indicator, sex, as_of).assessment.status == status
+
+
+def test_a_verdict_on_the_latest_available_change(dataset):
+    a = analyse(dataset, "infant_mortality", "persons", "2007-09")
+    assert a.assessment.period == "2006-08" and a.latest.period == "2007-09"
