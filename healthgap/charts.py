@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from healthgap import estimates as est  # noqa: E402
 from healthgap import labels, narrative  # noqa: E402
 from healthgap.analysis import Analysis  # noqa: E402
-from healthgap.data import parse_period, period_midpoint, sort_periods  # noqa: E402
+from healthgap.data import period_midpoint, sort_periods  # noqa: E402
 
 COLOURS = {"disadvantaged": "#b2182b", "comparator": "#2166ac", "gap": "#1b1b1b", "target": "#1b7837"}
 MARKERS = {est.PUBLISHED: ("o", "full"), est.LEVELS: ("s", "none"), est.IMPLIED: ("D", "none")}
@@ -51,10 +51,35 @@ def gap_points(analysis: Analysis):
     return [p for p in analysis.points if p.gap is not None]
 
 
+def possessive(name: str) -> str:
+    """"England's", "all social groups'"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def relative_axis_label(analysis: Analysis) -> str:
     """'% of England's life expectancy': what a relative gap is a percentage of."""
     level = labels.measure(analysis.indicator["level_measure"])
-    return f"% of {analysis.comparator_label}'s {level}"
+    return f"% of {possessive(analysis.comparator_label)} {level}"
+
+
+def break_positions(analysis: Analysis) -> list[float]:
+    """Where each method break falls on the time axis: half a year before its first period's midpoint."""
+    return [period_midpoint(b) - 0.5 for b in analysis.breaks["first_period"]] if not analysis.breaks.empty else []
+
+
+def draw_breaks(ax: plt.Axes, analysis: Analysis) -> None:
+    for x in break_positions(analysis):
+        ax.axvline(x, color="#505a5f", linestyle=(0, (2, 2)), linewidth=1)
+        ax.annotate("method changed", (x, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
+                    textcoords="offset points", fontsize=FONT - 1, va="top")
+
+
+def segments(xs: list[float], breaks: list[float]) -> list[list[int]]:
+    """Indices of the points on each side of every break: a line is never drawn across one."""
+    groups: dict[int, list[int]] = {}
+    for i, x in enumerate(xs):
+        groups.setdefault(sum(1 for b in breaks if b < x), []).append(i)
+    return [groups[k] for k in sorted(groups)]
 
 
 def levels_panel(ax: plt.Axes, analysis: Analysis, groups: list[str]) -> None:
@@ -65,14 +90,17 @@ def levels_panel(ax: plt.Axes, analysis: Analysis, groups: list[str]) -> None:
         rows = analysis.levels[analysis.levels["group"] == group].sort_values("start")
         colour = COLOURS[roles[group]]
         marker = "o" if roles[group] == "disadvantaged" else "^"
-        ax.plot(rows["period"].map(period_midpoint), rows["value"], marker=marker, color=colour,
-                label=narrative_label(analysis.label(group)))
+        xs, ys = list(rows["period"].map(period_midpoint)), list(rows["value"])
+        for n, part in enumerate(segments(xs, break_positions(analysis))):
+            ax.plot([xs[i] for i in part], [ys[i] for i in part], marker=marker, color=colour,
+                    label=narrative_label(analysis.label(group)) if n == 0 else None)
         ci = analysis.intervals[analysis.intervals["group"] == group]
         if not ci.empty:
             ax.errorbar(ci["period"].map(period_midpoint), ci["value"],
                         yerr=[ci["value"] - ci["lower_ci"], ci["upper_ci"] - ci["value"]],
                         fmt="none", ecolor=colour, capsize=3, linewidth=1)
         periods += list(rows["period"])
+    draw_breaks(ax, analysis)
     _style(ax, f"{meta['title']}: both groups", narrative.short_unit(meta))
     _period_ticks(ax, periods)
     ax.legend(frameon=False, fontsize=FONT - 1)
@@ -101,7 +129,7 @@ def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
         ax.scatter([period_midpoint(p.period)], [p.gap.value], s=150, facecolors="none", edgecolors=COLOURS["gap"],
                    linestyle=":", linewidths=1, zorder=4)
         ax.annotate("provisional", (period_midpoint(p.period), p.gap.value), textcoords="offset points",
-                    xytext=(0, 9), ha="center", fontsize=FONT - 1)
+                    xytext=(0, -16), ha="center", fontsize=FONT - 1)
     periods = [p.period for p in points]
     trajectory = analysis.trajectory
     if not trajectory.empty:
@@ -110,11 +138,7 @@ def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
         ax.scatter([trajectory["midpoint"].iloc[-1]], [trajectory["value"].iloc[-1]], marker="*", s=110,
                    color=COLOURS["target"], label="target", zorder=3)
         periods += list(trajectory["period"])
-    for _, b in analysis.breaks.iterrows():
-        x = parse_period(b["first_period"])[0] + (parse_period(b["first_period"])[1] - parse_period(b["first_period"])[0]) / 2 - 0.5
-        ax.axvline(x, color="#505a5f", linestyle=(0, (2, 2)), linewidth=1)
-        ax.annotate("method changed", (x, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
-                    textcoords="offset points", fontsize=FONT - 1, va="top")
+    draw_breaks(ax, analysis)
     _period_ticks(ax, periods)
     values = [p.gap.value for p in points] + list(trajectory["value"])
     ax.set_ylim(0, max(values) * 1.2)
