@@ -328,8 +328,19 @@ def movement_sentence(c: Citer) -> Markup:
     return squash(sentences().movement(movement_context(c, m, run)))
 
 
+def standing_point(a: Analysis) -> GapPoint | None:
+    """The period the section's opening sentence stands on: the verdict's, else the latest."""
+    if a.assessment is not None and a.assessment.point is not None:
+        return a.assessment.point
+    return a.latest
+
+
 def contrast_sentence(c: Citer) -> Markup:
-    """Absolute and relative gaps side by side, from the baseline to the latest period both have."""
+    """Absolute and relative gaps side by side, from the baseline to the latest period both have.
+
+    Where the opening sentence has already given the target gap's change over the same span, only
+    the other gap is described, and whether it tells the same story.
+    """
     a = c.a
     mine, theirs = a.points, a.record.get(a.other_measure, [])
     if not mine or not theirs or a.baseline is None:
@@ -345,19 +356,29 @@ def contrast_sentence(c: Citer) -> Markup:
         l = next(p for p in points if p.period == last)
         pieces.append((b, l, gaps.movement(b, l)))
     (b1, l1, m1), (b2, l2, m2) = pieces
+    stated = standing_point(a) is not None and standing_point(a).period == last and l1.change is not None
     if m1.reason == "method" or m2.reason == "method":
-        if l1.change is not None and l1.change.published and l2.change is not None and l2.change.published:
-            return squash(sentences().contrast({
-                "kind": "changes", "earlier": first, "later": last,
-                "first_measure": labels.measure(l1.measure),
-                "first": Markup("{} {}").format(c.change(l1), direction_word(l1.change.value, l1.change.decimals)),
-                "second_measure": labels.measure(l2.measure),
-                "second": Markup("{} {}").format(c.change(l2), direction_word(l2.change.value, l2.change.decimals)),
-            }))
-        return Markup("")
+        if l2.change is None or not l2.change.published or (not stated and not (l1.change and l1.change.published)):
+            return Markup("")
+        context = {"kind": "changes", "earlier": first, "later": last, "stated": stated,
+                   "first_measure": labels.measure(l1.measure), "second_measure": labels.measure(l2.measure),
+                   "second": Markup("{} {}").format(c.change(l2), direction_word(l2.change.value, l2.change.decimals))}
+        if not stated:
+            context["first"] = Markup("{} {}").format(c.change(l1), direction_word(l1.change.value, l1.change.decimals))
+        return squash(sentences().contrast(context))
     described = [_moved(c, b, l, m) for b, l, m in pieces]
     if any(d is None for d in described):
         return Markup("")
+    if stated:
+        if not m2.direction:
+            kind = "other-flat"
+        elif m1.direction and m2.direction != m1.direction:
+            kind = "other-differs"
+            described[1] = _moved(c, b2, l2, m2, pronoun=True)
+        else:
+            kind = "other-same"
+        return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last, "second": described[1],
+                                            "second_measure": labels.measure(l2.measure)}))
     differ = bool(m1.direction and m2.direction and m1.direction != m2.direction)
     kind = "differ" if differ else "same"
     if not m1.direction and not m2.direction:
@@ -370,11 +391,11 @@ def contrast_sentence(c: Citer) -> Markup:
                                         "first": described[0], "second": described[1]}))
 
 
-def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement) -> Markup | None:
+def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement, pronoun: bool = False) -> Markup | None:
     """'the absolute gap narrowed from 36.7 to 22.6', on the shared basis of the movement."""
     macro = sentences().moved
     context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
-               "direction": m.direction}
+               "direction": m.direction, "pronoun": pronoun}
     if m.direction is None:
         return None
     if m.direction and latest.change is not None and latest.change.published and latest.reference == base.period:

@@ -190,7 +190,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     cells["status_class"] = narrative.STATUS_CLASS.get(status, "")
     flags = narrative.estimate_flags(point.change) if point is not None and point.change is not None else []
     cells["flags"] = Markup(" ").join(flags)
-    cells["stale"] = a.stale
+    stale = point is not None and point.period != a.as_of
+    cells["stale"] = stale
     cells["latest_period"] = latest.period if latest is not None else ""
     gaps_instead = None
     if computed and base is not None and point.gap is not None and base.gap is not None \
@@ -199,7 +200,7 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
                         "comparative": direction_word(point.change.value, point.change.decimals)}
     sentence = render("summary_sentence.html.j2", name=name, status=status, css=cells["status_class"],
                       gaps=gaps_instead,
-                      stale=a.stale, period=point.period if point is not None else "",
+                      stale=stale, period=point.period if point is not None else "",
                       change=change, computed=computed, measure=labels.measure(a.gap_measure),
                       baseline=a.baseline_period,
                       reduction=c.reduction() if t is not None else None,
