@@ -32,6 +32,10 @@ class Analysis:
     intervals: pd.DataFrame
     breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
     labels: dict[str, str] = field(default_factory=dict)
+    extras: dict = field(default_factory=dict)
+    """For an analyst's series: ``method`` (how the group's value is computed, in words), ``share`` (its
+    share of the comparator), ``group`` (:class:`~healthgap.groups.Group`), ``areas`` (every area in the
+    latest period, ranked) and ``sii`` (the slope index of inequality by period)."""
 
     @property
     def key(self) -> str:

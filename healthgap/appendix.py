@@ -57,12 +57,35 @@ def _reference(row_id: str, dataset: hd.Dataset, rows: pd.DataFrame, sources: pd
     return Markup.escape(row_id)
 
 
-def provenance_entries(figures: pd.DataFrame, dataset: hd.Dataset) -> list[dict]:
-    rows = dataset.observations.set_index("id")
-    sources = dataset.sources.set_index("source_id")
+def _file_references(ids: list[str], figures: pd.DataFrame) -> list[Markup]:
+    """Inputs of an analyst's series: rows of a file ("name.csv:12"), grouped by file, and figures shown
+    elsewhere on the page (a group's value), linked to their entries."""
+    by_file: dict[str, list[str]] = {}
+    refs = []
+    labels_by_id = dict(zip(figures["figure_id"], figures["label"]))
+    for row_id in ids:
+        if row_id in labels_by_id:
+            refs.append(Markup('<a href="#{}">{}</a>').format(provenance.anchor(row_id), labels_by_id[row_id]))
+            continue
+        table, _, line = row_id.rpartition(":")
+        by_file.setdefault(table or row_id, []).append(line)
+    for table, lines in by_file.items():
+        shown = ", ".join(lines[:12]) + (f" and {len(lines) - 12} more" if len(lines) > 12 else "")
+        word = "line" if len(lines) == 1 else "lines"
+        refs.append(Markup('<a class="ref" href="data/{}">{}, {} {}</a>').format(table, table, word, shown))
+    return refs
+
+
+def provenance_entries(figures: pd.DataFrame, dataset: hd.Dataset | None) -> list[dict]:
+    rows = dataset.observations.set_index("id") if dataset is not None else None
+    sources = dataset.sources.set_index("source_id") if dataset is not None else None
     entries = []
     for _, f in figures.iterrows():
-        refs = [_reference(r, dataset, rows, sources) for r in str(f["source_rows"]).split(";") if r]
+        ids = [r for r in str(f["source_rows"]).split(";") if r]
+        if dataset is None:
+            refs = _file_references(ids, figures)
+        else:
+            refs = [_reference(r, dataset, rows, sources) for r in ids]
         formula = str(f["derivation"]).partition(": ")[2]
         how = "as published" if f["kind"] == "published" else ("computed as" if formula else "computed")
         entries.append({"anchor": provenance.anchor(f["figure_id"]), "label": f["label"], "displayed": f["displayed"],
@@ -83,8 +106,36 @@ def copy_inputs(data_dir: Path, output_dir: Path) -> Path:
     return target
 
 
+def series_back_matter_html(data_dir: Path, output_dir: Path) -> str:
+    """An analyst's series: the provenance of every figure and the files behind it (no published
+    derived statistics to reconcile); writes ``figures.csv`` and copies the files as published to ``data/``."""
+    from healthgap import local
+
+    data = local.load(data_dir)
+    figures = provenance.merge_figures(output_dir)
+    for path in Path(output_dir).glob("figures-*.csv"):
+        path.unlink()
+    figures.to_csv(Path(output_dir) / "figures.csv", index=False)
+    target = Path(output_dir) / "data"
+    target.mkdir(parents=True, exist_ok=True)
+    copied = [Path(data_dir) / local.CONFIG_NAME, *(f.path for f in data.config.files.values())]
+    for extra in ("README.md",):
+        if (Path(data_dir) / extra).exists():
+            copied.append(Path(data_dir) / extra)
+    for path in copied:
+        shutil.copy2(path, target / path.name)
+    tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name) for p in copied if p.suffix != ".md"]
+    return str(render("back.html.j2", conflicts=[], reconciliation=Markup(""),
+                      figures=provenance_entries(figures, None), tables=tables,
+                      readme=(Path(data_dir) / "README.md").exists()))
+
+
 def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indicators: list[str] | None = None) -> str:
     """Conflicts, reconciliation and provenance, for the indicators built; writes ``figures.csv`` and ``data/``."""
+    from healthgap import local
+
+    if local.is_series(data_dir):
+        return series_back_matter_html(data_dir, output_dir)
     dataset = hd.load_dataset(data_dir)
     observations = hd.as_of(dataset.observations, as_of)
     if indicators is not None:
@@ -103,4 +154,4 @@ def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indica
     tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name)
               for pattern in INPUT_PATTERNS for p in sorted(Path(data_dir).glob(pattern))]
     return str(render("back.html.j2", conflicts=conflicts, reconciliation=reconciliation,
-                      figures=provenance_entries(figures, dataset), tables=tables))
+                      figures=provenance_entries(figures, dataset), tables=tables, readme=True))

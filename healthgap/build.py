@@ -370,11 +370,16 @@ def briefing_title(data_dir: Path, as_of: str | None) -> str:
     """
     from healthgap.data import load_dataset
 
+    from healthgap import local
     from healthgap.data import as_of as known_as_of
 
-    dataset = load_dataset(data_dir)
-    known_as_of(dataset.observations, as_of)  # an edition must name a period of the data
-    title = dataset.config.title if dataset.config is not None else BRIEFING_TITLE
+    if local.is_series(data_dir):
+        data = local.load(data_dir)
+        title = data.config.title
+    else:
+        dataset = load_dataset(data_dir)
+        known_as_of(dataset.observations, as_of)  # an edition must name a period of the data
+        title = dataset.config.title if dataset.config is not None else BRIEFING_TITLE
     return title if as_of is None else f"{title} (data to {as_of})"
 
 

@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from healthgap import estimates as est  # noqa: E402
-from healthgap import labels, narrative  # noqa: E402
+from healthgap import labels, narrative, render  # noqa: E402
 from healthgap.analysis import Analysis  # noqa: E402
 from healthgap.data import period_midpoint, sort_periods  # noqa: E402
 
@@ -37,8 +37,14 @@ def _style(ax: plt.Axes, title: str, ylabel: str) -> None:
 
 
 def _period_ticks(ax: plt.Axes, periods: list[str]) -> None:
+    """A tick per period, labelled; beyond twelve periods every second or third label is shown (the first
+    and the last always), so the labels stay readable at 100 % zoom."""
     found = sort_periods(periods)
-    ax.set_xticks([period_midpoint(p) for p in found], found, rotation=45, ha="right", fontsize=FONT)
+    step = 1 if len(found) <= 12 else 2 if len(found) <= 24 else 3
+    shown = [p if (i % step == 0 or i == len(found) - 1) else "" for i, p in enumerate(found)]
+    if step > 1 and len(found) > 1 and (len(found) - 1) % step:
+        shown[-1 - (len(found) - 1) % step] = ""  # no two labels side by side at the end
+    ax.set_xticks([period_midpoint(p) for p in found], shown, rotation=45, ha="right", fontsize=FONT)
 
 
 def drawn_groups(analysis: Analysis) -> list[str]:
@@ -51,15 +57,10 @@ def gap_points(analysis: Analysis):
     return [p for p in analysis.points if p.gap is not None]
 
 
-def possessive(name: str) -> str:
-    """"England's", "all social groups'"."""
-    return f"{name}'" if name.endswith("s") else f"{name}'s"
-
-
 def relative_axis_label(analysis: Analysis) -> str:
     """'% of England's life expectancy': what a relative gap is a percentage of."""
     level = labels.measure(analysis.indicator["level_measure"])
-    return f"% of {possessive(analysis.comparator_label)} {level}"
+    return f"% of {render.possessive(analysis.comparator_label)} {level}"
 
 
 def break_positions(analysis: Analysis) -> list[float]:
@@ -118,6 +119,10 @@ def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
         seg = [p for p in points if p.segment == segment]
         ax.plot([period_midpoint(p.period) for p in seg], [p.gap.value for p in seg], color=COLOURS["gap"],
                 linewidth=1.2, zorder=2)
+    ci = [p for p in points if p.gap.confidence]
+    if ci:
+        ax.fill_between([period_midpoint(p.period) for p in ci], [p.gap.lower for p in ci], [p.gap.upper for p in ci],
+                        color="#bbbbbb", alpha=0.5, linewidth=0, label="95% confidence interval", zorder=1)
     for basis, (marker, fill) in MARKERS.items():
         chosen = [p for p in points if p.gap.basis == basis]
         if chosen:
@@ -140,8 +145,9 @@ def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
         periods += list(trajectory["period"])
     draw_breaks(ax, analysis)
     _period_ticks(ax, periods)
-    values = [p.gap.value for p in points] + list(trajectory["value"])
-    ax.set_ylim(0, max(values) * 1.2)
+    values = [p.gap.value for p in points] + [p.gap.upper for p in ci] + list(trajectory["value"])
+    low = min([0.0, *[p.gap.lower for p in ci], *[p.gap.value for p in points]])
+    ax.set_ylim(low, max(values) * 1.2)
     ylabel = relative_axis_label(analysis) if measure == "relative_gap_pct" else narrative.short_unit(meta)
     _style(ax, f"{labels.measure(measure).capitalize()}", ylabel)
     ax.legend(frameon=False, fontsize=FONT - 1, loc="lower left")
@@ -165,6 +171,65 @@ def chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
             alts.append(narrative.gap_alt_text(analysis))
     fig.tight_layout()
     return fig, " ".join(alts)
+
+
+def sii_panel(ax: plt.Axes, analysis: Analysis) -> None:
+    frame = analysis.extras["sii"]
+    x = frame["period"].map(period_midpoint)
+    ax.plot(x, frame["sii"], color=COLOURS["gap"], marker="o", markersize=4, label="slope index of inequality")
+    if frame["lower"].notna().all():
+        ax.fill_between(x, frame["lower"], frame["upper"], color="#bbbbbb", alpha=0.5, linewidth=0,
+                        label="95% confidence interval")
+    ax.axhline(0, color="#505a5f", linewidth=0.8)
+    _style(ax, "Slope index of inequality across deprivation deciles", narrative.short_unit(analysis.indicator))
+    _period_ticks(ax, list(frame["period"]))
+    ax.legend(frameon=False, fontsize=FONT - 1)
+
+
+def ranking_panel(ax: plt.Axes, analysis: Analysis) -> None:
+    table = analysis.extras["areas"]
+    members = table[table["member"]]
+    others = table[~table["member"]]
+    for part, colour, marker, label in ((others, "#8c8c8c", "o", "other areas"),
+                                        (members, COLOURS["disadvantaged"], "s", narrative_label(analysis.disadvantaged_label))):
+        if part["lower"].notna().any():
+            ax.errorbar(part["rank"], part["value"], yerr=[part["value"] - part["lower"], part["upper"] - part["value"]],
+                        fmt="none", ecolor=colour, alpha=0.35, linewidth=0.6)
+        ax.scatter(part["rank"], part["value"], s=10, marker=marker, color=colour, label=label, zorder=3)
+    comparator = analysis.levels[(analysis.levels["group"] == "comparator")
+                                 & (analysis.levels["period"] == analysis.latest.period)]
+    if not comparator.empty:
+        ax.axhline(float(comparator["value"].iloc[0]), color=COLOURS["comparator"], linestyle="--", linewidth=1,
+                   label=narrative_label(analysis.comparator_label))
+    _style(ax, f"Every area in {analysis.latest.period}, worst first", narrative.short_unit(analysis.indicator))
+    ax.set_xlabel("rank")
+    ax.legend(frameon=False, fontsize=FONT - 1)
+
+
+def extra_chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
+    """For an analyst's series: the slope index of inequality over time and every area ranked."""
+    extras = analysis.extras or {}
+    has_sii = extras.get("sii") is not None and len(extras["sii"]) >= 2
+    has_areas = extras.get("areas") is not None and len(extras["areas"]) >= 2 and analysis.latest is not None
+    panels = (["sii"] if has_sii else []) + (["areas"] if has_areas else [])
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.2), dpi=100, squeeze=False)
+    alts = []
+    for ax, panel in zip(axes[0], panels):
+        if panel == "sii":
+            sii_panel(ax, analysis)
+            alts.append(narrative.sii_alt_text(analysis))
+        else:
+            ranking_panel(ax, analysis)
+            alts.append(narrative.ranking_alt_text(analysis))
+    fig.tight_layout()
+    return fig, " ".join(alts)
+
+
+def charts(analysis: Analysis) -> list[tuple[plt.Figure, str]]:
+    """Every chart of one indicator and sex, in the order they are shown."""
+    return [drawn for drawn in (chart(analysis), extra_chart(analysis)) if drawn is not None]
 
 
 def png(fig: plt.Figure) -> bytes:

@@ -27,6 +27,10 @@ LEVELS = "levels"
 IMPLIED = "implied"
 GAPS = "gaps"
 
+ROUNDING = "rounding"
+CONFIDENCE = "confidence"
+Z95 = 1.959963984540054  # the standard normal quantile at 0.975
+
 
 def rounding_interval(value: float, decimals: int) -> tuple[float, float]:
     """The values a figure published to ``decimals`` places may stand for.
@@ -93,10 +97,17 @@ class Estimate:
     formula: str = ""
     revision: str = "final"
     estimated: bool = False
+    interval: str = ROUNDING
+    se: float | None = None
 
     @property
     def published(self) -> bool:
         return self.basis == PUBLISHED
+
+    @property
+    def confidence(self) -> bool:
+        """Whether ``lower``/``upper`` are a 95 % confidence interval (else the range rounding allows)."""
+        return self.interval == CONFIDENCE
 
     @property
     def provisional(self) -> bool:
@@ -120,17 +131,40 @@ def _number_text(value: float) -> str:
 
 
 def published(row: pd.Series | dict) -> Estimate:
-    """An observation as published: its value, its rounding range and its row id.
+    """An observation as published: its value, the range it stands for and its row id.
 
-    ``row`` needs ``value``, ``decimals`` (places published), ``id``, and optionally ``revision``
-    and ``status`` (``estimate`` marks a figure its source gave as an estimate).
+    ``row`` needs ``value``, ``decimals`` (places to show), ``id``, and optionally ``revision`` and
+    ``status`` (``estimate`` marks a figure its source gave as an estimate). Where it carries 95 %
+    confidence limits (``lower``, ``upper``) they are its range and its standard error comes from them
+    (:func:`standard_error`, on the log scale where ``log_scale`` is true, as for rates); otherwise its
+    range is its rounding.
     """
     value, decimals = float(row["value"]), int(row["decimals"])
+    revision = str(row.get("revision", "final") or "final")
+    estimated = row.get("status", "") == "estimate"
+    lower, upper = row.get("lower", math.nan), row.get("upper", math.nan)
+    if lower is not None and upper is not None and not pd.isna(lower) and not pd.isna(upper):
+        se = standard_error(value, float(lower), float(upper), bool(row.get("log_scale", False)))
+        return Estimate(value=value, lower=float(lower), upper=float(upper), basis=PUBLISHED, decimals=decimals,
+                        inputs=(str(row["id"]),), revision=revision, estimated=estimated, interval=CONFIDENCE, se=se)
     lower, upper = rounding_interval(value, decimals)
-    return Estimate(
-        value=value, lower=lower, upper=upper, basis=PUBLISHED, decimals=decimals, inputs=(str(row["id"]),),
-        revision=str(row.get("revision", "final") or "final"), estimated=row.get("status", "") == "estimate",
-    )
+    return Estimate(value=value, lower=lower, upper=upper, basis=PUBLISHED, decimals=decimals, inputs=(str(row["id"]),),
+                    revision=revision, estimated=estimated)
+
+
+def standard_error(value: float, lower: float, upper: float, log_scale: bool) -> float:
+    """The standard error a 95 % interval implies, on the value's own scale.
+
+    On the log scale (rates, whose limits are asymmetric): se(ln x) = (ln U - ln L) / (2 x 1.96) and,
+    by the delta method, se(x) = x se(ln x). Otherwise se = (U - L) / (2 x 1.96). Fingertips technical
+    guidance ("Confidence intervals", APHO Technical Briefing 3); PHEindicatormethods' phe_sii does the
+    same to recover standard errors from limits.
+    """
+    if log_scale:
+        if lower <= 0 or upper <= 0:
+            raise ValueError(f"limits {lower} to {upper}: a log-scale standard error needs positive limits")
+        return value * (math.log(upper) - math.log(lower)) / (2 * Z95)
+    return (upper - lower) / (2 * Z95)
 
 
 def combine(f: Callable[..., float], method: str, formula: str, *estimates: Estimate,

@@ -15,6 +15,7 @@ was published, the computed figure is used and says so, with the range rounding 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -136,6 +137,9 @@ class Comparison:
     decimals: int = 1
     relative_decimals: int = 1
     nested: bool = True
+    share: float = 0.0
+    """The disadvantaged group's share of the comparator (its population share, or its share of the areas):
+    the weight with which it enters the comparator's value, for the covariance of a nested comparison."""
 
     def decimals_for(self, measure: str) -> int:
         return self.relative_decimals if measure == "relative_gap_pct" else self.decimals
@@ -181,7 +185,10 @@ class GapPoint:
 
 
 def gap_from_levels(d: Estimate, c: Estimate, measure: str, comparison: Comparison) -> Estimate:
-    """The absolute or relative gap from the two groups' levels, with the range their rounding allows."""
+    """The absolute or relative gap from the two groups' levels, with the range their rounding allows,
+    or, where both levels carry confidence intervals, with its own interval (:func:`gap_interval`)."""
+    if d.confidence and c.confidence and d.se is not None and c.se is not None:
+        return gap_interval(d, c, measure, comparison)
     worse = comparison.higher_is_worse
     first, second = (d, c) if worse else (c, d)
     decimals = comparison.decimals_for(measure)
@@ -193,8 +200,59 @@ def gap_from_levels(d: Estimate, c: Estimate, measure: str, comparison: Comparis
                        basis=est.LEVELS, decimals=decimals)
 
 
+def gap_interval(d: Estimate, c: Estimate, measure: str, comparison: Comparison) -> Estimate:
+    """The gap between two levels with 95 % intervals, and its own 95 % interval.
+
+    With standard errors s_d and s_c and the group's share p of the comparator (a group that is part of
+    England enters England's value with weight p, so cov(d, c) = p s_d^2; p = 0 when the comparator is
+    independent, such as the rest of England):
+
+    - absolute gap g = d - c (c - d where higher is better): var(g) = s_d^2 + s_c^2 - 2 p s_d^2, and the
+      interval g +/- 1.96 sqrt(var(g));
+    - relative gap 100 (R - 1) with R = d / c (100 (1 - R) where higher is better), on the log scale:
+      var(ln R) = s_d^2 / d^2 + s_c^2 / c^2 - 2 p s_d^2 / (d c), the interval of R is
+      R exp(+/- 1.96 sqrt(var(ln R))).
+
+    The delta method; for the covariance of a subgroup and its total see e.g. the ONS's "Comparing a
+    local area with the national average" (areas that are part of the comparator).
+    """
+    worse = comparison.higher_is_worse
+    p = comparison.share if comparison.nested else 0.0
+    first, second = (d, c) if worse else (c, d)
+    z = est.Z95
+    inputs = tuple(dict.fromkeys((*d.inputs, *c.inputs)))
+    revision = "provisional" if d.provisional or c.provisional else "final"
+    if measure == "absolute_gap":
+        value = absolute_gap(d.value, c.value, worse)
+        se = math.sqrt(max(d.se**2 + c.se**2 - 2 * p * d.se**2, 0.0))
+        return Estimate(value, value - z * se, value + z * se, est.LEVELS, comparison.decimals_for(measure), inputs,
+                        "gaps.gap_interval", f"{est.term(first)} − {est.term(second)}", revision,
+                        interval=est.CONFIDENCE, se=se)
+    ratio = d.value / c.value
+    sd = math.sqrt(max(d.se**2 / d.value**2 + c.se**2 / c.value**2 - 2 * p * d.se**2 / (d.value * c.value), 0.0))
+    low, high = ratio * math.exp(-z * sd), ratio * math.exp(z * sd)
+    if worse:
+        value, lower, upper = 100 * (ratio - 1), 100 * (low - 1), 100 * (high - 1)
+    else:
+        value, lower, upper = 100 * (1 - ratio), 100 * (1 - high), 100 * (1 - low)
+    return Estimate(value, lower, upper, est.LEVELS, comparison.decimals_for(measure), inputs, "gaps.gap_interval",
+                    f"100 × ({est.term(first)} − {est.term(second)}) / {est.term(c)}", revision,
+                    interval=est.CONFIDENCE, se=100 * ratio * sd)
+
+
 def change_between(gap: Estimate, baseline: Estimate, decimals: int = 1) -> Estimate:
-    """The percentage change from a baseline gap, with the range both gaps' rounding allows."""
+    """The percentage change from a baseline gap, with the range both gaps' rounding allows, or, where both
+    gaps carry confidence intervals, its 95 % interval by the delta method for independent periods:
+    var = (100 / b)^2 (s_g^2 + (g / b)^2 s_b^2). Rolling periods that share years are not independent, so
+    that interval is too narrow for them; the briefing judges movements on the gaps' own intervals."""
+    if gap.confidence and baseline.confidence and gap.se is not None and baseline.se is not None:
+        value = change_since_baseline(gap.value, baseline.value)
+        se = abs(100 / baseline.value) * math.sqrt(gap.se**2 + (gap.value / baseline.value) ** 2 * baseline.se**2)
+        return Estimate(value, value - est.Z95 * se, value + est.Z95 * se, est.GAPS, decimals,
+                        tuple(dict.fromkeys((*gap.inputs, *baseline.inputs))), "gaps.change_between",
+                        f"100 × ({est.term(gap)} − {est.term(baseline)}) / {est.term(baseline)}",
+                        "provisional" if gap.provisional or baseline.provisional else "final",
+                        interval=est.CONFIDENCE, se=se)
     return est.combine(change_since_baseline, "gaps.change_since_baseline",
                        f"100 × ({est.term(gap)} − {est.term(baseline)}) / {est.term(baseline)}",
                        gap, baseline, basis=est.GAPS, decimals=decimals)

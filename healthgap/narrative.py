@@ -181,7 +181,9 @@ def estimate_flags(e: Estimate) -> list[Markup]:
 def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
     """Flags for a gap of record: provisional, an estimate, or computed with the range rounding allows."""
     flags = estimate_flags(p.gap)
-    if p.gap.basis == est.LEVELS:
+    if p.gap.basis == est.LEVELS and p.gap.confidence:
+        flags.insert(0, Markup("95% confidence interval {}").format(c.gap_range(p)))
+    elif p.gap.basis == est.LEVELS:
         flags.insert(0, Markup("computed from the rounded published levels, which allow {}").format(c.gap_range(p)))
     return flags
 
@@ -190,9 +192,23 @@ def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
 
 
 def standing_sentence(c: Citer, p: GapPoint) -> Markup:
-    """Where the gap stood in a period, against the baseline: the figures of record, labelled."""
+    """Where the gap stood in a period, against the baseline: the figures of record, labelled.
+
+    Without a target (an analyst's series), the latest gap is set against the first period's, each with
+    its interval (or rounding range), and called wider or narrower only where the two do not overlap.
+    """
     a = c.a
     base = a.baseline
+    if a.target is None and base is not None and p.period != base.period and p.gap is not None \
+            and base.gap is not None and p.segment == base.segment:
+        ci = p.gap.confidence and base.gap.confidence
+        return squash(sentences().standing_ci({
+            "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
+            "comparator": a.comparator_label, "gap": c.gap(p), "unit": c.unit(p.measure),
+            "range_words": "95% confidence interval" if ci else "its rounding allows", "range": c.gap_range(p),
+            "base_gap": c.gap(base), "base_range": c.gap_range(base), "baseline": base.period,
+            "direction": est.compare(base.gap, p.gap), "ci": ci,
+        }))
     context = {
         "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
         "comparator": a.comparator_label, "gap": None, "unit": c.unit(p.measure), "gap_flags": [],
@@ -266,6 +282,7 @@ def verdict_context(c: Citer) -> dict | None:
             required=c.reduction() if final else c.required(v),
             required_direction=direction_word(v.required.value, 1) if not final else "narrower",
             kind="final" if final else ("close" if v.status == targets.TOO_CLOSE else "track"),
+            ci=p.change.confidence,
         )
     return context
 
@@ -286,7 +303,9 @@ def movement_context(c: Citer, m: Movement, run: int) -> dict:
     """What the movement template needs for one :class:`~healthgap.gaps.Movement`."""
     a = c.a
     context = {"earlier": m.earlier.period, "later": m.later.period, "basis": m.basis, "run": run,
-               "unit": c.unit(m.later.measure), "reference": m.later.reference, "missing": m.missing}
+               "unit": c.unit(m.later.measure), "reference": m.later.reference, "missing": m.missing,
+               "ci": bool(m.later_figure is not None and m.later_figure.confidence
+                          and (m.earlier_figure is None or m.earlier_figure.confidence))}
     if m.direction is None:
         if m.reason == "method":
             brk = a.break_between(m.earlier.period, m.later.period)
@@ -356,6 +375,7 @@ def contrast_sentence(c: Citer) -> Markup:
         l = next(p for p in points if p.period == last)
         pieces.append((b, l, gaps.movement(b, l)))
     (b1, l1, m1), (b2, l2, m2) = pieces
+    ci = bool(l1.gap is not None and l1.gap.confidence)
     stated = standing_point(a) is not None and standing_point(a).period == last and l1.change is not None
     if m1.reason == "method" or m2.reason == "method":
         if l2.change is None or not l2.change.published or (not stated and not (l1.change and l1.change.published)):
@@ -378,7 +398,7 @@ def contrast_sentence(c: Citer) -> Markup:
         else:
             kind = "other-same"
         return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last, "second": described[1],
-                                            "second_measure": labels.measure(l2.measure)}))
+                                            "second_measure": labels.measure(l2.measure), "ci": ci}))
     differ = bool(m1.direction and m2.direction and m1.direction != m2.direction)
     kind = "differ" if differ else "same"
     if not m1.direction and not m2.direction:
@@ -388,14 +408,15 @@ def contrast_sentence(c: Citer) -> Markup:
         if not m1.direction:
             described.reverse()
     return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last,
-                                        "first": described[0], "second": described[1]}))
+                                        "first": described[0], "second": described[1], "ci": ci}))
 
 
 def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement, pronoun: bool = False) -> Markup | None:
     """'the absolute gap narrowed from 36.7 to 22.6', on the shared basis of the movement."""
     macro = sentences().moved
     context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
-               "direction": m.direction, "pronoun": pronoun}
+               "direction": m.direction, "pronoun": pronoun,
+               "ci": bool(latest.gap is not None and latest.gap.confidence)}
     if m.direction is None:
         return None
     if m.direction and latest.change is not None and latest.change.published and latest.reference == base.period:
@@ -511,6 +532,103 @@ def record_rows(c: Citer) -> list[dict]:
     return rows
 
 
+def level(c: Citer, row: pd.Series) -> tuple[Markup, Markup]:
+    """A group's or the comparator's level, cited, and its interval (or nothing), for an analyst's series."""
+    a = c.a
+    label = a.label(row["group"])
+    what = f"{label}, {labels.measure(a.indicator['level_measure'])}"
+    inputs = tuple(i for i in str(row.get("inputs", row["id"])).split(";") if i)
+    confidence = not pd.isna(row["lower"])
+    e = Estimate(float(row["value"]), float(row["lower"]) if confidence else float(row["value"]),
+                 float(row["upper"]) if confidence else float(row["value"]),
+                 est.PUBLISHED if row["status"] == "published" else est.LEVELS, int(row["decimals"]),
+                 inputs if row["status"] != "published" else (row["id"],),
+                 "" if row["status"] == "published" else "groups.group_value",
+                 "" if row["status"] == "published" else f"{row['method']} of {int(row['areas'])} areas",
+                 interval=est.CONFIDENCE if confidence else est.ROUNDING)
+    figure_id = c._id(row["period"], row["group"], "level")
+    value = c.cite(e, figure_id, row["period"], a.indicator["level_measure"], what)
+    if not confidence:
+        return value, Markup("")
+    return value, c.range(e, figure_id, row["period"], a.indicator["level_measure"], what)
+
+
+def levels_sentence(c: Citer) -> Markup:
+    """The group's and the comparator's values in the latest period, with their intervals."""
+    a = c.a
+    if not a.extras or a.latest is None:
+        return Markup("")
+    rows = a.levels[a.levels["period"] == a.latest.period]
+    found = {r["group"]: r for _, r in rows.iterrows()}
+    if not {"group", "comparator"} <= set(found):
+        return Markup("")
+    value, rng = level(c, found["group"])
+    comparator_value, comparator_range = level(c, found["comparator"])
+    return squash(sentences().levels({
+        "group": a.disadvantaged_label, "measure": labels.measure(a.indicator["level_measure"]), "value": value,
+        "unit": c.unit("absolute_gap"), "range": rng, "period": a.latest.period, "comparator": a.comparator_label,
+        "comparator_value": comparator_value, "comparator_range": comparator_range,
+    }))
+
+
+def sii_sentence(c: Citer) -> Markup:
+    """The slope index of inequality across deprivation deciles: its latest value, and how it moved."""
+    a = c.a
+    frame = a.extras.get("sii") if a.extras else None
+    if frame is None or frame.empty:
+        return Markup("")
+    measure = a.indicator["level_measure"]
+    decimals = int(a.indicator["decimals"])
+
+    def cite(row: pd.Series) -> tuple[Markup, Markup, Estimate]:
+        has = not pd.isna(row["lower"])
+        e = Estimate(float(row["sii"]), float(row["lower"]) if has else float(row["sii"]),
+                     float(row["upper"]) if has else float(row["sii"]), est.LEVELS, decimals, (),
+                     "methods.sii", "weighted least squares on the deciles' cumulative population midpoints",
+                     interval=est.CONFIDENCE if has else est.ROUNDING)
+        figure_id = c._id(row["period"], "sii")
+        value = c.cite(e, figure_id, row["period"], "sii", "slope index of inequality")
+        rng = c.range(e, figure_id, row["period"], "sii", "slope index of inequality") if has else Markup("")
+        return value, rng, e
+
+    last = frame.iloc[-1]
+    value, rng, e = cite(last)
+    # quantile 1 is the most deprived: a negative slope means the most deprived end is higher
+    higher = e.value < 0
+    distance = Estimate(abs(e.value), abs(e.value), abs(e.value), est.LEVELS, decimals, (), "methods.sii",
+                        "the slope index's size")
+    context = {"period": last["period"], "value": value, "range": rng, "unit": c.unit("absolute_gap"),
+               "distance": c.cite(distance, c._id(last["period"], "sii-size"), last["period"], "sii",
+                                  "size of the slope index of inequality"),
+               "direction": "higher" if higher else "lower",
+               "first_period": None}
+    if len(frame) > 1:
+        first = frame.iloc[0]
+        first_value, first_range, f = cite(first)
+        moved = ""
+        if f.confidence and e.confidence:
+            direction = est.compare(f, e)
+            moved = {0: "the intervals overlap, so the data cannot show that it moved",
+                     1: "significantly higher now, as the intervals do not overlap",
+                     -1: "significantly lower now, as the intervals do not overlap"}[direction]
+        context.update(first_period=first["period"], first_value=first_value, first_range=first_range, moved=moved)
+    return squash(sentences().sii(context))
+
+
+def method_note(c: Citer) -> Markup:
+    """How the group's value is computed, in one line (an analyst's series)."""
+    a = c.a
+    if not a.extras or not a.extras.get("method"):
+        return Markup("")
+    group = a.extras["group"]
+    return Markup("{} is {}. Its value in each period is {}.").format(
+        narrative_capitalise(a.disadvantaged_label), group.description, a.extras["method"])
+
+
+def narrative_capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Markup:
     """The text of one indicator and sex: verdict first, then movement, contrast and notes."""
     c = Citer(ledger, analysis)
@@ -521,8 +639,8 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
         standing=standing_sentence(c, analysis.assessment.point if analysis.assessment is not None
                                    and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
         target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
-        movement=movement_sentence(c), contrast=contrast_sentence(c),
-        notes=[n for n in (stale_note(c), break_note(c)) if n],
+        movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
+        sii=sii_sentence(c), notes=[n for n in (stale_note(c), break_note(c)) if n],
     )
 
 
@@ -567,3 +685,24 @@ def gap_alt_text(analysis: Analysis) -> str:
     if not analysis.breaks.empty:
         text += f" A vertical line marks the change of method in {analysis.breaks.iloc[0]['first_period']}."
     return text
+
+
+def sii_alt_text(analysis: Analysis) -> str:
+    frame = analysis.extras["sii"]
+    unit = short_unit(analysis.indicator)
+    decimals = int(analysis.indicator["decimals"])
+    first, last = frame.iloc[0], frame.iloc[-1]
+    return (f"Line chart of the slope index of inequality across deprivation deciles ({unit}), from "
+            f"{number(first['sii'], decimals)} in {first['period']} to {number(last['sii'], decimals)} in {last['period']}.")
+
+
+def ranking_alt_text(analysis: Analysis) -> str:
+    table = analysis.extras["areas"]
+    decimals = int(analysis.indicator["decimals"])
+    worst, best = table.iloc[0], table.iloc[-1]
+    members = table[table["member"]]
+    top = int((members["rank"] <= len(table) // 5).sum())
+    return (f"Dot chart of the {len(table)} areas in {analysis.latest.period}, worst first: from {worst['area_name']} "
+            f"({number(worst['value'], decimals)}) to {best['area_name']} ({number(best['value'], decimals)}). "
+            f"{len(members)} areas of {analysis.disadvantaged_label} are marked; {top} of them are among the worst fifth. "
+            f"A dashed line marks {analysis.comparator_label}.")

@@ -26,6 +26,11 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def possessive(name: str) -> str:
+    """"England's", "all social groups'", "the most deprived fifth of local authorities'"."""
+    return f"{name}'" if str(name).endswith("s") else f"{name}'s"
+
+
 def ordinal(n: int) -> str:
     return ORDINALS.get(n, f"{n}th")
 
@@ -75,7 +80,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
-    env.filters.update(capitalise=capitalise, ordinal=ordinal, date_words=date_words, date=date_element,
+    env.filters.update(capitalise=capitalise, ordinal=ordinal, possessive=possessive, date_words=date_words, date=date_element,
                        series=markup_series)
     return env
 

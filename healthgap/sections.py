@@ -22,6 +22,7 @@ from healthgap import gaps, labels, narrative
 from healthgap.analysis import Analysis, analyse
 from healthgap.narrative import Citer, direction_word, sex_suffix
 from healthgap.provenance import Ledger
+from healthgap.estimates import number
 from healthgap.render import date_element, render, squash
 
 SUMMARY_PREFIX = "summary-"
@@ -45,7 +46,15 @@ class Section:
 
     @classmethod
     def load(cls, data_dir: str | Path, name: str, as_of: str | None = None) -> Section:
-        """Read the data, find the indicator the configuration gives this notebook, and analyse it."""
+        """Read the data, find the indicator the configuration gives this notebook, and analyse it.
+
+        A data directory of an analyst's series (``kind = "series"`` in its ``briefing.toml``) gives a
+        :class:`SeriesSection`; the national record gives this class.
+        """
+        from healthgap import local
+
+        if local.is_series(data_dir):
+            return SeriesSection.load_series(data_dir, name, as_of)
         dataset = hd.load_dataset(data_dir)
         indicator = dataset.config.sections.get(name) if dataset.config is not None else None
         section = cls(name=name, dataset=dataset, indicator=indicator, as_of=as_of)
@@ -161,8 +170,50 @@ def _later(published: str, edition) -> bool:
     return edition is not None and hd.published_after(published, edition["published"])
 
 
+MOVEMENT_STATUS = {
+    (True, 1): "widened significantly", (True, -1): "narrowed significantly", (True, 0): "no significant change",
+    (False, 1): "widened", (False, -1): "narrowed", (False, 0): "no change beyond rounding",
+}
+"""Without a target, the summary's verdict is the gap's movement from the first period to the latest."""
+
+
+def movement_entry(ledger: Ledger, a: Analysis) -> dict:
+    """A summary line for a gap with no target: where it stands, with its interval, against the first period."""
+    c = Citer(ledger, a)
+    meta = a.indicator
+    name = f"{meta['title']}{sex_suffix(a.sex)}"
+    base, latest = a.baseline, a.latest
+    cells = {"indicator": name, "anchor": section_anchor(meta["indicator"]), "measure": labels.measure(a.gap_measure),
+             "baseline": _gap_cell(c, base, marks=False) if base is not None else Markup("–"),
+             "latest": _gap_cell(c, latest, marks=False) if latest is not None and latest is not base else Markup("–"),
+             "change": Markup("–"), "target": Markup("–"), "flags": Markup(""), "stale": False,
+             "latest_period": latest.period if latest is not None else ""}
+    status, comparable = "no comparison", False
+    if base is not None and latest is not None and latest is not base and base.gap is not None and latest.gap is not None \
+            and base.segment == latest.segment:
+        ci = base.gap.confidence and latest.gap.confidence
+        status = MOVEMENT_STATUS[(ci, est.compare(base.gap, latest.gap))]
+        comparable = True
+        if latest.change is not None and not est.contains_zero(latest.change):
+            cells["change"] = Markup('<span class="nw">{} {}</span>').format(
+                c.change(latest), direction_word(latest.change.value, latest.change.decimals))
+    cells["status"] = status
+    cells["status_class"] = "status-none"
+    sentence = render("summary_movement.html.j2", name=name, status=status, anchor=section_anchor(meta["indicator"]),
+                      comparable=comparable, measure=labels.measure(a.gap_measure),
+                      period=latest.period if latest is not None else "",
+                      gap=c.gap(latest) if latest is not None and latest.gap is not None else None,
+                      range=c.gap_range(latest) if latest is not None and latest.gap is not None else None,
+                      base=c.gap(base) if comparable else None, base_range=c.gap_range(base) if comparable else None,
+                      baseline=base.period if base is not None else "", unit=c.unit(a.gap_measure),
+                      ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence))
+    return {"sentence": str(squash(sentence)), "cells": {k: str(v) for k, v in cells.items()}}
+
+
 def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     """One line of the opening summary (``sentence``) and one row of its table (``cells``), as HTML."""
+    if a.target is None:
+        return movement_entry(ledger, a)
     c = Citer(ledger, a)
     meta, t, v = a.indicator, a.target, a.assessment
     name = f"{meta['title']}{sex_suffix(a.sex)}"
@@ -209,12 +260,12 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     return {"sentence": str(squash(sentence)), "cells": {k: str(v) for k, v in cells.items()}}
 
 
-def _gap_cell(c: Citer, p) -> Markup:
+def _gap_cell(c: Citer, p, marks: bool = True) -> Markup:
     """'20.7 (1995-97)', a computed gap marked so, an implied one shown as not published."""
     if p.gap is None or p.gap.basis == est.IMPLIED:
         return Markup('<span class="nw">{}:</span> gap not published').format(p.period)
     text = Markup('<span class="nw">{} in {}</span>').format(c.gap(p), p.period)
-    if p.gap.basis == est.LEVELS:
+    if p.gap.basis == est.LEVELS and marks:
         text += Markup(' <span class="computed">computed</span>')
     if p.gap.provisional:
         text += Markup(' <span class="provisional">provisional</span>')
@@ -227,3 +278,103 @@ def read_summaries(folder: Path) -> list[dict]:
     for path in sorted(Path(folder).glob(f"{SUMMARY_PREFIX}*.json")):
         found.append(json.loads(path.read_text(encoding="utf-8")))
     return found
+
+
+# --- an analyst's own series ------------------------------------------------------------------------------
+
+
+@dataclass
+class SeriesSection(Section):
+    """A section on an analyst's own series: the same text and tables, and the group's definition, the
+    slope index of inequality, every area ranked and the files as published in place of the national
+    record's sources."""
+
+    data: object = None
+
+    @classmethod
+    def load_series(cls, data_dir: str | Path, name: str, as_of: str | None = None) -> SeriesSection:
+        from healthgap import local
+
+        data = local.load(data_dir)
+        indicator = data.config.sections.get(name)
+        section = cls(name=name, dataset=None, indicator=indicator, as_of=as_of, data=data)
+        if indicator is not None:
+            spec = data.config.indicators[indicator]
+            section.analyses = [local.analyse(data, indicator, sex, as_of) for sex in spec.sexes]
+        return section
+
+    @property
+    def meta(self) -> pd.Series | None:
+        from healthgap import local
+
+        if self.indicator is None:
+            return None
+        return local.indicator_meta(self.data.config.indicators[self.indicator], self.data.config)
+
+    def closing(self) -> Markup:
+        """How the group's value is computed, the note on intervals, the ranked areas, then the sources."""
+        if not self.analyses:
+            return Markup("")
+        c = Citer(self.ledger, self.analyses[0])
+        return Markup("{}{}{}").format(
+            Markup('<p class="note">{} {}</p>').format(narrative.method_note(c), self.intervals_note()),
+            self.ranking(), self.sources(),
+        )
+
+    def intervals_note(self) -> Markup:
+        a = self.analyses[0]
+        if a.intervals.empty:
+            return Markup("The data give no confidence limits, so no figure here has an interval: the ranges given "
+                          "are those the values' rounding allows.")
+        share = a.extras.get("share", 0.0)
+        return Markup(
+            "Intervals are 95% confidence intervals: the group's from its areas' limits (standard errors from the "
+            "limits, on the log scale for rates), and the gap's allowing for the group being part of {} (about {} "
+            "of its areas), as the two are not independent.").format(
+            a.comparator_label, f"{share:.0%}") if a.comparison.nested else Markup(
+            "Intervals are 95% confidence intervals; the group and the rest of England are independent.")
+
+    def ranking(self) -> Markup:
+        """Every area in the latest period, ranked, the group marked (collapsed)."""
+        rows = []
+        for a in self.analyses:
+            table = a.extras.get("areas")
+            if table is None or table.empty:
+                continue
+            c = Citer(self.ledger, a)
+            items = []
+            for _, r in table.iterrows():
+                items.append({"rank": int(r["rank"]), "name": r["area_name"] or r["area_code"], "code": r["area_code"],
+                              "value": number(r["value"], int(a.indicator["decimals"])),
+                              "range": "" if pd.isna(r["lower"]) else
+                              f"{number(r['lower'], int(a.indicator['decimals']))} to {number(r['upper'], int(a.indicator['decimals']))}",
+                              "member": bool(r["member"]),
+                              "decile": "" if "decile" not in r or pd.isna(r.get("decile")) else int(r["decile"])})
+            rows.append({"heading": labels.sex(a.sex).capitalize() if len(self.analyses) > 1 else "",
+                         "period": a.latest.period if a.latest is not None else "", "items": items})
+        if not rows:
+            return Markup("")
+        return render("ranking.html.j2", title=self.meta["title"], groups=rows, group=self.analyses[0].disadvantaged_label,
+                      anchor=section_anchor(self.indicator), unit=self.meta["unit"])
+
+    def sources(self) -> Markup:
+        """The files as published (source, licence, sha256), the group and the areas not matched."""
+        config = self.data.config
+        spec = config.indicators[self.indicator]
+        files = [config.files[spec.file]]
+        if config.group.get("deprivation") in config.files:
+            files.append(config.files[config.group["deprivation"]])
+        group = self.data.group
+        unmatched = [{"name": r["area_name"], "code": r["area_code"], "reason": r["reason"], "held_by": r["held_by"]}
+                     for _, r in group.unmatched.iterrows()]
+        rows = self.data.rows(self.indicator, spec.sexes[0])
+        members_without = sorted(set(group.codes) - set(rows.loc[rows["value"].notna(), "area_code"]))
+        names = dict(zip(group.ranked["area_code"], group.ranked["area_name"]))
+        return render("series_sources.html.j2", title=spec.title, anchor=section_anchor(self.indicator),
+                      files=[{"name": f.path.name, "source": f.source, "url": f.url, "licence": f.licence,
+                              "published": f.published, "sha256": f.sha256} for f in files],
+                      group=group.description, unmatched=unmatched,
+                      without=[names.get(code, code) for code in members_without])
+
+    def summary_entries(self) -> list[dict]:
+        return [summary_entry(self.ledger, a) for a in self.analyses]
