@@ -9,12 +9,11 @@ DATA ?= data
 OUT ?= outputs
 AS_OF ?=
 
-.PHONY: help env report test clean lab strip
+.PHONY: help env report example test test-fast clean lab strip
 
-help:
-	@echo "make report [DATA=dir] [OUT=dir] [AS_OF=2004-06]  build the briefing"
-	@echo "make test                                         run every test"
-	@echo "make lab                                          open the notebooks in JupyterLab"
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  options: DATA=dir (default data), OUT=dir (default outputs), AS_OF=2004-06 (an edition of the national data)"
 
 # The environment: a virtualenv built from the pinned lock (conda users: environment.yml).
 $(STAMP): requirements.lock pyproject.toml
@@ -25,19 +24,25 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $(STAMP)
 
-env: $(STAMP)
+env: $(STAMP) ## build the environment (.venv) from requirements.lock
 
-report: $(STAMP)
-	$(BIN)/healthgap build --data "$(DATA)" --out "$(OUT)" $(if $(AS_OF),--as-of "$(AS_OF)")
+report: $(STAMP) ## build the briefing: outputs/briefing.html
+	$(BIN)/healthgap build --data "$(DATA)" --out "$(OUT)" --jobs 2 $(if $(AS_OF),--as-of "$(AS_OF)")
 
-test: $(STAMP)
+example: $(STAMP) ## build the own-data example (data/examples/most-deprived-fifth) into outputs/most-deprived-fifth
+	$(BIN)/healthgap build --data data/examples/most-deprived-fifth --out outputs/most-deprived-fifth --jobs 2
+
+test: $(STAMP) ## run every test (unit tests, the notebooks on the real data, the built briefings)
 	$(BIN)/python -m pytest
 
-lab: $(STAMP)
+test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks
+	$(BIN)/python -m pytest -m "not notebooks"
+
+lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
-strip: $(STAMP)
+strip: $(STAMP) ## remove outputs from the notebooks before committing
 	$(BIN)/nbstripout notebooks/*.ipynb
 
-clean:
+clean: ## remove the environment and caches
 	rm -rf $(VENV) build .pytest_cache

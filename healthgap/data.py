@@ -68,8 +68,8 @@ def parse_period(label: str) -> tuple[int, int]:
         end = int(end_text)
     else:
         end = start - start % 100 + int(end_text)
-        if end < start:
-            end += 100
+        if end < start and end + 100 - start <= 10:
+            end += 100  # 1999-01 crosses a century; 2006-04 ends before it starts
     if end < start:
         raise ValueError(f"period {label!r}: ends before it starts")
     return start, end

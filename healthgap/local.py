@@ -292,9 +292,9 @@ def tier_rows(data: SeriesData, rows: pd.DataFrame) -> pd.DataFrame:
 def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tuple[pd.DataFrame, str, float]:
     """The group's and the comparator's value per period, as rows the gap engine reads.
 
-    Returns the rows (``group`` is ``group`` or ``comparator``; the group's row id names the computation,
-    the comparator's is the published row where England's value is used), the method line and the
-    group's share of the comparator (for the nested covariance).
+    Returns the rows (``group`` is ``group`` or ``comparator``; ``id`` names the data rows each rests on:
+    the group's areas' rows, or England's published row), the method line and the group's share of the
+    comparator (for the nested covariance).
     """
     spec = data.config.indicators[key]
     rows = data.rows(key, sex)
@@ -310,7 +310,7 @@ def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tupl
         methods_used.add(g["method"])
         records.append({"group": "group", "period": period, "value": g["value"], "lower": g["lower"],
                         "upper": g["upper"], "decimals": spec.decimals, "log_scale": log_scale,
-                        "id": f"{key}-{sex}-{period}-group-value", "inputs": ";".join(g["inputs"]),
+                        "id": ";".join(g["inputs"]), "inputs": ";".join(g["inputs"]),
                         "areas": g["areas"], "method": g["method"], "revision": "final", "status": "computed",
                         "interval": "confidence" if not math.isnan(g["se"]) else "rounding"})
         if data.config.comparator == "England":
@@ -327,7 +327,7 @@ def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tupl
             r = groups.group_value(others[others["period"] == period], log_scale, decimals=spec.decimals)
             records.append({"group": "comparator", "period": period, "value": r["value"], "lower": r["lower"],
                             "upper": r["upper"], "decimals": spec.decimals, "log_scale": log_scale,
-                            "id": f"{key}-{sex}-{period}-comparator-value", "inputs": ";".join(r["inputs"]),
+                            "id": ";".join(r["inputs"]), "inputs": ";".join(r["inputs"]),
                             "areas": r["areas"], "method": r["method"], "revision": "final", "status": "computed",
                             "interval": "confidence" if not math.isnan(r["se"]) else "rounding"})
     frame = pd.DataFrame(records)

@@ -18,8 +18,8 @@ Methods, and the R function of PHEindicatormethods (UKHSA, v2.1.0) they reproduc
 * :func:`dsr` - ``calculate_dsr``: directly age-standardised rate, Dobson interval.
 * :func:`life_expectancy` - ``phe_life_expectancy``: Chiang II abridged life table,
   Silcocks variance.
-* :func:`sii` - ``phe_sii``: slope and relative index of inequality, weighted least
-  squares over quantiles, limits by simulation.
+* :func:`sii` - ``phe_sii``: slope and relative index of inequality over quantiles by weighted
+  least squares, limits by simulation (columns sii, rii and their limits in place of value).
 * :func:`rate_difference`, :func:`rate_ratio` - the gap between two independent groups'
   results (MOVER: Newcombe 1998; Zou & Donner 2008). Not in PHEindicatormethods.
 
@@ -33,6 +33,7 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -884,6 +885,62 @@ def _sii_position(repetitions: int, share: float) -> int:
     return min(max(round(repetitions * share), 1), repetitions) - 1
 
 
+class _SiiFit(NamedTuple):
+    """One group's SII, RII, intercept and note, and its four limits at each confidence level."""
+
+    sii: float
+    rii: float
+    intercept: float
+    note: str
+    limits: dict[float, tuple[float, float, float, float]]  # sii_lower, sii_upper, rii_lower, rii_upper
+
+
+def _sii_group(y: np.ndarray, spread: np.ndarray, population: np.ndarray, value_type: str, transform: bool,
+               multiplier: float, repetitions: int, positions: dict[float, tuple[int, int]],
+               rng: np.random.Generator) -> _SiiFit:
+    """Fit and simulate one group, quantiles in order (the formulas are in :func:`sii`)."""
+    f, g, _ = _SII_SCALES[value_type]
+    weights = _sii_weights(population)
+    beta0, beta1 = (f(y) if transform else y) @ weights
+    draws = rng.standard_normal((repetitions, len(y)))  # repetitions x quantiles, on the f scale
+    draws *= spread
+    draws += f(y)
+    if not transform and value_type != "normal":
+        g(draws, out=draws)
+    intercepts, slopes = weights.T @ draws.T  # (beta0, beta1) of every draw; this way round is fast
+    limits: dict[float, tuple[float, float, float, float]] = {}
+    note = ""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if transform:
+            sii_value = (g(beta0 + beta1) - g(beta0)) * multiplier
+            rii_value = g(beta0 + beta1) / g(beta0)
+            intercept = g(beta0) * abs(multiplier)
+            slopes = np.sort(slopes)
+            midpoint = beta0 + beta1 / 2
+            for level, (lo, hi) in positions.items():
+                ends = slopes[[lo, hi]] if multiplier > 0 else slopes[[hi, lo]]
+                high, low = g(midpoint + ends / 2), g(midpoint - ends / 2)
+                gap, ratio = (high - low) * multiplier, (high / low if multiplier > 0 else low / high)
+                limits[level] = (gap[0], gap[1], ratio[0], ratio[1])
+        else:
+            sii_value = beta1 * multiplier
+            rii_value = (beta0 + beta1) / beta0
+            intercept = beta0
+            ratios = (intercepts + slopes) / intercepts
+            ratios = np.sort(1 / ratios if multiplier < 0 else ratios)
+            slopes = np.sort(slopes * multiplier)
+            if beta0 == 0:
+                rii_value, note = np.nan, "RII undefined: the fitted value at the first quantile's end (b = 0) is 0"
+            elif np.any(np.sign(intercepts) != np.sign(beta0)):
+                note = "RII limits not given: the simulated fitted value at the first quantile's end crosses 0"
+            for level, (lo, hi) in positions.items():
+                rii_ends = (np.nan, np.nan) if note else (ratios[lo], ratios[hi])
+                limits[level] = (slopes[lo], slopes[hi], *rii_ends)
+        if multiplier < 0:
+            rii_value = 1 / rii_value
+    return _SiiFit(float(sii_value), float(rii_value), float(intercept), note, limits)
+
+
 def sii(
     data: pd.DataFrame,
     quantile: str,
@@ -957,7 +1014,7 @@ def sii(
         raise MethodInputError(
             f"{func}: value_type must be 'normal', 'rate' or 'proportion' (phe_sii's 0, 1, 2), not {value_type!r}"
         )
-    f, g, scale = _SII_SCALES[value_type]
+    f, _, scale = _SII_SCALES[value_type]
     if not isinstance(transform, (bool, np.bool_)):
         raise MethodInputError(f"{func}: transform must be True or False, not {transform!r}")
     if transform and value_type == "normal":
@@ -1012,59 +1069,18 @@ def sii(
 
     z95 = z_value(0.95)
     rng = np.random.default_rng(seed)
-    positions = {level: (_sii_position(repetitions, (1 - level) / 2), _sii_position(repetitions, level + (1 - level) / 2))
-                 for level in levels}
-    point: dict[str, list[float]] = {name: [] for name in ("sii", "rii", "intercept")}
-    limits: dict[float, list[tuple[float, float, float, float]]] = {level: [] for level in levels}
-    notes: list[str] = []
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for group in groups:
-            y = _float(group[value])
-            if se is not None:
-                spread = _float(group[se])
-            else:
-                spread = (f(_float(group[upper])) - f(_float(group[lower]))) / (2 * z95)
-            weights = _sii_weights(_float(group[population]))
-            beta0, beta1 = (f(y) if transform else y) @ weights
-
-            draws = rng.standard_normal((repetitions, len(y)))
-            draws *= spread
-            draws += f(y)
-            if not transform and value_type != "normal":
-                g(draws, out=draws)
-            intercepts, slopes = weights.T @ draws.T  # (beta0, beta1) of every draw; this way round is fast
-            note = ""
-            if transform:
-                sii_value = (g(beta0 + beta1) - g(beta0)) * multiplier
-                rii_value = g(beta0 + beta1) / g(beta0)
-                intercept = g(beta0) * abs(multiplier)
-                slopes = np.sort(slopes)
-                midpoint = beta0 + beta1 / 2
-                for level, (lo, hi) in positions.items():
-                    ends = slopes[[lo, hi]] if multiplier > 0 else slopes[[hi, lo]]
-                    high, low = g(midpoint + ends / 2), g(midpoint - ends / 2)
-                    ratio = high / low if multiplier > 0 else low / high
-                    limits[level].append(((high - low)[0] * multiplier, (high - low)[1] * multiplier, ratio[0], ratio[1]))
-            else:
-                sii_value = beta1 * multiplier
-                rii_value = (beta0 + beta1) / beta0
-                intercept = beta0
-                ratios = (intercepts + slopes) / intercepts
-                ratios = np.sort(1 / ratios if multiplier < 0 else ratios)
-                slopes = np.sort(slopes * multiplier)
-                if beta0 == 0:
-                    rii_value, note = np.nan, "RII undefined: the fitted value at quantile 1's end is 0"
-                elif np.any(np.sign(intercepts) != np.sign(beta0)):
-                    note = "RII limits not given: the simulated fitted value at quantile 1's end crosses 0"
-                for level, (lo, hi) in positions.items():
-                    rii_lower, rii_upper = (np.nan, np.nan) if note else (ratios[lo], ratios[hi])
-                    limits[level].append((slopes[lo], slopes[hi], rii_lower, rii_upper))
-            if multiplier < 0:
-                rii_value = 1 / rii_value
-            point["sii"].append(float(sii_value))
-            point["rii"].append(float(rii_value))
-            point["intercept"].append(float(intercept))
-            notes.append(note)
+    upper_shares = {level: level + (1 - level) / 2 for level in levels}  # c' as phe_sii computes it
+    positions = {level: (_sii_position(repetitions, 1 - share), _sii_position(repetitions, share))
+                 for level, share in upper_shares.items()}
+    fits = []
+    for group in groups:
+        y = _float(group[value])
+        if se is not None:
+            spread = _float(group[se])
+        else:
+            spread = (f(_float(group[upper])) - f(_float(group[lower]))) / (2 * z95)
+        fits.append(_sii_group(y, spread, _float(group[population]), value_type, transform, multiplier,
+                               repetitions, positions, rng))
 
     on_scale = f" on the {scale} scale" if transform else ""
     method = f"SII, weighted least squares{on_scale}; limits by simulation ({repetitions:,} repetitions)"
@@ -1072,11 +1088,12 @@ def sii(
     key_frame = frame.loc[first_rows, keys].drop(columns=[_ALL], errors="ignore").reset_index(drop=True)
     frames = []
     for level in levels:
-        sii_lower, sii_upper, rii_lower, rii_upper = (np.array(column, dtype=float) for column in zip(*limits[level]))
+        ends = np.array([fit.limits[level] for fit in fits], dtype=float).reshape(len(fits), 4)
         frames.append(key_frame.assign(
-            sii=point["sii"], sii_lower=sii_lower, sii_upper=sii_upper,
-            rii=point["rii"], rii_lower=rii_lower, rii_upper=rii_upper, intercept=point["intercept"],
-            confidence=level, quantiles=[len(group) for group in groups], method=method, note=notes,
+            sii=[fit.sii for fit in fits], sii_lower=ends[:, 0], sii_upper=ends[:, 1],
+            rii=[fit.rii for fit in fits], rii_lower=ends[:, 2], rii_upper=ends[:, 3],
+            intercept=[fit.intercept for fit in fits], confidence=level,
+            quantiles=[len(group) for group in groups], method=method, note=[fit.note for fit in fits],
             _row=np.arange(len(groups)),
         ))
     out = pd.concat(frames, ignore_index=True)

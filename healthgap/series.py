@@ -80,8 +80,8 @@ def normalise_period(text: str) -> tuple[str, int, int]:
     if m := _RANGE.fullmatch(text):
         start, tail = int(m.group(1)), m.group(2)
         end = int(tail) if len(tail) == 4 else start - start % 100 + int(tail)
-        if end < start:
-            end += 100
+        if end < start and len(tail) == 2 and start - start % 100 + 100 + int(tail) - start <= 10:
+            end += 100  # 1999-01: the next century
         if end <= start:
             raise ValueError(f"period {text!r}: ends before it starts")
         return f"{start}-{end % 100:02d}", start, end

@@ -66,3 +66,16 @@ def partial_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("briefing-partial")
     path = build_briefing(DATA, out, None, notebooks=NOTEBOOKS[:1], jobs=1)
     return path, path.read_text(encoding="utf-8")
+
+
+EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory):
+    """The shipped own-data example, built as `make report DATA=data/examples/most-deprived-fifth` builds it."""
+    from healthgap.build import build_briefing
+
+    out = tmp_path_factory.mktemp("briefing-example")
+    path = build_briefing(EXAMPLE, out, None, notebooks=NOTEBOOKS, jobs=2)
+    return path, path.read_text(encoding="utf-8")

@@ -262,3 +262,10 @@ def test_bad_data_stops_the_build_and_keeps_the_last_briefing(data_copy, tmp_pat
     assert err.startswith("error: ") and err.count("\n") == 1
     assert err.rstrip().endswith("observations.csv, line 6, column 'value': expected a number, got 'n/a'")
     assert (out / "briefing.html").read_text() == "the last good briefing"
+
+
+def test_a_period_that_ends_before_it_starts():
+    # "1999-01" crosses a century (1999 to 2001); "2006-04" does not end 98 years later: it is an error
+    assert parse_period("1999-01") == (1999, 2001)
+    with pytest.raises(ValueError, match="ends before it starts"):
+        parse_period("2006-04")

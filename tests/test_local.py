@@ -1,0 +1,144 @@
+"""An analyst's own series: the group, its values, the gaps with intervals, against hand calculations and
+the figures worked independently from the published files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from healthgap import estimates as est
+from healthgap import groups, local
+from healthgap.data import DataError
+from healthgap.gaps import Comparison, gap_interval
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return local.load(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def circulatory(data):
+    return local.analyse(data, "circulatory", "persons")
+
+
+def test_the_group_is_the_most_deprived_fifth(data):
+    group = data.group
+    # 292 lower-tier authorities hold both a value and an IMD 2025 score; a fifth of 292 is 58.4: 58 areas
+    assert len(group.ranked) == 292 and len(group.codes) == 58
+    assert group.description == ("the fifth of the 292 lower-tier local authorities with the highest average score on "
+                                 "the Index of Multiple Deprivation (English Indices of Deprivation 2025): 58 areas")
+    # the members are the 58 highest scores: the lowest member's score is above every other area's
+    ranked = group.ranked.set_index("area_code")
+    assert ranked.loc[list(group.codes), "imd_score"].min() > ranked.drop(list(group.codes))["imd_score"].max()
+    # reported by name, not dropped: the four areas the data combine (City of London with Hackney,
+    # the Isles of Scilly with Cornwall)
+    assert sorted(group.unmatched["area_name"]) == ["City of London", "Cornwall", "Hackney", "Isles of Scilly"]
+
+
+def test_size_of_a_fraction():
+    assert groups.size_of(0.2, 292) == 58 and groups.size_of(0.1, 292) == 29 and groups.size_of(0.2, 3) == 1
+    with pytest.raises(ValueError):
+        groups.size_of(1.5, 10)
+
+
+def test_group_and_england_values(circulatory):
+    levels = circulatory.levels.set_index(["group", "period"])
+    # the unweighted mean of the 58 areas' rates: 76.0 in 2001-03 and 40.5 in 2022-24 (worked from the files)
+    assert levels.loc[("group", "2001-03"), "value"] == pytest.approx(76.0, abs=0.05)
+    assert levels.loc[("group", "2022-24"), "value"] == pytest.approx(40.5, abs=0.05)
+    assert (levels.xs("group", level="group")["areas"] == 58).all()
+    # England's published rate: 60.8 (60.3 to 61.2) and 30.2 (30.0 to 30.5)
+    england = levels.loc[("comparator", "2001-03")]
+    assert [round(england[c], 1) for c in ("value", "lower", "upper")] == [60.8, 60.3, 61.2]
+    england = levels.loc[("comparator", "2022-24")]
+    assert [round(england[c], 1) for c in ("value", "lower", "upper")] == [30.2, 30.0, 30.5]
+    assert circulatory.extras["method"] == "the unweighted mean of its areas' values (the data give no populations)"
+
+
+def test_the_absolute_gap_narrowed_while_the_relative_gap_widened(circulatory):
+    absolute = {p.period: p.gap for p in circulatory.record["absolute_gap"]}
+    relative = {p.period: p.gap for p in circulatory.record["relative_gap_pct"]}
+    # 76.0 - 60.8 = 15.2 and 40.5 - 30.2 = 10.3; 100 x 15.2 / 60.8 = 25.0 % and 100 x 10.3 / 30.2 = 34.1 %
+    assert absolute["2001-03"].value == pytest.approx(15.2, abs=0.06) and absolute["2022-24"].value == pytest.approx(10.3, abs=0.06)
+    assert relative["2001-03"].value == pytest.approx(25.0, abs=0.1) and relative["2022-24"].value == pytest.approx(34.1, abs=0.1)
+    # each with a 95 % interval, and the two periods' intervals do not overlap: a real change both ways
+    assert absolute["2022-24"].confidence and est.compare(absolute["2001-03"], absolute["2022-24"]) == -1
+    assert est.compare(relative["2001-03"], relative["2022-24"]) == 1
+
+
+def test_gap_interval_by_hand():
+    # a group of 40 (se 2) that is a fifth of England, 30 (se 1): var(g) = 4 + 1 - 2 x 0.2 x 4 = 3.4
+    d = est.Estimate(40.0, 36.0, 44.0, "published", 1, ("d",), interval=est.CONFIDENCE, se=2.0)
+    c = est.Estimate(30.0, 28.0, 32.0, "published", 1, ("c",), interval=est.CONFIDENCE, se=1.0)
+    gap = gap_interval(d, c, "absolute_gap", Comparison("x", "persons", "d", "c", share=0.2))
+    assert gap.value == 10 and gap.se == pytest.approx(math.sqrt(3.4))
+    assert (gap.lower, gap.upper) == pytest.approx((10 - 1.959964 * math.sqrt(3.4), 10 + 1.959964 * math.sqrt(3.4)))
+    # independent (the rest of England): var = 4 + 1 = 5
+    independent = gap_interval(d, c, "absolute_gap", Comparison("x", "persons", "d", "c", nested=False))
+    assert independent.se == pytest.approx(math.sqrt(5))
+    # relative: R = 4/3; var(ln R) = 4/1600 + 1/900 - 2 x 0.2 x 4 / 1200 = 0.0022778
+    relative = gap_interval(d, c, "relative_gap_pct", Comparison("x", "persons", "d", "c", share=0.2))
+    sd = math.sqrt(4 / 1600 + 1 / 900 - 2 * 0.2 * 4 / 1200)
+    assert relative.value == pytest.approx(100 / 3)
+    assert relative.lower == pytest.approx(100 * (4 / 3 * math.exp(-1.959964 * sd) - 1), rel=1e-6)
+
+
+def test_group_value_weighted_unweighted_and_pooled():
+    rows = pd.DataFrame({"area_code": ["A", "B"], "area_name": ["A", "B"], "value": [10.0, 20.0],
+                         "lower": [9.0, 18.0], "upper": [11.0, 22.0], "count": [math.nan] * 2,
+                         "denominator": [math.nan] * 2, "row_id": ["f:2", "f:3"]})
+    # unweighted: (10 + 20) / 2; se from limits on the natural scale: (11 - 9) / 3.92 and (22 - 18) / 3.92
+    g = groups.group_value(rows, log_scale=False)
+    assert g["value"] == 15 and g["method"] == groups.UNWEIGHTED
+    assert g["se"] == pytest.approx(math.sqrt((2 / 3.919928) ** 2 + (4 / 3.919928) ** 2) / 2, rel=1e-6)
+    # weighted by population 3:1: (3 x 10 + 20) / 4 = 12.5
+    w = groups.group_value(rows, log_scale=False, weights=pd.Series({"A": 3.0, "B": 1.0}))
+    assert w["value"] == 12.5 and w["method"] == groups.WEIGHTED
+    # counts that are the values' numerators: pooled, 100,000 x (10 + 30) / (100,000 + 150,000) = 16
+    crude = rows.assign(count=[10.0, 30.0], denominator=[100_000.0, 150_000.0], value=[10.0, 20.0])
+    p = groups.group_value(crude, log_scale=True)
+    assert p["method"] == groups.POOLED and p["value"] == pytest.approx(16.0)
+    with pytest.raises(DataError, match="no population for B"):
+        groups.group_value(rows, log_scale=False, weights=pd.Series({"A": 3.0}))
+
+
+def test_every_area_ranked(circulatory):
+    table = circulatory.extras["areas"]
+    assert len(table) == 292 and table["member"].sum() == 58
+    assert table["value"].is_monotonic_decreasing  # worst (highest rate) first
+    assert table.iloc[0]["rank"] == 1 and set(table["decile"]) == set(range(1, 11))
+
+
+def test_values_without_limits_have_only_their_rounding(data):
+    life = local.analyse(data, "life_expectancy", "female")
+    latest = life.points[-1].gap
+    assert not latest.confidence and latest.upper - latest.lower == pytest.approx(0.2)  # +/-0.05 on each of two values
+
+
+def test_a_changed_file_is_refused(tmp_path):
+    import shutil
+
+    copy = tmp_path / "example"
+    shutil.copytree(EXAMPLE, copy)
+    path = copy / "raw" / "indices_of_deprivation_2025_lad.csv"
+    path.write_bytes(path.read_bytes() + b"\n")
+    with pytest.raises(DataError, match=r"^indices_of_deprivation_2025_lad.csv: expected sha256 feebe84170c06e65"):
+        local.load(copy)
+
+
+def test_configuration_errors_name_the_key(tmp_path):
+    import shutil
+
+    copy = tmp_path / "example"
+    shutil.copytree(EXAMPLE, copy)
+    config = copy / "briefing.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("fraction = 0.2", "fraction = 2"), encoding="utf-8")
+    with pytest.raises(DataError, match=r"^briefing.toml, \[group\], key 'fraction': expected a number between 0 and 1"):
+        local.load(copy)
