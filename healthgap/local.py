@@ -81,6 +81,7 @@ class SeriesConfig:
     comparator_code: str
     comparator_label: str
     group: dict
+    populations: str | None = None
 
 
 def is_series(data_dir: str | Path) -> bool:
@@ -135,7 +136,7 @@ def load_config(data_dir: Path) -> SeriesConfig:
     for key, table in raw.get("files", {}).items():
         k = _Keys(table, f"{name}, [files.{key}]")
         file_path = Path(data_dir) / k.text("path")
-        layout = k.choice("layout", (*series.READERS, "imd"))
+        layout = k.choice("layout", (*series.READERS, "imd", "populations"))
         files[key] = FileSpec(key=key, path=file_path, layout=layout, source=k.text("source"), url=k.text("url"),
                               licence=k.text("licence"), published=k.text("published", ""), sha256=k.text("sha256"),
                               options=dict(table.get("options", {})))
@@ -178,6 +179,14 @@ def load_config(data_dir: Path) -> SeriesConfig:
         fraction = g.number("fraction")
         if not 0 < fraction < 1:
             raise DataError(f"{name}, [group], key 'fraction': expected a number between 0 and 1, got {fraction!r}")
+    if rule == "list":
+        listed = Path(data_dir) / g.text("path")
+        if not listed.is_file():
+            raise DataError(f"{name}, [group], key 'path': expected a CSV of area codes, {listed.name} not found")
+        group["path"] = str(listed)
+    if rule == "indicator" and group.get("indicator") not in indicators:
+        raise DataError(f"{name}, [group], key 'indicator': expected an indicator of [indicators], "
+                        f"got {group.get('indicator')!r}")
     if rule == "deprivation" and group.get("deprivation") not in files:
         raise DataError(f"{name}, [group], key 'deprivation': expected a file of [files], got {group.get('deprivation')!r}")
     return SeriesConfig(
@@ -186,7 +195,18 @@ def load_config(data_dir: Path) -> SeriesConfig:
         comparator=areas.choice("comparator", COMPARATORS, "England"),
         comparator_code=areas.text("comparator_code", "E92000001"),
         comparator_label=areas.text("comparator_label", "England"), group=dict(group),
+        populations=_populations_key(raw.get("areas", {}), files, name),
     )
+
+
+def _populations_key(areas: dict, files: dict, name: str) -> str | None:
+    key = areas.get("populations")
+    if key is None:
+        return None
+    if key not in files or files[key].layout != "populations":
+        raise DataError(f"{name}, [areas], key 'populations': expected a file of [files] with layout \"populations\", "
+                        f"got {key!r}")
+    return key
 
 
 # --- the data ------------------------------------------------------------------------------------------
@@ -207,6 +227,17 @@ class SeriesData:
     group: groups.Group
     version: str
     areas: pd.DataFrame
+    populations: pd.DataFrame | None = None
+
+    def weights(self, period: str) -> pd.Series | None:
+        """Each area's population in a period (by area code), or None when the data give no populations."""
+        if self.populations is None:
+            return None
+        rows = self.populations[self.populations["period"] == period]
+        if rows.empty:
+            raise DataError(f"no populations for {period} in {self.populations['file'].iloc[0]}, which the weighted "
+                            "means need")
+        return rows.set_index("area_code")["population"]
 
     def rows(self, key: str, sex: str) -> pd.DataFrame:
         """The tidy rows of one indicator and sex: every area and the comparator, every period."""
@@ -228,7 +259,7 @@ def load(data_dir: str | Path) -> SeriesData:
     data_dir = Path(data_dir)
     config = load_config(data_dir)
     values: dict[str, pd.DataFrame] = {}
-    imd = None
+    imd = populations = None
     digest = hashlib.sha256()
     for key, spec in config.files.items():
         if not spec.path.is_file():
@@ -240,6 +271,10 @@ def load(data_dir: str | Path) -> SeriesData:
         digest.update(found.encode())
         if spec.layout == "imd":
             imd = groups.read_imd(spec.path)
+        elif spec.layout == "populations":
+            found_populations = series.read_populations(spec.path)
+            if key == config.populations:  # weights only where [areas] names them
+                populations = found_populations
         else:
             values[key] = series.read(spec.path, spec.layout, **spec.options)
     digest.update((data_dir / CONFIG_NAME).read_bytes())
@@ -250,7 +285,7 @@ def load(data_dir: str | Path) -> SeriesData:
     areas = values[ranked_file][["area_code", "area_name"]].drop_duplicates("area_code")
     group = define_group(config, areas, imd, values)
     return SeriesData(data_dir=data_dir, config=config, values=values, imd=imd, group=group,
-                      version=digest.hexdigest()[:12], areas=areas)
+                      version=digest.hexdigest()[:12], areas=areas, populations=populations)
 
 
 def define_group(config: SeriesConfig, areas: pd.DataFrame, imd: pd.DataFrame | None,
@@ -261,8 +296,7 @@ def define_group(config: SeriesConfig, areas: pd.DataFrame, imd: pd.DataFrame | 
         return groups.by_deprivation(areas, imd, float(g["fraction"]), g.get("edition", "the named edition"),
                                      config.tier, label)
     if g["rule"] == "list":
-        return groups.from_list(areas, Path(config.files[g["file"]].path) if g.get("file") in config.files
-                                else Path(g["path"]), label or "the listed areas")
+        return groups.from_list(areas, Path(g["path"]), label or "the listed areas")
     spec = config.indicators[g["indicator"]]
     rows = values[spec.file]
     rows = rows[(rows["period"] == g["period"]) & (rows["sex"] == spec.sexes[0])]
@@ -304,7 +338,8 @@ def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tupl
     others = tier[~tier["area_code"].isin(data.group.codes)]
     records, methods_used = [], set()
     for period in periods:
-        g = groups.group_value(members[members["period"] == period], log_scale, decimals=spec.decimals)
+        weights = data.weights(period)
+        g = groups.group_value(members[members["period"] == period], log_scale, weights, decimals=spec.decimals)
         if g["areas"] == 0:
             continue
         methods_used.add(g["method"])
@@ -324,7 +359,7 @@ def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tupl
                             "status": "published",
                             "interval": "confidence" if not math.isnan(c["lower"]) else "rounding"})
         else:
-            r = groups.group_value(others[others["period"] == period], log_scale, decimals=spec.decimals)
+            r = groups.group_value(others[others["period"] == period], log_scale, weights, decimals=spec.decimals)
             records.append({"group": "comparator", "period": period, "value": r["value"], "lower": r["lower"],
                             "upper": r["upper"], "decimals": spec.decimals, "log_scale": log_scale,
                             "id": ";".join(r["inputs"]), "inputs": ";".join(r["inputs"]),
@@ -337,6 +372,10 @@ def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tupl
     frame.loc[frame["interval"] == "rounding", ["lower", "upper"]] = math.nan
     ranked = len(tier["area_code"].unique())
     share = len(set(members["area_code"])) / ranked if ranked else 0.0
+    if data.populations is not None and periods:
+        weights = data.weights(periods[-1])
+        total = weights.reindex(tier["area_code"].unique()).sum()
+        share = float(weights.reindex(list(set(members["area_code"]))).sum() / total) if total else share
     method = " and ".join(groups.METHOD_WORDS[m] for m in sorted(methods_used))
     bounds = frame["period"].map(hd.parse_period)
     frame["start"], frame["end"] = bounds.map(lambda b: b[0]), bounds.map(lambda b: b[1])
@@ -364,7 +403,8 @@ def area_table(data: SeriesData, key: str, sex: str, period: str) -> pd.DataFram
 def sii_series(data: SeriesData, key: str, sex: str, periods: list[str]) -> pd.DataFrame:
     """The slope index of inequality across deprivation deciles of areas, per period (empty without a
     deprivation ranking or the method): each decile's value is its areas' mean (as the group's), its
-    population share the share of the ranked areas, and :func:`healthgap.methods.sii` fits the line."""
+    population share its population's share where the data give populations (else its share of the ranked
+    areas), and :func:`healthgap.methods.sii` fits the line."""
     from healthgap import methods
 
     if not hasattr(methods, "sii") or data.imd is None or "imd_score" not in data.group.ranked:
@@ -375,11 +415,13 @@ def sii_series(data: SeriesData, key: str, sex: str, periods: list[str]) -> pd.D
     log_scale = LOG_SCALE[spec.measure]
     records = []
     for period in periods:
+        weights = data.weights(period)
         for decile, part in rows[rows["period"] == period].groupby("decile"):
-            g = groups.group_value(part, log_scale, decimals=spec.decimals)
+            g = groups.group_value(part, log_scale, weights, decimals=spec.decimals)
             if g["areas"]:
+                population = float(weights.reindex(part["area_code"]).sum()) if weights is not None else g["areas"]
                 records.append({"period": period, "decile": int(decile), "value": g["value"], "lower": g["lower"],
-                                "upper": g["upper"], "se": g["se"], "areas": g["areas"]})
+                                "upper": g["upper"], "se": g["se"], "areas": g["areas"], "population": population})
     frame = pd.DataFrame(records)
     if frame.empty:
         return frame
@@ -387,19 +429,19 @@ def sii_series(data: SeriesData, key: str, sex: str, periods: list[str]) -> pd.D
     frame = frame[complete]
     results = []
     for period, part in frame.groupby("period", sort=False):
-        has_se = part["se"].notna().all()
-        result = methods.sii(
-            part.assign(population=part["areas"].astype(float)), quantile="decile", population="population",
-            value="value", se="se" if has_se else None, value_type="rate" if log_scale else "normal",
-            confidence=0.95, repetitions=10_000 if has_se else 1, seed=20040101,
-        ) if has_se else methods.sii(  # no limits in the data: the point estimate only
-            part.assign(population=part["areas"].astype(float), se=0.0), quantile="decile", population="population",
-            value="value", se="se", value_type="normal", confidence=0.95, repetitions=1_000, seed=1,
-        )
+        part = part.assign(population=part["population"].astype(float))
+        has_limits = part["lower"].notna().all() and part["se"].notna().all()
+        if has_limits:  # the deciles' 95 % limits: sii takes their standard errors on the log scale for rates
+            result = methods.sii(part, quantile="decile", population="population", value="value", lower="lower",
+                                 upper="upper", value_type="rate" if log_scale else "normal", confidence=0.95,
+                                 repetitions=10_000, seed=20040101)
+        else:  # no limits in the data: the point estimate only
+            result = methods.sii(part.assign(se=0.0), quantile="decile", population="population", value="value",
+                                 se="se", value_type="normal", confidence=0.95, repetitions=1_000, seed=1)
         row = result.iloc[0]
         results.append({"period": period, "sii": float(row["sii"]),
-                        "lower": float(row["sii_lower"]) if has_se else math.nan,
-                        "upper": float(row["sii_upper"]) if has_se else math.nan,
+                        "lower": float(row["sii_lower"]) if has_limits else math.nan,
+                        "upper": float(row["sii_upper"]) if has_limits else math.nan,
                         "rii": float(row["rii"])})
     out = pd.DataFrame(results)
     out["start"] = out["period"].map(lambda p: hd.parse_period(p)[0])

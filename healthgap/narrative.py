@@ -607,10 +607,12 @@ def sii_sentence(c: Citer) -> Markup:
         first_value, first_range, f = cite(first)
         moved = ""
         if f.confidence and e.confidence:
-            direction = est.compare(f, e)
-            moved = {0: "the intervals overlap, so the data cannot show that it moved",
-                     1: "significantly higher now, as the intervals do not overlap",
-                     -1: "significantly lower now, as the intervals do not overlap"}[direction]
+            if est.compare(f, e) == 0:
+                moved = "the intervals overlap, so the data cannot show that it moved"
+            elif abs(e.value) < abs(f.value):
+                moved = "the gap between the ends is significantly smaller now, as the intervals do not overlap"
+            else:
+                moved = "the gap between the ends is significantly larger now, as the intervals do not overlap"
         context.update(first_period=first["period"], first_value=first_value, first_range=first_range, moved=moved)
     return squash(sentences().sii(context))
 

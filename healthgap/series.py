@@ -362,6 +362,28 @@ def read_fingertips_extract(path: str | Path, indicator_id: str = "") -> pd.Data
     return _frame(records, path)
 
 
+def read_populations(path: str | Path) -> pd.DataFrame:
+    """Populations by area and period, for weighting: ``area_code, period, population`` (one row each),
+    periods as :func:`normalise_period` reads them. Returns ``area_code, period, start, end, population,
+    file, line``."""
+    path = Path(path)
+    header, rows = _read_rows(path)
+    _require(path, header, ["area_code", "period", "population"])
+    records = []
+    for line, r in rows:
+        label, start, end = _period(path, line, "period", r["period"])
+        records.append({"area_code": _code(path, line, "area_code", r["area_code"]), "period": label, "start": start,
+                        "end": end, "population": _number(path, line, "population", r["population"], required=True,
+                                                          positive=True), "file": path.name, "line": line})
+    frame = pd.DataFrame(records)
+    duplicated = frame.duplicated(["area_code", "period"])
+    if duplicated.any():
+        r = frame[duplicated].iloc[0]
+        raise DataError(f"{path.name}, line {r['line']}: expected one population per area and period; "
+                        f"{r['area_code']} {r['period']} appears twice")
+    return frame
+
+
 READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "fingertips-export": read_fingertips_export,
     "fingertips-next": read_fingertips_next,

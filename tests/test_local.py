@@ -142,3 +142,70 @@ def test_configuration_errors_name_the_key(tmp_path):
     config.write_text(config.read_text(encoding="utf-8").replace("fraction = 0.2", "fraction = 2"), encoding="utf-8")
     with pytest.raises(DataError, match=r"^briefing.toml, \[group\], key 'fraction': expected a number between 0 and 1"):
         local.load(copy)
+
+
+# --- a small data directory built by hand: weights, other rules, the rest of England -------------------------
+
+ELS = "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
+
+
+def small(tmp_path: Path, group: str, areas: str = "", extra_files: str = "") -> Path:
+    """Ten districts E07000001..10 with rates 10..100 (limits +/-10 %) in 2001-03, England 40, and an IMD
+    ranking that makes E07000010 the most deprived; populations 1,000 x the area number."""
+    import hashlib
+
+    folder = tmp_path / "small"
+    folder.mkdir()
+    rows = ["E92000001,England,Nation,X,2001-01-01/P3Y,40,r,r,39,41,,"]
+    imd = ["area_code,area_name,area_type,deprivation_data_year,index_domain,average_rank,rank_average_rank,"
+           "average_score,rank_average_score,proportion_bottom_decile,rank_proportion_bottom_decile"]
+    pops = ["area_code,period,population"]
+    for i in range(1, 11):
+        code, value = f"E070000{i:02d}", 10.0 * i
+        rows.append(f"{code},Area {i},Local Authority District,X,2001-01-01/P3Y,{value},r,r,{value * 0.9},{value * 1.1},,")
+        imd.append(f"{code},Area {i},LAD,2025,Index of Multiple Deprivation,1,1,{i},1,0,1")
+        pops.append(f"{code},2001-03,{1000 * i}")
+    files = {"els.csv": ELS + "\n".join(rows) + "\n", "imd.csv": "\n".join(imd) + "\n", "pop.csv": "\n".join(pops) + "\n",
+             "list.csv": "area_code\nE07000009\nE07000010\n"}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+    def spec(key, name, layout):
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        return (f'[files.{key}]\npath = "{name}"\nlayout = "{layout}"\nsource = "test"\nurl = "https://example.org"\n'
+                f'licence = "OGL"\nsha256 = "{digest}"\n')
+
+    config = (f'kind = "series"\ntitle = "Small"\n[areas]\ntier = "lower"\n{areas}\n[group]\n{group}\n'
+              + spec("els", "els.csv", "ons-els") + spec("imd", "imd.csv", "imd") + spec("pop", "pop.csv", "populations")
+              + '[indicators.x]\ntitle = "X"\nfile = "els"\nmeasure = "rate"\nunit = "per 100,000"\n'
+              '[sections]\ncancer = "x"\n')
+    (folder / "briefing.toml").write_text(config, encoding="utf-8")
+    return folder
+
+
+def test_a_group_weighted_by_population(tmp_path):
+    folder = small(tmp_path, 'rule = "deprivation"\nfraction = 0.2\ndeprivation = "imd"\nedition = "test"',
+                   'populations = "pop"')
+    data = local.load(folder)
+    assert data.group.codes == ("E07000010", "E07000009")
+    level = local.analyse(data, "x", "persons").levels.set_index("group").loc["group"]
+    # (10,000 x 100 + 9,000 x 90) / 19,000 = 95.263
+    assert level["value"] == pytest.approx((10_000 * 100 + 9_000 * 90) / 19_000)
+    assert level["method"] == groups.WEIGHTED
+
+
+def test_a_listed_group_against_the_rest_of_england(tmp_path):
+    folder = small(tmp_path, 'rule = "list"\npath = "list.csv"\nlabel = "two areas"', 'comparator = "rest of England"')
+    data = local.load(folder)
+    a = local.analyse(data, "x", "persons")
+    levels = a.levels.set_index("group")
+    # the group: (90 + 100) / 2 = 95; the rest: the mean of 10..80 = 45; independent, so no covariance term
+    assert levels.loc["group", "value"] == 95 and levels.loc["comparator", "value"] == 45
+    assert not a.comparison.nested and a.points[0].gap.value == 50
+
+
+def test_a_group_by_the_worst_value_of_an_indicator(tmp_path):
+    folder = small(tmp_path, 'rule = "indicator"\nfraction = 0.3\nindicator = "x"\nperiod = "2001-03"')
+    data = local.load(folder)
+    # the worst (highest) three of ten rates: areas 10, 9 and 8
+    assert data.group.codes == ("E07000010", "E07000009", "E07000008")
