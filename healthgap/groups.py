@@ -33,13 +33,17 @@ TIER_NAMES = {"lower": "lower-tier local authorities", "upper": "upper-tier loca
 
 def read_imd(path: str | Path, domain: str = "Index of Multiple Deprivation") -> pd.DataFrame:
     """The local-authority summary of an English Indices of Deprivation edition, in long form
-    (``area_code, area_name, index_domain, average_score``, one row per area and domain): the rows of
+    (``area_code, area_name`` or the 2019 edition's ``lad19cd, lad19nm``, ``index_domain, average_score``,
+    one row per area and domain): the rows of
     ``domain``, as ``area_code, area_name, imd_score`` and the file's line."""
     path = Path(path)
     header, rows = _read_rows(path)
-    _require(path, header, ["area_code", "area_name", "index_domain", "average_score"])
+    # the 2019 edition's columns are named for its boundaries: lad19cd, lad19nm
+    code, name = ("lad19cd", "lad19nm") if "lad19cd" in header else ("area_code", "area_name")
+    _require(path, header, [code, name, "index_domain", "average_score"])
     records = []
     for line, r in rows:
+        r = {**r, "area_code": r[code], "area_name": r[name]}
         if r["index_domain"].strip() != domain:
             continue
         text = r["average_score"].strip()
@@ -182,7 +186,10 @@ POOLED = "pooled"
 WEIGHTED = "weighted"
 UNWEIGHTED = "unweighted"
 
+COUNTS = "counts"
+
 METHOD_WORDS = {
+    COUNTS: "computed from its areas' summed deaths, births and populations by age, never averaged from their rates",
     POOLED: "pooled from its areas' counts and denominators",
     WEIGHTED: "the mean of its areas' values weighted by population",
     UNWEIGHTED: "the unweighted mean of its areas' values (the data give no populations)",

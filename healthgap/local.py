@@ -67,6 +67,12 @@ class IndicatorSpec:
     note: str
     baseline: str | None
     target: dict | None
+    compute: str | None = None
+    """For counts (ONS tables): the indicator computed from them (:data:`healthgap.counts.INDICATORS`)."""
+
+
+COUNT_LAYOUTS = ("ons-deaths-by-age", "ons-deaths-and-rates", "ons-population-by-age", "ons-live-births")
+"""ONS count tables as ONS ships them (:mod:`healthgap.ons`), computed into indicators by :mod:`healthgap.counts`."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,7 @@ def load_config(data_dir: Path) -> SeriesConfig:
     for key, table in raw.get("files", {}).items():
         k = _Keys(table, f"{name}, [files.{key}]")
         file_path = Path(data_dir) / k.text("path")
-        layout = k.choice("layout", (*series.READERS, "imd", "populations"))
+        layout = k.choice("layout", (*series.READERS, "imd", "populations", *COUNT_LAYOUTS))
         files[key] = FileSpec(key=key, path=file_path, layout=layout, source=k.text("source"), url=k.text("url"),
                               licence=k.text("licence"), published=k.text("published", ""), sha256=k.text("sha256"),
                               options=dict(table.get("options", {})))
@@ -145,9 +151,19 @@ def load_config(data_dir: Path) -> SeriesConfig:
     indicators = {}
     for key, table in raw.get("indicators", {}).items():
         k = _Keys(table, f"{name}, [indicators.{key}]")
-        file_key = k.text("file")
-        if file_key not in files:
-            raise DataError(f"{name}, [indicators.{key}], key 'file': expected one of {', '.join(files)}, got {file_key!r}")
+        from healthgap import counts
+
+        computed = table.get("compute")
+        if computed is not None:
+            k.choice("compute", tuple(counts.INDICATORS))
+            if not any(f.layout in COUNT_LAYOUTS for f in files.values()):
+                raise DataError(f"{name}, [indicators.{key}], key 'compute': expected ONS count tables among [files]")
+            file_key = ""
+        else:
+            file_key = k.text("file")
+            if file_key not in files:
+                raise DataError(f"{name}, [indicators.{key}], key 'file': expected one of {', '.join(files)}, "
+                                f"got {file_key!r}")
         sexes = table.get("sexes", ["persons"])
         if not isinstance(sexes, list) or not sexes or any(s not in hd.SEXES for s in sexes):
             raise DataError(f"{name}, [indicators.{key}], key 'sexes': expected a list of persons, male, female")
@@ -164,7 +180,7 @@ def load_config(data_dir: Path) -> SeriesConfig:
             relative_decimals=int(k.number("relative_decimals", 1)),
             higher_is_worse=bool(table.get("higher_is_worse", True)), sexes=tuple(sexes),
             population=k.text("population", ""), note=k.text("note", ""),
-            baseline=table.get("baseline"), target=target,
+            baseline=table.get("baseline"), target=target, compute=computed,
         )
     sections = raw.get("sections", {})
     for notebook, indicator in sections.items():
@@ -228,6 +244,17 @@ class SeriesData:
     version: str
     areas: pd.DataFrame
     populations: pd.DataFrame | None = None
+    counts: object = None
+    """The ONS count tables, matched (:class:`healthgap.counts.Counts`), where the data are counts."""
+    _computed: dict = field(default_factory=dict)
+
+    def computed(self, indicator: str) -> pd.DataFrame:
+        """An indicator computed from the counts for every area (once per load)."""
+        from healthgap import counts
+
+        if indicator not in self._computed:
+            self._computed[indicator] = counts.indicators(self.counts, [indicator])[indicator]
+        return self._computed[indicator]
 
     def weights(self, period: str) -> pd.Series | None:
         """Each area's population in a period (by area code), or None when the data give no populations."""
@@ -242,7 +269,7 @@ class SeriesData:
     def rows(self, key: str, sex: str) -> pd.DataFrame:
         """The tidy rows of one indicator and sex: every area and the comparator, every period."""
         spec = self.config.indicators[key]
-        frame = self.values[spec.file]
+        frame = self.computed(spec.compute) if spec.compute else self.values[spec.file]
         for column, wanted in spec.select.items():
             frame = frame[frame[column].astype(str) == str(wanted)]
         frame = frame[(frame["sex"] == sex) & (frame["category_type"] == "")]
@@ -260,6 +287,7 @@ def load(data_dir: str | Path) -> SeriesData:
     config = load_config(data_dir)
     values: dict[str, pd.DataFrame] = {}
     imd = populations = None
+    tables: dict[str, object] = {}
     digest = hashlib.sha256()
     for key, spec in config.files.items():
         if not spec.path.is_file():
@@ -271,6 +299,8 @@ def load(data_dir: str | Path) -> SeriesData:
         digest.update(found.encode())
         if spec.layout == "imd":
             imd = groups.read_imd(spec.path)
+        elif spec.layout in COUNT_LAYOUTS:
+            tables[key] = _read_count_table(spec)
         elif spec.layout == "populations":
             found_populations = series.read_populations(spec.path)
             if key == config.populations:  # weights only where [areas] names them
@@ -278,14 +308,55 @@ def load(data_dir: str | Path) -> SeriesData:
         else:
             values[key] = series.read(spec.path, spec.layout, **spec.options)
     digest.update((data_dir / CONFIG_NAME).read_bytes())
-    ranked_file = config.group.get("areas", next(iter(values)))
+    counted = _assemble_counts(config, tables) if tables else None
+    if counted is not None:
+        values["counts"] = pd.DataFrame({"area_code": counted.deaths["area_code"].unique()}).assign(
+            area_name=lambda f: f["area_code"].map(counted.names))
+    ranked_file = config.group.get("areas", next(iter(values)) if values else None)
+    if ranked_file in tables:
+        ranked_file = "counts"
     if ranked_file not in values:
         raise DataError(f"{CONFIG_NAME}, [group], key 'areas': expected a data file of [files] whose areas are ranked, "
                         f"got {ranked_file!r}")
     areas = values[ranked_file][["area_code", "area_name"]].drop_duplicates("area_code")
     group = define_group(config, areas, imd, values)
     return SeriesData(data_dir=data_dir, config=config, values=values, imd=imd, group=group,
-                      version=digest.hexdigest()[:12], areas=areas, populations=populations)
+                      version=digest.hexdigest()[:12], areas=areas, populations=populations, counts=counted)
+
+
+def _read_count_table(spec: FileSpec):
+    from healthgap import ons
+
+    readers = {"ons-deaths-by-age": ons.read_deaths_by_age, "ons-deaths-and-rates": ons.read_deaths_and_rates,
+               "ons-population-by-age": ons.read_population_by_age, "ons-live-births": ons.read_live_births}
+    return readers[spec.layout](spec.path)
+
+
+def _assemble_counts(config: SeriesConfig, tables: dict):
+    """The ONS count tables of the configuration, matched to codes (one of each; populations by sex)."""
+    from healthgap import counts
+
+    found: dict[str, object] = {}
+    populations = {}
+    for key, frame in tables.items():
+        spec = config.files[key]
+        if spec.layout == "ons-population-by-age":
+            sex = spec.options.get("sex")
+            if sex not in ("persons", "male", "female"):
+                raise DataError(f"{CONFIG_NAME}, [files.{key}], key 'options': expected sex = \"persons\", \"male\" or "
+                                f"\"female\" for a population table, got {sex!r}")
+            populations[sex] = frame
+        else:
+            found[spec.layout] = frame
+    for layout in ("ons-deaths-by-age", "ons-deaths-and-rates", "ons-live-births"):
+        if layout not in found:
+            raise DataError(f"{CONFIG_NAME}: expected a file with layout {layout!r} among the ONS count tables")
+    period = str(config.group.get("period_of_counts", "")) or next(
+        (str(f.options.get("period")) for f in config.files.values() if f.options.get("period")), "")
+    if not period:
+        raise DataError(f"{CONFIG_NAME}: expected options = {{ period = \"2014\" }} on the ONS count tables")
+    return counts.assemble(found["ons-deaths-by-age"], found["ons-deaths-and-rates"], populations,
+                           found["ons-live-births"], period)
 
 
 def define_group(config: SeriesConfig, areas: pd.DataFrame, imd: pd.DataFrame | None,
@@ -339,7 +410,12 @@ def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tupl
     records, methods_used = [], set()
     for period in periods:
         weights = data.weights(period)
-        g = groups.group_value(members[members["period"] == period], log_scale, weights, decimals=spec.decimals)
+        if spec.compute:  # counts: the group's figure from its areas' summed counts
+            from healthgap import counts
+
+            g = counts.pooled(data.counts, spec.compute, sex, data.group.codes)
+        else:
+            g = groups.group_value(members[members["period"] == period], log_scale, weights, decimals=spec.decimals)
         if g["areas"] == 0:
             continue
         methods_used.add(g["method"])
@@ -353,13 +429,20 @@ def level_rows(data: SeriesData, key: str, sex: str, periods: list[str]) -> tupl
             if found.empty:
                 continue
             c = found.iloc[0]
+            status = "computed" if spec.compute else "published"  # from England's own counts, or as published
             records.append({"group": "comparator", "period": period, "value": c["value"], "lower": c["lower"],
                             "upper": c["upper"], "decimals": spec.decimals, "log_scale": log_scale, "id": c["row_id"],
-                            "inputs": c["row_id"], "areas": 0, "method": "published", "revision": "final",
-                            "status": "published",
+                            "inputs": c["row_id"], "areas": 0,
+                            "method": "computed from England's counts" if spec.compute else "published",
+                            "revision": "final", "status": status,
                             "interval": "confidence" if not math.isnan(c["lower"]) else "rounding"})
         else:
-            r = groups.group_value(others[others["period"] == period], log_scale, weights, decimals=spec.decimals)
+            if spec.compute:
+                from healthgap import counts
+
+                r = counts.pooled(data.counts, spec.compute, sex, set(others["area_code"]))
+            else:
+                r = groups.group_value(others[others["period"] == period], log_scale, weights, decimals=spec.decimals)
             records.append({"group": "comparator", "period": period, "value": r["value"], "lower": r["lower"],
                             "upper": r["upper"], "decimals": spec.decimals, "log_scale": log_scale,
                             "id": ";".join(r["inputs"]), "inputs": ";".join(r["inputs"]),
@@ -417,7 +500,13 @@ def sii_series(data: SeriesData, key: str, sex: str, periods: list[str]) -> pd.D
     for period in periods:
         weights = data.weights(period)
         for decile, part in rows[rows["period"] == period].groupby("decile"):
-            g = groups.group_value(part, log_scale, weights, decimals=spec.decimals)
+            if spec.compute:
+                from healthgap import counts
+
+                g = counts.pooled(data.counts, spec.compute, sex, part["area_code"])
+                weights = data.counts.population.groupby("area_code")["population"].sum()
+            else:
+                g = groups.group_value(part, log_scale, weights, decimals=spec.decimals)
             if g["areas"]:
                 population = float(weights.reindex(part["area_code"]).sum()) if weights is not None else g["areas"]
                 records.append({"period": period, "decile": int(decile), "value": g["value"], "lower": g["lower"],

@@ -442,6 +442,15 @@ def break_note(c: Citer) -> Markup:
                   "published across it is labelled so.").format(b["description"])
 
 
+def single_period_note(c: Citer) -> Markup:
+    """One line where the data hold a single period: no trend can be stated."""
+    a = c.a
+    if a.extras and len(a.points) == 1:
+        return Markup("The data hold one period, {}, so this section says where the gap stands, not how it has "
+                      "moved.").format(a.points[0].period)
+    return Markup("")
+
+
 def stale_note(c: Citer) -> Markup:
     """Why nothing later than the latest figure is shown, when it is older than the edition."""
     a = c.a
@@ -642,7 +651,7 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
                                    and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
         target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
         movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
-        sii=sii_sentence(c), notes=[n for n in (stale_note(c), break_note(c)) if n],
+        sii=sii_sentence(c), notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
     )
 
 

@@ -188,7 +188,7 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
              "latest": _gap_cell(c, latest, marks=False) if latest is not None and latest is not base else Markup("–"),
              "change": Markup("–"), "target": Markup("–"), "flags": Markup(""), "stale": False,
              "latest_period": latest.period if latest is not None else ""}
-    status, comparable = "no comparison", False
+    status, comparable = ("one period only" if len(a.points) == 1 else "no comparison"), False
     if base is not None and latest is not None and latest is not base and base.gap is not None and latest.gap is not None \
             and base.segment == latest.segment:
         ci = base.gap.confidence and latest.gap.confidence
@@ -316,10 +316,51 @@ class SeriesSection(Section):
         if not self.analyses:
             return Markup("")
         c = Citer(self.ledger, self.analyses[0])
-        return Markup("{}{}{}").format(
+        return Markup("{}{}{}{}").format(
             Markup('<p class="note">{} {}</p>').format(narrative.method_note(c), self.intervals_note()),
-            self.ranking(), self.sources(),
+            self.agreement(), self.ranking(), self.sources(),
         )
+
+    def agreement(self) -> Markup:
+        """For counts: how the computed figures agree with the publisher's own, area by area."""
+        from healthgap import counts
+
+        spec = self.data.config.indicators[self.indicator]
+        if not spec.compute or self.data.counts is None:
+            return Markup("")
+        c = Citer(self.ledger, self.analyses[0])
+        table = counts.agreement(self.data.counts, [code for code in self.data.counts.names.index
+                                                     if str(code)[:3] in ("E06", "E07", "E08", "E09")])
+        if spec.compute in ("dsr_all_ages", "dsr_under_75"):
+            rates = table[table["measure"] == "asmr"]
+            worst = rates.loc[rates["difference_pct"].abs().idxmax()]
+            n = c.plain("agreement-asmr-count", self.data.counts.period, "agreement", "areas whose age-standardised "
+                        "rates were checked against ONS's", float(rates["area_code"].nunique()),
+                        f"{rates['area_code'].nunique()}", [], "counts.agreement: areas with a published rate")
+            largest = c.plain("agreement-asmr-largest", self.data.counts.period, "agreement",
+                              "largest difference from ONS's published age-standardised rate (%)",
+                              abs(float(worst["difference_pct"])), f"{abs(worst['difference_pct']):.2f}%",
+                              [], "counts.agreement: 100 × (computed − published) / published")
+            text = Markup("Checked against the publisher: computed the same way for all ages, the age-standardised "
+                          "rates of all {} local authorities with a rate in ONS's Table 1a (persons, males and "
+                          "females) agree with ONS's own within {} (the largest, {} {}). ONS publishes no rate under "
+                          "75, so the rates shown here have that check behind them.").format(
+                n, largest, worst["area_name"], {"male": "males", "female": "females"}.get(worst["sex"], "persons"))
+        elif spec.compute == "infant_mortality":
+            rates = table[table["measure"] == "imr"]
+            same = int((rates["computed"].round(1) == rates["published"]).sum())
+            n = c.plain("agreement-imr-count", self.data.counts.period, "agreement", "areas with a published infant "
+                        "mortality rate", float(len(rates)), f"{len(rates)}", [], "counts.agreement")
+            k = c.plain("agreement-imr-same", self.data.counts.period, "agreement", "areas whose computed rate rounds "
+                        "to ONS's published rate", float(same), f"{same}", [], "counts.agreement")
+            text = Markup("Checked against the publisher: of the {} local authorities with an infant mortality rate in "
+                          "ONS's Table 1a, the computed rate rounds to ONS's published figure in {} (ONS leaves the "
+                          "rate blank below 3 deaths).").format(n, k)
+        else:
+            text = Markup("ONS's tables for 2014 publish no life expectancy for single years, so these figures "
+                          "cannot be checked against the publisher's own; the method is the one tested against "
+                          "PHEindicatormethods' reference outputs.")
+        return Markup('<p class="note">{}</p>').format(text)
 
     def intervals_note(self) -> Markup:
         a = self.analyses[0]
@@ -359,9 +400,12 @@ class SeriesSection(Section):
 
     def sources(self) -> Markup:
         """The files as published (source, licence, sha256), the group and the areas not matched."""
+        from healthgap import local
+
         config = self.data.config
         spec = config.indicators[self.indicator]
-        files = [config.files[spec.file]]
+        files = [f for f in config.files.values() if f.layout in local.COUNT_LAYOUTS] if spec.compute \
+            else [config.files[spec.file]]
         if config.group.get("deprivation") in config.files:
             files.append(config.files[config.group["deprivation"]])
         group = self.data.group
