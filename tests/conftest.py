@@ -79,3 +79,16 @@ def example_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("briefing-example")
     path = build_briefing(EXAMPLE, out, None, notebooks=NOTEBOOKS, jobs=2)
     return path, path.read_text(encoding="utf-8")
+
+
+COUNTS_EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth-2014"
+
+
+@pytest.fixture(scope="session")
+def counts_build(tmp_path_factory):
+    """The shipped counts example (ONS's 2014 tables), built as `make report DATA=...` builds it."""
+    from healthgap.build import build_briefing
+
+    out = tmp_path_factory.mktemp("briefing-counts")
+    path = build_briefing(COUNTS_EXAMPLE, out, None, notebooks=NOTEBOOKS, jobs=2)
+    return path, path.read_text(encoding="utf-8")

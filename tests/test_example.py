@@ -58,3 +58,40 @@ def test_links_resolve_and_no_code_on_the_page(example_build):
     html = re.sub(r'<span class="version">.*?</span>', "", html)
     text = re.sub(r"[\w/.-]+\.(?:csv|md|toml|json)\b", " ", text_of(html))
     assert sorted({m.group(0) for m in CODE_TOKEN.finditer(text)}) == []
+
+
+# --- the counts example: ONS's 2014 tables ------------------------------------------------------------------
+
+
+def test_counts_summary_and_one_period(counts_build):
+    summary = summary_of(counts_build[1])
+    assert "Mortality from all causes under 75: one period only. In 2014 the absolute gap was 79.1 deaths per 100,000" in summary
+    text = text_of(counts_build[1])
+    assert text.count("The data hold one period, 2014, so this section says where the gap stands, not how it has moved.") == 6
+    assert "narrowed" not in text and "widened" not in text
+
+
+def test_counts_agree_with_the_publisher_on_the_page(counts_build):
+    text = text_of(counts_build[1])
+    assert re.search(r"the age-standardised rates of all 325 local authorities with a rate in ONS's Table 1a "
+                     r"\(persons, males and females\) agree with ONS's own within 0\.1\d% \(the largest, West Somerset males\)",
+                     text)
+    assert "the computed rate rounds to ONS's published figure in" in text
+
+
+def test_counts_life_expectancy_gap(counts_build):
+    text = text_of(counts_build[1])
+    section = text.split("Life expectancy at birth Life expectancy at birth from deaths", 1)[1]
+    # males 79.6 in England against the group's pooled 77.7: a gap of 1.9 years, females 1.5
+    assert re.search(r"Males In 2014 the absolute gap between the most deprived fifth of local authorities and England "
+                     r"was 1\.9 years \(95% confidence interval 1\.8 to 2\.0\)", section)
+    assert re.search(r"Females In 2014 the absolute gap .* was 1\.5 years \(95% confidence interval 1\.4 to 1\.6\)", section)
+
+
+def test_counts_links_resolve_and_no_code(counts_build):
+    html = counts_build[1]
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    assert sorted(set(re.findall(r'href="#([^"]+)"', html)) - ids) == []
+    html = re.sub(r'<span class="version">.*?</span>', "", html)
+    text = re.sub(r"[\w/.-]+\.(?:csv|md|toml|json)\b", " ", text_of(html))
+    assert sorted({m.group(0) for m in CODE_TOKEN.finditer(text)}) == []
