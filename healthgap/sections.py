@@ -414,7 +414,11 @@ class SeriesSection(Section):
         rows = self.data.rows(self.indicator, spec.sexes[0])
         members_without = sorted(set(group.codes) - set(rows.loc[rows["value"].notna(), "area_code"]))
         names = dict(zip(group.ranked["area_code"], group.ranked["area_name"]))
+        names = [] if self.data.counts is None else [
+            {"name": r["area_name"], "table": r["table"], "reason": r["reason"]}
+            for _, r in self.data.counts.unmatched.iterrows()]
         return render("series_sources.html.j2", title=spec.title, anchor=section_anchor(self.indicator),
+                      names=names,
                       files=[{"name": f.path.name, "source": f.source, "url": f.url, "licence": f.licence,
                               "published": f.published, "sha256": f.sha256} for f in files],
                       group=group.description, unmatched=unmatched,

@@ -95,3 +95,9 @@ def test_counts_links_resolve_and_no_code(counts_build):
     html = re.sub(r'<span class="version">.*?</span>', "", html)
     text = re.sub(r"[\w/.-]+\.(?:csv|md|toml|json)\b", " ", text_of(html))
     assert sorted({m.group(0) for m in CODE_TOKEN.finditer(text)}) == []
+
+
+def test_counts_names_that_match_no_code_are_listed(counts_build):
+    text = text_of(counts_build[1])
+    assert "INNER LONDON (deaths by age): no area of that name in the population table" in text
+    assert "WALES (live births): repeated in the table (lines 436); the first row is used" in text
