@@ -27,11 +27,11 @@ $(STAMP): requirements.lock pyproject.toml
 env: $(STAMP) ## build the environment (.venv) from requirements.lock
 
 report: $(STAMP) ## build the briefing: outputs/briefing.html
-	$(BIN)/healthgap build --data "$(DATA)" --out "$(OUT)" --jobs 2 $(if $(AS_OF),--as-of "$(AS_OF)")
+	$(BIN)/healthgap build --data "$(DATA)" --out "$(OUT)" $(if $(AS_OF),--as-of "$(AS_OF)")
 
 example: $(STAMP) ## build the two own-data examples (data/examples/) into outputs/<example>
-	$(BIN)/healthgap build --data data/examples/most-deprived-fifth --out outputs/most-deprived-fifth --jobs 2
-	$(BIN)/healthgap build --data data/examples/most-deprived-fifth-2014 --out outputs/most-deprived-fifth-2014 --jobs 2
+	$(BIN)/healthgap build --data data/examples/most-deprived-fifth --out outputs/most-deprived-fifth
+	$(BIN)/healthgap build --data data/examples/most-deprived-fifth-2014 --out outputs/most-deprived-fifth-2014
 
 test: $(STAMP) ## run every test (unit tests, the notebooks on the real data, the built briefings)
 	$(BIN)/python -m pytest

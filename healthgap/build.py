@@ -1,12 +1,23 @@
 """Build the briefing: execute the parameterised notebooks, then assemble one HTML page.
 
-The build is all-or-nothing for the reader. Notebooks run with papermill into a staging
-folder inside the output folder. Only when every notebook succeeded and the page is written
-are the executed notebooks and the files the notebooks wrote moved out of staging, and the
-new ``briefing.html`` renamed over the old one (``os.replace``: atomic on one file system).
-When a notebook fails, the executed notebook with its error is kept in ``failed/`` for the
-analyst, the last good briefing stays untouched, and a one-line ``BuildError`` says where
-and why.
+The build is incremental, parallel and all-or-nothing for the reader:
+
+* Each notebook's result is keyed by a content hash of the notebook, the library, the data and the
+  parameters (:mod:`healthgap.incremental`); an unchanged notebook is not run again, its executed copy
+  and the files it wrote are reused from ``<out>/.healthgap/cache``; an unchanged page is not rebuilt.
+* The notebooks that must run run in parallel (as many at a time as there are cores, by default),
+  each on its own IPC kernel in a spawned worker, and the build reports each as it starts and ends.
+* Everything is written into a new *generation* (``<out>/.healthgap/generations/<id>/site``); only when
+  the whole of it is ready is ``<out>/site`` switched to it, by one rename of a symbolic link. The files
+  a reader opens (``briefing.html``, ``figures.csv``, ``data/``, ``notebooks/``...) are links through
+  ``site``, so they change together: a failed or killed build leaves the last good briefing and every
+  companion file as they were, and the next build clears what it left behind.
+
+When a notebook fails, the executed notebook with its error is kept in ``failed/`` for the analyst and a
+one-line ``BuildError`` says where and why.
+
+Heavy imports (papermill, nbformat, nbconvert, the kernels) happen inside the functions that need them,
+so checking that nothing changed, and the command line's start, stay quick.
 """
 
 from __future__ import annotations
@@ -17,20 +28,13 @@ import logging
 import multiprocessing
 import os
 import shutil
-import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-import papermill
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.paths import jupyter_runtime_dir
-from traitlets import default
-
-from healthgap.report import assemble_briefing
+from healthgap import incremental
 
 KERNEL_NAME = "python3"
 """The Jupyter kernel every notebook runs on (registered in the project's environment)."""
@@ -57,28 +61,6 @@ BackMatter = Callable[[Path, "str | None", Path, "list[str]"], str]
 
 class BuildError(RuntimeError):
     """The briefing could not be built; the message is one line, fit for a terminal."""
-
-
-class IPCKernelManager(AsyncKernelManager):
-    """A kernel manager talking to its kernel over Unix sockets instead of TCP ports.
-
-    Kernels started at the same moment by parallel builds can pick the same TCP port
-    (``ZMQError: Address already in use``). IPC sockets are files named after the kernel's
-    connection file, which is given a unique name here in Jupyter's runtime folder
-    (jupyter_client's own fallback, ``./kernel-ipc-N`` in the working folder, collides
-    when two notebooks of one folder start together).
-    """
-
-    @default("transport")
-    def _default_transport(self) -> str:
-        return "ipc"
-
-    @default("connection_file")
-    def _default_connection_file(self) -> str:
-        runtime = Path(jupyter_runtime_dir())
-        runtime.mkdir(parents=True, exist_ok=True)
-        # short: the socket paths derived from it must fit in 107 bytes
-        return str(runtime / f"hg-{uuid.uuid4().hex[:12]}.json")
 
 
 def one_line(text: str) -> str:
@@ -121,6 +103,8 @@ def describe_failure(notebook: Path, error: papermill.PapermillExecutionError) -
     the committed notebook) and the error name and value, e.g.
     ``cancer.ipynb, cell 4 ("gap = slope_index(rates)"): ValueError: rates must be positive``.
     """
+    import nbformat
+
     committed = nbformat.read(notebook, as_version=4)
     index = committed_cell_index(committed, error.cell_index)
     cell = "the injected-parameters cell" if index is None else f"cell {index}"
@@ -171,6 +155,9 @@ def check_parameters(notebook: Path, names: Sequence[str] = PARAMETER_NAMES) -> 
     whether it is misspelt or only unreadable to papermill (papermill skips, for one, a
     line with two '='), and the message says which.
     """
+    import nbformat
+    import papermill
+
     try:
         committed = nbformat.read(notebook, as_version=4)
         with _quiet_papermill():
@@ -252,6 +239,10 @@ def execute_notebook(run: NotebookRun) -> RunOutcome:
     (papermill has already saved the executed notebook, error included, at ``run.executed``).
     Being a module-level function of picklable data, it runs in a worker process as well.
     """
+    import papermill
+
+    from healthgap.kernels import IPCKernelManager
+
     try:
         papermill.execute_notebook(
             str(run.notebook),
@@ -270,22 +261,50 @@ def execute_notebook(run: NotebookRun) -> RunOutcome:
     return RunOutcome(run)
 
 
-def execute_all(runs: Sequence[NotebookRun], jobs: int) -> list[RunOutcome]:
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """The default progress report: none."""
+
+
+def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _quiet) -> list[RunOutcome]:
     """Execute ``runs``, in order and stopping at the first failure when ``jobs`` is 1, or
-    ``jobs`` at a time in spawned worker processes (all of them run) otherwise.
+    ``jobs`` at a time in spawned worker processes (all of them run) otherwise, reporting each
+    notebook as it starts and as it ends (with its time) through ``progress``.
 
     Outcomes come back in the order of ``runs``; with ``jobs`` 1 they end at the first failure.
     """
     if jobs <= 1 or len(runs) == 1:
         outcomes: list[RunOutcome] = []
         for run in runs:
+            progress(f"running {run.notebook.name}")
+            started = time.monotonic()
             outcomes.append(execute_notebook(run))
+            _report(progress, outcomes[-1], time.monotonic() - started)
             if outcomes[-1].error:
                 break
         return outcomes
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     context = multiprocessing.get_context("spawn")  # a forked pool hangs with papermill
+    results: dict[int, RunOutcome] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=context) as pool:
-        return list(pool.map(execute_notebook, runs))
+        started = time.monotonic()
+        futures = {}
+        for index, run in enumerate(runs):
+            futures[pool.submit(execute_notebook, run)] = index
+            progress(f"running {run.notebook.name}")
+        for future in as_completed(futures):
+            index = futures[future]
+            results[index] = future.result()
+            _report(progress, results[index], time.monotonic() - started)
+    return [results[i] for i in range(len(runs))]
+
+
+def _report(progress: Progress, outcome: RunOutcome, seconds: float) -> None:
+    state = "failed" if outcome.error else "finished"
+    progress(f"{state} {outcome.run.notebook.name} in {seconds:.1f} s")
 
 
 # --- moving results into place ---------------------------------------------------------------
@@ -294,6 +313,8 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int) -> list[RunOutcome]:
 def repoint_output_dir(executed: Path, staged_output: Path, out_dir: Path) -> None:
     """Make an executed notebook's injected ``output_dir`` name where its files were published,
     so an analyst who re-runs the kept copy writes beside the briefing, not to the removed staging folder."""
+    import nbformat
+
     notebook = nbformat.read(executed, as_version=4)
     for cell in notebook.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
@@ -395,34 +416,104 @@ def built_indicators(folder: Path) -> list[str]:
     return found
 
 
+# --- publishing a generation as one unit ---------------------------------------------------------
+
+SITE = "site"
+GENERATIONS = "generations"
+CACHE = "cache"
+
+
+def state_dir(out_dir: Path) -> Path:
+    return Path(out_dir) / incremental.STATE_DIR
+
+
+def new_generation(out_dir: Path) -> Path:
+    """A fresh folder for one build's whole output, on the output folder's file system."""
+    generation = state_dir(out_dir) / GENERATIONS / uuid.uuid4().hex[:12]
+    (generation / SITE).mkdir(parents=True)
+    return generation
+
+
+def current_site(out_dir: Path) -> Path | None:
+    """The generation the reader sees now (what ``<out>/site`` points to), if any."""
+    link = Path(out_dir) / SITE
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def clear_debris(out_dir: Path) -> None:
+    """Remove what an interrupted build left: generations no longer published, half-written links."""
+    current = current_site(out_dir)
+    generations = state_dir(out_dir) / GENERATIONS
+    if generations.is_dir():
+        for generation in generations.iterdir():
+            if current is None or current.parent != generation.resolve():
+                shutil.rmtree(generation, ignore_errors=True)
+    for leftover in Path(out_dir).glob(".link-*"):
+        leftover.unlink(missing_ok=True)
+    for staging in Path(out_dir).glob(".staging-*"):  # the layout of earlier versions
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _link(out_dir: Path, name: str, target: str) -> None:
+    """Make ``<out>/name`` a symbolic link to ``target`` with one rename (replacing a file of that name)."""
+    temporary = Path(out_dir) / f".link-{uuid.uuid4().hex[:8]}"
+    os.symlink(target, temporary)
+    path = Path(out_dir) / name
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)  # a folder of an earlier layout: its files are in the new generation
+    os.replace(temporary, path)
+
+
+def publish(generation: Path, out_dir: Path) -> None:
+    """Make a generation the one the reader sees, all its files at once.
+
+    Each entry of the generation's ``site`` gets a link ``<out>/<entry> -> site/<entry>`` first (a new
+    name dangles harmlessly until the switch); then ``<out>/site`` is pointed at the generation by one
+    ``os.replace`` of a symbolic link, which is atomic; links to entries the new generation lacks go last.
+    """
+    site = generation / SITE
+    for entry in sorted(site.iterdir()):
+        link = Path(out_dir) / entry.name
+        if not (link.is_symlink() and os.readlink(link) == f"{SITE}/{entry.name}"):
+            _link(out_dir, entry.name, f"{SITE}/{entry.name}")
+    _link(out_dir, SITE, os.path.relpath(site, out_dir))
+    for link in Path(out_dir).iterdir():
+        if link.is_symlink() and os.readlink(link).startswith(f"{SITE}/") and not link.exists():
+            link.unlink()
+
+
+# --- the build -------------------------------------------------------------------------------
+
+
+def _cached(out_dir: Path, name: str, key: str) -> Path:
+    return state_dir(out_dir) / CACHE / Path(name).stem / key
+
+
 def build_briefing(
     data_dir: Path,
     out_dir: Path,
     as_of: str | None,
     notebooks: list[Path] | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
     front_matter: FrontMatter | None = None,
     back_matter: BackMatter | None = None,
+    progress: Progress = _quiet,
+    force: bool = False,
 ) -> Path:
-    """Execute the notebooks on ``data_dir`` and write ``out_dir/briefing.html``; return it.
+    """Execute the notebooks on ``data_dir`` and publish ``out_dir/briefing.html``; return it.
 
-    Before anything runs, the notebooks' parameters are checked (BuildError) and the data is read
-    and validated (a DataError, one line naming file, line and column). Then each notebook runs
-    with papermill in its own folder, with ``data_dir``, ``as_of`` and a staging ``output_dir`` as
-    parameters, ``jobs`` at a time; each writes its section's summary entries, figures and tables
-    into the staging folder.
+    Nothing runs when the page's inputs are unchanged and the published briefing is the one recorded
+    (``force`` builds anyway); a notebook whose inputs are unchanged is reused from the cache. Before
+    anything runs, the notebooks' parameters are checked (BuildError) and the data is read and validated
+    (a DataError, one line naming file, line and column). The notebooks that must run run ``jobs`` at a
+    time (default: the number of cores), each with ``data_dir``, ``as_of`` and its own ``output_dir``.
 
-    After the notebooks succeed, ``front_matter(data_dir, as_of, staged_output, sections)``
-    (default: ``healthgap.summary.front_matter_html``) opens the page from the sections' summary
-    entries, and ``back_matter(data_dir, as_of, staged_output, indicators)`` (default:
-    ``healthgap.appendix.back_matter_html``) closes it; it may write files into the staged output,
-    which go to ``out_dir`` with the notebooks' own.
-
-    On success the briefing replaces the old one atomically, the executed notebooks go to
-    ``out_dir/notebooks/`` and whatever the notebooks wrote to ``output_dir`` goes to
-    ``out_dir``; ``out_dir/failed/`` copies of notebooks that now succeed are removed.
-    On failure the executed notebook is kept as ``out_dir/failed/<name>.ipynb``, nothing
-    else in ``out_dir`` changes, and a BuildError names notebook, cell and error.
+    Then ``front_matter(data_dir, as_of, site, sections)`` (default:
+    ``healthgap.summary.front_matter_html``) opens the page from the sections' summary entries, and
+    ``back_matter(data_dir, as_of, site, indicators)`` (default: ``healthgap.appendix.back_matter_html``)
+    closes it, writing ``figures.csv`` and ``data/``; the generation is published as one unit
+    (:func:`publish`). On failure the executed notebook is kept as ``out_dir/failed/<name>.ipynb``,
+    nothing the reader sees changes, and a BuildError names notebook, cell and error.
     """
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     if notebooks is None:
@@ -430,6 +521,16 @@ def build_briefing(
     notebooks = [Path(notebook).resolve() for notebook in notebooks]
     if not data_dir.is_dir():
         raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"output folder {out_dir} is a file; expected a folder (or a path that does not exist yet)")
+    missing = [n for n in notebooks if not n.is_file()]
+    if missing:
+        raise BuildError(f"notebook {missing[0]} not found; expected an existing .ipynb file")
+    briefing = out_dir / BRIEFING_NAME
+    keys, page = incremental.keys(notebooks, data_dir, as_of)
+    if not force and front_matter is None and back_matter is None and incremental.up_to_date(out_dir, page, briefing):
+        progress(f"{briefing} is up to date")
+        return briefing
     check_notebooks(notebooks)
     title = briefing_title(data_dir, as_of)  # reads and validates the data before anything runs
     if front_matter is None:
@@ -438,35 +539,61 @@ def build_briefing(
         from healthgap.appendix import back_matter_html as back_matter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+    clear_debris(out_dir)
+    generation = new_generation(out_dir)
+    published = False
     try:
-        staged_output = staging / "output"
-        staged_notebooks = staging / NOTEBOOKS_DIR
-        staged_output.mkdir()
-        staged_notebooks.mkdir()
-        parameters = {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(staged_output)}
-        runs = [NotebookRun(nb, staged_notebooks / nb.name, parameters) for nb in notebooks]
-        outcomes = execute_all(runs, jobs)
+        site = generation / SITE
+        sections = generation / "sections"
+        executed_dir = site / NOTEBOOKS_DIR
+        executed_dir.mkdir()
+        runs, reused = [], []
+        for notebook in notebooks:
+            cached = _cached(out_dir, notebook.name, keys[notebook.name])
+            section = sections / notebook.stem
+            if not force and (cached / "executed.ipynb").is_file():
+                shutil.copytree(cached / "output", section)
+                shutil.copy2(cached / "executed.ipynb", executed_dir / notebook.name)
+                reused.append(notebook)
+                progress(f"reused {notebook.name} (unchanged)")
+                continue
+            section.mkdir(parents=True)
+            parameters = {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(section)}
+            runs.append(NotebookRun(notebook, executed_dir / notebook.name, parameters))
+        outcomes = execute_all(runs, jobs or os.cpu_count() or 1, progress)
         forget_failures(outcomes, out_dir)
         if any(outcome.error for outcome in outcomes):
             raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
+        for run in runs:  # keep each fresh result for the next build
+            cached = _cached(out_dir, run.notebook.name, keys[run.notebook.name])
+            if cached.parent.is_dir():
+                shutil.rmtree(cached.parent)
+            shutil.copytree(Path(run.parameters["output_dir"]), cached / "output")
+            shutil.copy2(run.executed, cached / "executed.ipynb")
+        for notebook in notebooks:
+            for path in (sections / notebook.stem).iterdir():
+                shutil.copy2(path, site / path.name)
+            repoint_output_dir(executed_dir / notebook.name, sections / notebook.stem, out_dir / "scratch")
+        shutil.rmtree(sections)
 
-        executed = [nbformat.read(run.executed, as_version=4) for run in runs]
-        sections = [notebook.stem for notebook in notebooks]
-        front_html = front_matter(data_dir, as_of, staged_output, sections)
-        back_html = back_matter(data_dir, as_of, staged_output, built_indicators(staged_output))
-        for summary in staged_output.glob(f"{SUMMARY_PREFIX}*.json"):
+        import nbformat
+
+        from healthgap.report import assemble_briefing
+
+        executed = [nbformat.read(executed_dir / n.name, as_version=4) for n in notebooks]
+        front_html = front_matter(data_dir, as_of, site, [n.stem for n in notebooks])
+        back_html = back_matter(data_dir, as_of, site, built_indicators(site))
+        for summary in site.glob(f"{SUMMARY_PREFIX}*.json"):
             summary.unlink()
-        staged_briefing = staging / BRIEFING_NAME
-        staged_briefing.write_text(assemble_briefing(executed, front_html, title, back_html), encoding="utf-8")
-        for run in runs:
-            repoint_output_dir(run.executed, staged_output, out_dir)
-        move_tree(staged_notebooks, out_dir / NOTEBOOKS_DIR)
-        move_tree(staged_output, out_dir)
-        # Last step, atomic (the staging folder is on out_dir's file system): readers see
-        # the previous briefing or the new one, never a half-written file.
-        briefing = out_dir / BRIEFING_NAME
-        os.replace(staged_briefing, briefing)
+        (site / BRIEFING_NAME).write_text(assemble_briefing(executed, front_html, title, back_html), encoding="utf-8")
+        publish(generation, out_dir)
+        published = True
+        incremental.save_manifest(out_dir, {
+            "page": page if front_matter.__module__ == "healthgap.summary" else "",
+            "notebooks": keys, "briefing_sha256": incremental.file_digest(briefing),
+        })
+        clear_debris(out_dir)
         return briefing
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not published:
+            shutil.rmtree(generation, ignore_errors=True)

@@ -59,8 +59,10 @@ def parser() -> argparse.ArgumentParser:
                        help="folder for briefing.html, the executed notebooks and CSV files")
     build.add_argument("--as-of", default=None, metavar="PERIOD",
                        help="period label such as 2004-06 (default: the latest in the data)")
-    build.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                       help="notebooks to run at the same time (default: 1)")
+    build.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                       help="notebooks to run at the same time (default: the number of cores)")
+    build.add_argument("--force", action="store_true",
+                       help="run every notebook and rebuild the page even if nothing changed")
     build.add_argument("--notebooks", nargs="+", metavar="NAME",
                        help="notebooks to run, in order (default: all four)")
     return main_parser
@@ -70,15 +72,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 success, 1 build error)."""
     args = parser().parse_args(argv)
     started = time.monotonic()
+    events: list[str] = []
+
+    def progress(message: str) -> None:
+        events.append(message)
+        if not message.endswith("is up to date"):
+            print(message, flush=True)
+
     try:
         notebooks = resolve_notebooks(args.notebooks) if args.notebooks else None
         briefing = build_briefing(
-            args.data, args.out, args.as_of, notebooks=notebooks, jobs=args.jobs
+            args.data, args.out, args.as_of, notebooks=notebooks, jobs=args.jobs, progress=progress,
+            force=args.force,
         )
     except (BuildError, ValueError) as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1
-    print(f"wrote {briefing} in {time.monotonic() - started:.1f} s")
+    seconds = time.monotonic() - started
+    if events and events[-1].endswith("is up to date"):
+        print(f"{briefing} is up to date: nothing changed ({seconds:.2f} s)")
+        return 0
+    run = sum(1 for e in events if e.startswith("finished "))
+    reused = sum(1 for e in events if e.startswith("reused "))
+    print(f"wrote {briefing} in {seconds:.1f} s ({run} notebook{'s' if run != 1 else ''} run, {reused} reused)")
     return 0
 
 

@@ -220,7 +220,7 @@ def build_sequential(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
 @pytest.mark.notebooks
 def test_build_writes_a_self_contained_briefing(build_sequential: tuple[Path, Path, list[Path]]) -> None:
     root, briefing, _ = build_sequential
-    assert briefing == (root / "out" / "briefing.html").resolve()
+    assert briefing == (root / "out").resolve() / "briefing.html"
     html = briefing.read_text(encoding="utf-8")
     body = html[html.index("<body"):]
     assert "<script src=" not in html
@@ -240,11 +240,13 @@ def test_build_publishes_notebooks_and_outputs(build_sequential: tuple[Path, Pat
     executed = nbformat.read(out / "notebooks" / "figures.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1
-    # the kept copy writes beside the briefing when re-run, not to the removed staging folder
-    assert f'output_dir = "{out.resolve()}"' in injected[0].source
+    # the kept copy, re-run by hand, writes to a scratch folder: never into the published output
+    assert f'output_dir = "{out.resolve() / "scratch"}"' in injected[0].source
     assert (out / "notebooks" / "text.ipynb").is_file()
     assert not (out / "failed").exists()  # the stale copy of a notebook that now succeeds
-    assert not list(out.glob(".staging-*")) and not list(out.glob(".*.tmp"))
+    assert not list(out.glob(".staging-*")) and not list(out.glob(".link-*"))
+    # one generation is kept, the one published
+    assert len(list((out / ".healthgap" / "generations").iterdir())) == 1
 
 
 @pytest.mark.notebooks
@@ -267,7 +269,8 @@ def test_failing_notebook_keeps_the_last_good_briefing(tmp_path: Path, build_dat
     failed = nbformat.read(out / "failed" / "broken.ipynb", as_version=4)
     errors = [o for c in failed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors and errors[0].evalue == VALIDATION_MESSAGE
-    assert sorted(p.name for p in out.iterdir()) == ["briefing.html", "failed"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["briefing.html", "failed"]
+    assert list((out / ".healthgap" / "generations").iterdir()) == []  # the failed generation is gone
 
 
 @pytest.mark.notebooks
@@ -300,5 +303,66 @@ def test_cli_build_prints_where_it_wrote(tmp_path: Path, build_data: Path, monke
                        "--notebooks", str(text_notebook(tmp_path / "notebooks"))])
     assert status == 0
     out = capsys.readouterr().out
-    assert re.fullmatch(r"wrote \S+briefing\.html in \d+\.\d s\n", out)
+    assert re.fullmatch(r"running text\.ipynb\nfinished text\.ipynb in \d+\.\d s\n"
+                        r"wrote \S+briefing\.html in \d+\.\d s \(1 notebook run, 0 reused\)\n", out)
     assert (tmp_path / "out" / "briefing.html").is_file()
+
+
+# --- incremental builds -----------------------------------------------------------------------
+
+
+@pytest.mark.notebooks
+def test_unchanged_inputs_build_nothing_and_an_edit_reruns_only_its_notebook(tmp_path: Path, build_data: Path) -> None:
+    import os
+
+    folder = tmp_path / "notebooks"
+    notebooks = [figure_notebook(folder), text_notebook(folder)]
+    out = tmp_path / "out"
+    events: list[str] = []
+    briefing = build_briefing(build_data, out, None, notebooks=notebooks, progress=events.append)
+    assert sorted(e.split()[0] for e in events) == ["finished", "finished", "running", "running"]
+    site = os.readlink(out / "site")
+
+    events.clear()
+    assert build_briefing(build_data, out, None, notebooks=notebooks, progress=events.append) == briefing
+    assert events == [f"{briefing} is up to date"] and os.readlink(out / "site") == site
+
+    text = nbformat.read(notebooks[1], as_version=4)
+    text.cells[-1].source = "print('life expectancy gap: 2.2 years')"
+    nbformat.write(text, notebooks[1])
+    events.clear()
+    build_briefing(build_data, out, None, notebooks=notebooks, progress=events.append)
+    assert "reused figures.ipynb (unchanged)" in events and "running text.ipynb" in events
+    assert "running figures.ipynb" not in events
+    assert "life expectancy gap: 2.2 years" in (out / "briefing.html").read_text(encoding="utf-8")
+    assert os.readlink(out / "site") != site  # a new generation, published as one unit
+
+    events.clear()  # another edition: every notebook's parameters changed
+    build_briefing(build_data, out, "2004-06", notebooks=notebooks, progress=events.append)
+    assert sorted(e for e in events if e.startswith("running")) == ["running figures.ipynb", "running text.ipynb"]
+
+
+def test_the_up_to_date_check_imports_nothing_heavy(tmp_path: Path, build_data: Path) -> None:
+    import json
+    import subprocess
+
+    from healthgap import incremental
+
+    notebook = figure_notebook(tmp_path / "notebooks")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "briefing.html").write_text("<html></html>", encoding="utf-8")
+    _, page = incremental.keys([notebook], build_data, None)
+    incremental.save_manifest(out, {"page": page, "notebooks": {},
+                                    "briefing_sha256": incremental.file_digest(out / "briefing.html")})
+    script = (
+        "import sys; from healthgap import cli; "
+        f"status = cli.main(['build', '--data', {str(build_data)!r}, '--out', {str(out)!r}, "
+        f"'--notebooks', {str(notebook)!r}]); "
+        "import json; print(json.dumps([status, sorted(m for m in ('scipy', 'nbformat', 'papermill', 'matplotlib', "
+        "'pandas', 'nbconvert') if m in sys.modules)]))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].endswith("is up to date: nothing changed (" + lines[0].rsplit("(", 1)[1])
+    assert json.loads(lines[-1]) == [0, []]
