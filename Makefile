@@ -9,7 +9,7 @@ DATA ?= data
 OUT ?= outputs
 AS_OF ?=
 
-.PHONY: help env report example test test-fast clean lab strip
+.PHONY: help env report example test test-fast bench clean lab strip
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test: $(STAMP) ## run every test (unit tests, the notebooks on the real data, th
 
 test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks
 	$(BIN)/python -m pytest -m "not notebooks"
+
+bench: $(STAMP) ## print speed and memory figures, each against a floor (FRESH=1 adds a fresh environment)
+	$(BIN)/python bench/bench.py $(if $(FRESH),--fresh)
 
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

@@ -88,9 +88,11 @@ def assemble(deaths: pd.DataFrame, rates: pd.DataFrame, populations: dict[str, p
     names = dict(zip(reference["area_code"], reference["area_name"]))
     pop_rows = []
     for sex in ("male", "female"):
-        banded = populations[sex].assign(age_band=populations[sex]["age"].map(ons.age_band))
+        frame = populations[sex]
+        banded = frame.assign(age_band=frame["age"].map(ons.age_band),
+                              row=frame["file"] + ":" + frame["line"].astype(str))
         grouped = banded.groupby(["area_code", "age_band"], as_index=False, sort=False).agg(
-            population=("population", "sum"), row=("line", lambda x: f"{banded['file'].iloc[0]}:{x.iloc[0]}"))
+            population=("population", "sum"), row=("row", "first"))
         pop_rows.append(grouped.assign(sex=sex))
     population = pd.concat(pop_rows, ignore_index=True)
     combined = sorted({c for t in attached.values() for c in t["area_code"] if "+" in c})
@@ -129,13 +131,18 @@ def _check_persons(populations: dict[str, pd.DataFrame], banded: pd.DataFrame) -
                         f"males' plus the females', got {persons[code]:,.0f} against {both[code]:,.0f}")
 
 
+def _joined_rows(frame: pd.DataFrame, column: str = "row") -> pd.Series:
+    """The distinct data rows behind each area, joined with ";" (an area's bands share one line of a table)."""
+    distinct = frame[["area_code", column]].drop_duplicates()
+    return distinct.groupby("area_code", sort=False)[column].agg(";".join)
+
+
 def _sexed(frame: pd.DataFrame, value: str, sex: str) -> pd.DataFrame:
     """Rows of one sex, or persons summed from males and females."""
     if sex != "persons":
         return frame[frame["sex"] == sex]
-    rows = frame.groupby(["area_code", "age_band"], as_index=False, sort=False).agg(
-        **{value: (value, "sum")}, row=("row", lambda x: ";".join(x)))
-    return rows.assign(sex="persons")
+    summed = frame.groupby(["area_code", "age_band"], as_index=False, sort=False)[value].sum()
+    return summed.assign(row=summed["area_code"].map(_joined_rows(frame)), sex="persons")
 
 
 def _by_band(counts: Counts, sex: str, codes=None) -> pd.DataFrame:
@@ -164,8 +171,7 @@ def compute(counts: Counts, indicator: str, sex: str, codes=None, pool: bool = F
         data = _by_band(counts, sex, codes)
         if indicator == "dsr_under_75":
             data = data[data["age_band"].isin(UNDER_75)]
-        rows = data.groupby("area_code")["row_deaths"].agg(";".join) + ";" + \
-            data.groupby("area_code")["row_population"].agg(";".join)
+        rows = _joined_rows(data, "row_deaths") + ";" + _joined_rows(data, "row_population")
         if pool:
             rows = pd.Series({"pooled": ";".join(rows)})
             data = data.groupby("age_band", as_index=False, sort=False)[["deaths", "population"]].sum().assign(

@@ -415,18 +415,23 @@ def _attach_standard(data: pd.DataFrame, standard: pd.DataFrame, age_band: str |
         if column not in standard.columns:
             raise MethodInputError(f"{func}: the standard population table has no '{column}' column")
     weights = dict(zip(standard["age_band"].astype(str), standard["weight"]))
-    labels = data[age_band].astype(str)
+    labels = data[age_band] if pd.api.types.is_string_dtype(data[age_band]) else data[age_band].astype(str)
+    position = pd.Index(list(weights)).get_indexer(labels)  # -1 where a label is not a standard band
     _fail(func, age_band, f"must hold only the standard population's bands ({', '.join(weights)})",
-          data, ~labels.isin(weights), by, age_band)
+          data, pd.Series(position < 0, index=data.index), by, age_band)
     frame, keys = _keyed(data, by)
-    for _, group in frame.groupby(keys, sort=False, dropna=False):
+    # vectorised: a group lacks a band when it holds fewer distinct bands than the standard has
+    distinct = frame.assign(_label=labels).groupby(keys, sort=False, dropna=False)["_label"].transform("nunique")
+    short = distinct < len(weights)
+    if short.any():
+        first = frame[short].index[0]
+        group = frame.loc[(frame[keys] == frame.loc[first, keys]).all(axis=1)]
         absent = [band for band in weights if band not in set(group[age_band].astype(str))]
-        if absent:
-            raise MethodInputError(
-                f"{func}: column '{age_band}' lacks the standard population's age band '{absent[0]}' "
-                f"in {_where(data, group.index[0], by, None)}"
-            )
-    return data.assign(**{_WEIGHT: labels.map(weights).astype(float)})
+        raise MethodInputError(
+            f"{func}: column '{age_band}' lacks the standard population's age band '{absent[0]}' "
+            f"in {_where(data, first, by, None)}"
+        )
+    return data.assign(**{_WEIGHT: np.asarray(list(weights.values()), dtype=float)[position]})
 
 
 def _check_bands(data: pd.DataFrame, weight: str, age_band: str, by: list[str], func: str,
@@ -437,15 +442,18 @@ def _check_bands(data: pd.DataFrame, weight: str, age_band: str, by: list[str], 
     first_weight = data.groupby(age_band, sort=False, dropna=False)[weight].transform("first")
     _fail(func, weight, "must be the same for an age band in every group", data,
           data[weight].ne(first_weight), by, age_band)
-    bands = list(dict.fromkeys(data[age_band]))
+    bands = list(pd.unique(data[age_band]))
     frame, keys = _keyed(data, by)
-    for _, group in frame.groupby(keys, sort=False, dropna=False):
+    distinct = frame.groupby(keys, sort=False, dropna=False)[age_band].transform("nunique")
+    short = distinct < len(bands)
+    if short.any():
+        first = frame[short].index[0]
+        group = frame.loc[(frame[keys] == frame.loc[first, keys]).all(axis=1)]
         absent = [band for band in bands if band not in set(group[age_band])]
-        if absent:
-            raise MethodInputError(
-                f"{func}: column '{age_band}' lacks age band {_fmt(absent[0])} (present in other "
-                f"groups) in {_where(data, group.index[0], by, None)}"
-            )
+        raise MethodInputError(
+            f"{func}: column '{age_band}' lacks age band {_fmt(absent[0])} (present in other "
+            f"groups) in {_where(data, first, by, None)}"
+        )
 
 
 def dsr(
@@ -576,7 +584,14 @@ def _band_name(age: int) -> str:
 
 
 def chiang_life_table(ages: np.ndarray, deaths: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Life expectancy e_i and its standard error at each band's start age (one group).
+    """:func:`chiang_life_tables` for one group: e_i and SE(e_i) at each band's start age."""
+    e, se = chiang_life_tables(ages, np.asarray(deaths, dtype=float)[None, :], np.asarray(population, dtype=float)[None, :])
+    return e[0], se[0]
+
+
+def chiang_life_tables(ages: np.ndarray, deaths: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Life expectancy e_i and its standard error at each band's start age, for many groups at once
+    (``deaths`` and ``population`` are groups x bands arrays, bands in age order).
 
     Abridged life table (Chiang II), bands in age order with an open final band w:
         n_i = width, a_i = 0.1 at age 0 else 0.5, M_i = D_i / P_i,
@@ -593,24 +608,26 @@ def chiang_life_table(ages: np.ndarray, deaths: np.ndarray, population: np.ndarr
     """
     d = np.asarray(deaths, dtype=float)
     p = np.asarray(population, dtype=float)
-    k = len(d)
+    groups, k = d.shape
     width = np.append(np.diff(np.asarray(ages, dtype=float)), np.nan)
     a = np.where(np.asarray(ages) == 0, 0.1, 0.5)
     m = d / p
-    q = np.where(d > p / (width * a), 1.0, width * m / (1 + width * m * (1 - a)))
-    q[-1] = 1.0
-    survivors = 1e5 * np.concatenate([[1.0], np.cumprod(1 - q[:-1])])
-    dying = survivors - np.append(survivors[1:], 0.0)
-    person_years = width * (np.append(survivors[1:], 0.0) + a * dying)
-    person_years[-1] = survivors[-1] / m[-1]
-    total = np.cumsum(person_years[::-1])[::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(d > p / (width * a), 1.0, width * m / (1 + width * m * (1 - a)))
+    q[:, -1] = 1.0
+    survivors = 1e5 * np.concatenate([np.ones((groups, 1)), np.cumprod(1 - q[:, :-1], axis=1)], axis=1)
+    following = np.concatenate([survivors[:, 1:], np.zeros((groups, 1))], axis=1)
+    dying = survivors - following
+    person_years = width * (following + a * dying)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        person_years[:, -1] = survivors[:, -1] / m[:, -1]
+        total = np.cumsum(person_years[:, ::-1], axis=1)[:, ::-1]
         e = np.where(survivors == 0, 0.0, total / survivors)
         var_q = np.where(dying == 0, 0.0, q**2 * (1 - q) / d)
-        terms = np.empty(k)
-        terms[:-1] = survivors[:-1] ** 2 * ((1 - a[:-1]) * width[:-1] + e[1:]) ** 2 * var_q[:-1]
-        terms[-1] = (survivors[-1] / 2) ** 2 * 4 / (d[-1] * m[-1] ** 2)
-        se = np.sqrt(np.cumsum(terms[::-1])[::-1]) / survivors
+        terms = np.empty((groups, k))
+        terms[:, :-1] = survivors[:, :-1] ** 2 * ((1 - a[:-1]) * width[:-1] + e[:, 1:]) ** 2 * var_q[:, :-1]
+        terms[:, -1] = (survivors[:, -1] / 2) ** 2 * 4 / (d[:, -1] * m[:, -1] ** 2)
+        se = np.sqrt(np.cumsum(terms[:, ::-1], axis=1)[:, ::-1]) / survivors
     return e, se
 
 
@@ -646,59 +663,68 @@ def life_expectancy(
         raise MethodInputError(f"{func}: data has no rows")
     _check_numeric(data, deaths, func, by, positive=False, allow_missing=False, band=age_band)
     _check_numeric(data, population, func, by, positive=True, allow_missing=False, band=age_band)
-    starts = []
-    for index, label in data[age_band].items():
+    known: dict = {}
+    for label in pd.unique(data[age_band]):  # each distinct label once
         try:
-            starts.append(_age_lower(label))
+            known[label] = _age_lower(label)
         except (TypeError, ValueError):
+            index = data.index[(data[age_band] == label).to_numpy() if label == label else data[age_band].isna().to_numpy()][0]
             raise MethodInputError(
                 f"{func}: column '{age_band}' must hold age bands with a start age (found {_fmt(label)}) "
                 f"in {_where(data, index, by, None)}"
             ) from None
+    labels = list(known)
+    starts = np.asarray(list(known.values()), dtype=int)[pd.Index(labels).get_indexer(data[age_band])]
     frame, keys = _keyed(data.assign(_start=starts), by)
     _fail(func, age_band, "must not repeat an age band within a group", frame,
           frame.duplicated(keys + ["_start"], keep=False), by, age_band)
     _fail(func, age_band, "must hold only the life-table bands 0, 1-4, 5-9, ..., 85-89, 90+", frame,
           ~frame["_start"].isin(LIFE_TABLE_AGES), by, age_band)
 
-    z95 = z_value(0.95)
-    results = []
-    for _, group in frame.groupby(keys, sort=False, dropna=False):
+    # every group holds the 20 bands once: one (groups x bands) array for all groups at once
+    gid = frame.groupby(keys, sort=False, dropna=False).ngroup()
+    sizes = gid.map(gid.value_counts())
+    if (sizes != len(LIFE_TABLE_AGES)).any():
+        first = frame.index[(sizes != len(LIFE_TABLE_AGES)).to_numpy()][0]
+        group = frame[gid == gid[first]]
         absent = sorted(set(LIFE_TABLE_AGES) - set(group["_start"]))
-        if absent:
-            raise MethodInputError(
-                f"{func}: column '{age_band}' lacks the life-table band {_band_name(absent[0])} "
-                f"in {_where(frame, group.index[0], by, None)}"
-            )
-        group = group.sort_values("_start")
-        d, p = _float(group[deaths]), _float(group[population])
-        over = d > p
-        if over.any():
-            reason = f"deaths > population in age band {_fmt(group[age_band].iloc[over.argmax()])}"
-        elif p.sum() <= LE_MIN_POPULATION:
-            reason = f"total population <= {LE_MIN_POPULATION:,}"
-        elif d[-1] == 0:
-            reason = "no deaths in the open age band 90+"
-        else:
-            reason = ""
-        if reason:
-            e = se = np.full(len(d), np.nan)
-            note = np.full(len(d), f"{reason}: life expectancy not calculated")
-        else:
-            e, se = chiang_life_table(group["_start"].to_numpy(), d, p)
-            note = np.where(z95 * se > 10, "95% CI wider than 20 years: value not published", "")
-            note = np.where(np.isnan(se), "no survivors to this age in the life table", note)
+        raise MethodInputError(
+            f"{func}: column '{age_band}' lacks the life-table band {_band_name(absent[0])} "
+            f"in {_where(frame, group.index[0], by, None)}"
+        )
+    frame = frame.assign(_gid=gid).sort_values(["_gid", "_start"], kind="stable")
+    shape = (int(gid.max()) + 1, len(LIFE_TABLE_AGES))
+    d = frame[deaths].to_numpy(dtype=float).reshape(shape)
+    p = frame[population].to_numpy(dtype=float).reshape(shape)
+    labels = frame[age_band].to_numpy().reshape(shape)
+    over = d > p
+    reason = np.full(shape[0], "", dtype=object)
+    no_open = d[:, -1] == 0
+    reason[no_open] = "no deaths in the open age band 90+"
+    small = p.sum(axis=1) <= LE_MIN_POPULATION
+    reason[small] = f"total population <= {LE_MIN_POPULATION:,}"
+    first_over = over.argmax(axis=1)
+    for g in np.flatnonzero(over.any(axis=1)):
+        reason[g] = f"deaths > population in age band {_fmt(labels[g, first_over[g]])}"
+    usable = reason == ""
+    e = np.full(shape, np.nan)
+    se = np.full(shape, np.nan)
+    if usable.any():
+        e[usable], se[usable] = chiang_life_tables(np.asarray(LIFE_TABLE_AGES), d[usable], p[usable])
+    z95 = z_value(0.95)
+    note = np.where(z95 * se > 10, "95% CI wider than 20 years: value not published", "").astype(object)
+    note = np.where(np.isnan(se) & usable[:, None], "no survivors to this age in the life table", note)
+    note[~usable] = (reason[~usable] + ": life expectancy not calculated")[:, None]
 
-        def limits(level: float, e: np.ndarray = e, se: np.ndarray = se) -> Limits:
-            z = z_value(level)
-            return e - z * se, e + z * se
+    def limits(level: float) -> Limits:
+        z = z_value(level)
+        return (e - z * se).ravel(), (e + z * se).ravel()
 
-        results.append(_result(
-            group[keys + [age_band]], levels, np.where(note == "", e, np.nan), limits,
-            np.cumsum(d[::-1])[::-1], np.cumsum(p[::-1])[::-1], "life expectancy (years)",
-            "Chiang II abridged life table, Silcocks et al. variance", note,
-        ))
-    return pd.concat(results, ignore_index=True)
+    return _result(
+        frame[keys + [age_band]], levels, np.where(note == "", e, np.nan).ravel(), limits,
+        np.cumsum(d[:, ::-1], axis=1)[:, ::-1].ravel(), np.cumsum(p[:, ::-1], axis=1)[:, ::-1].ravel(),
+        "life expectancy (years)", "Chiang II abridged life table, Silcocks et al. variance", note.ravel().astype(str),
+    )
 
 
 # --------------------------------------------------------------------------------------
