@@ -23,14 +23,14 @@ so checking that nothing changed, and the command line's start, stay quick.
 from __future__ import annotations
 
 import ast
-import contextlib
-import logging
+import re
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,33 +146,71 @@ def _unreadable_parameter(notebook: Path, name: str, source: str, line: int) -> 
     )
 
 
-def check_parameters(notebook: Path, names: Sequence[str] = PARAMETER_NAMES) -> None:
-    """Raise BuildError unless papermill sees every parameter of ``names`` in ``notebook``.
+_PAPERMILL_PARAMETER = re.compile(
+    r"^(?P<target>\w[\w_]*)\s*(:\s*[\"']?(?P<annotation>\w[\w_\[\],\s]*)[\"']?\s*)?=\s*(?P<value>.*?)"
+    r"(\s*#\s*(type:\s*(?P<type_comment>[^\s]*)\s*)?(?P<help>.*))?$"
+)
+"""papermill's own pattern for a parameter line (``PythonTranslator.PARAMETER_PATTERN``, papermill 2.x)."""
 
-    papermill itself only logs a warning for a parameter the notebook does not declare,
-    and the run then silently uses the notebook's own default. The names come from
-    ``papermill.inspect_notebook``; when a name is missing, the cell's own assignments say
-    whether it is misspelt or only unreadable to papermill (papermill skips, for one, a
-    line with two '='), and the message says which.
+
+def papermill_parameters(source: str) -> dict[str, str]:
+    """The parameters papermill sees in a ``parameters`` cell, name -> default, by papermill's own rules
+    (``papermill.translators.PythonTranslator.inspect``): blank and comment lines skipped; a line with
+    more than one ``=`` skipped; a definition continued over lines joined, comments dropped but on its
+    last line; each definition matched against papermill's pattern. Reproduced here so the check needs
+    no papermill import (seconds); ``tests/test_build.py`` holds it to papermill's own answer."""
+    groups: list[str] = []
+    accumulator: list[str] = []
+
+    def flatten(lines: list[str]) -> str:
+        text = "".join(line[: line.index("#")].strip() if "#" in line else line.strip() for line in lines[:-1])
+        return text + (lines[-1].strip() if lines else "")
+
+    for line in source.splitlines():
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        if line.count("=") > 0:
+            groups.append(flatten(accumulator))
+            accumulator = []
+            if line.count("=") > 1:
+                continue
+        accumulator.append(line)
+    groups.append(flatten(accumulator))
+    found = {}
+    for definition in groups:
+        match = _PAPERMILL_PARAMETER.match(definition) if definition else None
+        if match is not None and match.group("target"):
+            found[match.group("target").strip()] = str(match.group("value")).strip()
+    return found
+
+
+def check_parameters(notebook: Path, names: Sequence[str] = PARAMETER_NAMES) -> None:
+    """Raise BuildError unless papermill would see every parameter of ``names`` in ``notebook``.
+
+    papermill itself only logs a warning for a parameter the notebook does not declare, and the run
+    then silently uses the notebook's own default. The names papermill sees come from
+    :func:`papermill_parameters`; when a name is missing, the cell's own assignments say whether it is
+    misspelt or only unreadable to papermill (papermill skips, for one, a line with two '='), and the
+    message says which.
     """
-    import nbformat
-    import papermill
+    import json
 
     try:
-        committed = nbformat.read(notebook, as_version=4)
-        with _quiet_papermill():
-            declared = papermill.inspect_notebook(str(notebook))
-    except Exception as error:  # unreadable JSON, no kernelspec, ...
+        committed = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        cells = committed["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as error:  # unreadable JSON, not a notebook
         raise BuildError(
             f"cannot read the parameters of notebook {notebook.name}: {one_line(str(error))}"
         ) from error
-    index = _first_tagged(committed, "parameters")
-    if index < 0:
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
         raise BuildError(
             f"notebook {notebook.name} has no cell tagged 'parameters'; expected one declaring"
             f" {', '.join(names)}"
         )
-    source = committed.cells[index].source
+    source = tagged[0].get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    declared = papermill_parameters(source)
     assigned = _assignment_lines(source)
     for name in names:
         if name in declared:
@@ -184,18 +222,6 @@ def check_parameters(notebook: Path, names: Sequence[str] = PARAMETER_NAMES) -> 
             f" 'parameters' cell (it declares {', '.join(assigned) or 'nothing'};"
             f" expected {', '.join(names)})"
         )
-
-
-@contextlib.contextmanager
-def _quiet_papermill() -> Iterator[None]:
-    """Silence papermill's log warnings (check_parameters reports the problems itself)."""
-    papermill_logger = logging.getLogger("papermill")
-    level = papermill_logger.level
-    papermill_logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        papermill_logger.setLevel(level)
 
 
 def check_notebooks(notebooks: Sequence[Path]) -> None:
@@ -504,9 +530,10 @@ def build_briefing(
 
     Nothing runs when the page's inputs are unchanged and the published briefing is the one recorded
     (``force`` builds anyway); a notebook whose inputs are unchanged is reused from the cache. Before
-    anything runs, the notebooks' parameters are checked (BuildError) and the data is read and validated
-    (a DataError, one line naming file, line and column). The notebooks that must run run ``jobs`` at a
-    time (default: the number of cores), each with ``data_dir``, ``as_of`` and its own ``output_dir``.
+    anything runs, the notebooks' parameters are checked (BuildError). The notebooks that must run run
+    ``jobs`` at a time (default: the number of cores), each with ``data_dir``, ``as_of`` and its own
+    ``output_dir``; meanwhile the data are read and validated, and a bad table stops the build with its
+    own one-line error (a DataError naming file, line and column), whatever the notebooks did.
 
     Then ``front_matter(data_dir, as_of, site, sections)`` (default:
     ``healthgap.summary.front_matter_html``) opens the page from the sections' summary entries, and
@@ -532,7 +559,6 @@ def build_briefing(
         progress(f"{briefing} is up to date")
         return briefing
     check_notebooks(notebooks)
-    title = briefing_title(data_dir, as_of)  # reads and validates the data before anything runs
     if front_matter is None:
         from healthgap.summary import front_matter_html as front_matter
     if back_matter is None:
@@ -560,7 +586,20 @@ def build_briefing(
             section.mkdir(parents=True)
             parameters = {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(section)}
             runs.append(NotebookRun(notebook, executed_dir / notebook.name, parameters))
-        outcomes = execute_all(runs, jobs or os.cpu_count() or 1, progress)
+        # the data are read and validated while the notebooks start: a bad table stops the build with its
+        # own one-line error, in preference to the notebooks' failures it causes
+        ran: dict[str, list[RunOutcome]] = {}
+        worker = threading.Thread(target=lambda: ran.setdefault("outcomes", execute_all(
+            runs, jobs or os.cpu_count() or 1, progress)))
+        worker.start()
+        try:
+            title = briefing_title(data_dir, as_of)
+            import nbformat  # noqa: F401  (slow to import: done while the notebooks run)
+
+            import healthgap.report  # noqa: F401
+        finally:
+            worker.join()
+        outcomes = ran.get("outcomes", [])
         forget_failures(outcomes, out_dir)
         if any(outcome.error for outcome in outcomes):
             raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))

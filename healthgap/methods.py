@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from statistics import NormalDist
 
 __all__ = [
     "MethodInputError",
@@ -95,7 +95,7 @@ def confidence_levels(confidence: float | Sequence[float]) -> Levels:
 
 def z_value(confidence: float) -> float:
     """Two-sided standard-normal quantile: z = Phi^-1(c + (1 - c)/2); 1.959964 at c = 0.95."""
-    return float(stats.norm.ppf(confidence + (1 - confidence) / 2))
+    return float(NormalDist().inv_cdf(confidence + (1 - confidence) / 2))
 
 
 def byars_limits(count: np.ndarray | float, confidence: float) -> Limits:
@@ -116,6 +116,25 @@ def byars_limits(count: np.ndarray | float, confidence: float) -> Limits:
     return np.where(lower < 0, np.nan, lower), upper
 
 
+def _chi2_ppf(q: float, df: np.ndarray) -> np.ndarray:
+    """The chi-squared quantile (scipy, imported on first use: it is slow to import)."""
+    from scipy import stats
+
+    return stats.chi2.ppf(q, df)
+
+
+def _logit(p: np.ndarray, **kwargs) -> np.ndarray:
+    from scipy import special
+
+    return special.logit(p, **kwargs)
+
+
+def _expit(x: np.ndarray, **kwargs) -> np.ndarray:
+    from scipy import special
+
+    return special.expit(x, **kwargs)
+
+
 def exact_poisson_limits(count: np.ndarray | float, confidence: float) -> Limits:
     """Exact Poisson limits for an observed count O, from the chi-square distribution.
 
@@ -126,8 +145,8 @@ def exact_poisson_limits(count: np.ndarray | float, confidence: float) -> Limits
     o = np.asarray(count, dtype=float)
     alpha = 1 - confidence
     with np.errstate(invalid="ignore"):
-        lower = np.where(o == 0, 0.0, stats.chi2.ppf(alpha / 2, 2 * o) / 2)
-    upper = stats.chi2.ppf(confidence + alpha / 2, 2 * o + 2) / 2
+        lower = np.where(o == 0, 0.0, _chi2_ppf(alpha / 2, 2 * o) / 2)
+    upper = _chi2_ppf(confidence + alpha / 2, 2 * o + 2) / 2
     return lower, upper
 
 
@@ -872,7 +891,7 @@ SII_MIN_REPETITIONS = 1_000
 _SII_SCALES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray], str]] = {
     "normal": (np.asarray, np.asarray, ""),
     "rate": (np.log, np.exp, "log"),
-    "proportion": (special.logit, special.expit, "logit"),
+    "proportion": (_logit, _expit, "logit"),
 }
 
 

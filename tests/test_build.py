@@ -189,7 +189,8 @@ def test_cli_reports_data_validation_errors(tmp_path: Path, build_data: Path,
     assert status == 1
     err = capsys.readouterr().err
     assert err.startswith("error: as-of period '2099-01' is not a period in the data (periods: 1995-97, ")
-    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+    assert err.count("\n") == 1 and not (tmp_path / "out" / "briefing.html").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == []
 
 
 def test_cli_rejects_unknown_notebook_names(tmp_path: Path, build_data: Path,
@@ -366,3 +367,17 @@ def test_the_up_to_date_check_imports_nothing_heavy(tmp_path: Path, build_data: 
     lines = result.stdout.strip().splitlines()
     assert lines[0].endswith("is up to date: nothing changed (" + lines[0].rsplit("(", 1)[1])
     assert json.loads(lines[-1]) == [0, []]
+
+
+@pytest.mark.parametrize("source", [
+    'data_dir = "../data"  # folder\nas_of = None\noutput_dir = "out"',
+    'data_dir = "a"  # a = b has two equals\nas_of = None',
+    'x: int = 3\ny = [1,\n     2]  # a list over lines\n# comment\n\nz = {"a": 1}',
+    'bad line without assignment\nname="v"',
+])
+def test_parameter_parsing_agrees_with_papermill(tmp_path: Path, source: str) -> None:
+    from healthgap.build import papermill_parameters
+
+    notebook = write_notebook(tmp_path / "p.ipynb", parameters=source)
+    expected = {name: p["default"] for name, p in papermill.inspect_notebook(str(notebook)).items()}
+    assert papermill_parameters(source) == expected
