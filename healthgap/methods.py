@@ -117,10 +117,11 @@ def byars_limits(count: np.ndarray | float, confidence: float) -> Limits:
 
 
 def _chi2_ppf(q: float, df: np.ndarray) -> np.ndarray:
-    """The chi-squared quantile (scipy, imported on first use: it is slow to import)."""
-    from scipy import stats
+    """The chi-squared quantile: chi2_q(k) = 2 P^-1(k / 2, q), the inverse of the regularised lower
+    incomplete gamma function (scipy.special, imported on first use: scipy is slow to import)."""
+    from scipy import special
 
-    return stats.chi2.ppf(q, df)
+    return 2 * special.gammaincinv(np.asarray(df, dtype=float) / 2, q)
 
 
 def _logit(p: np.ndarray, **kwargs) -> np.ndarray:
@@ -156,9 +157,10 @@ def poisson_limits(count: np.ndarray | float, confidence: float) -> tuple[np.nda
     Returns (lower, upper, method) with method "Exact" or "Byars" ("" for a missing count).
     """
     o = np.asarray(count, dtype=float)
-    exact = exact_poisson_limits(o, confidence)
-    byars = byars_limits(o, confidence)
     small = o < EXACT_BELOW
+    byars = byars_limits(o, confidence)
+    # the exact limits only where they are used (the chi-squared quantile needs scipy)
+    exact = exact_poisson_limits(o, confidence) if small.any() else (byars[0], byars[1])
     method = np.select([np.isnan(o), small], ["", "Exact"], "Byars")
     return np.where(small, exact[0], byars[0]), np.where(small, exact[1], byars[1]), method
 
