@@ -36,8 +36,8 @@ example: $(STAMP) ## build the two own-data examples (data/examples/) into outpu
 test: $(STAMP) ## run every test (unit tests, the notebooks on the real data, the built briefings)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks
-	$(BIN)/python -m pytest -m "not notebooks"
+test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks or open a browser
+	$(BIN)/python -m pytest -m "not notebooks and not browser"
 
 bench: $(STAMP) ## print speed and memory figures, each against a floor (FRESH=1 adds a fresh environment)
 	$(BIN)/python bench/bench.py $(if $(FRESH),--fresh)
