@@ -9,11 +9,12 @@ DATA ?= data
 OUT ?= outputs
 AS_OF ?=
 
-.PHONY: help env report example test test-fast bench clean lab strip
+.PHONY: help env report check example test test-fast bench clean lab strip
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  options: DATA=dir (default data), OUT=dir (default outputs), AS_OF=2004-06 (an edition of the national data)"
+	@echo "  options: DATA=dir (default data), OUT=dir (default outputs), AS_OF=2004-06 (an edition of the national data),"
+	@echo "           DEBUG=1 (show the traceback of an error)"
 
 # The environment: a virtualenv built from the pinned lock (conda users: environment.yml).
 $(STAMP): requirements.lock pyproject.toml
@@ -27,7 +28,10 @@ $(STAMP): requirements.lock pyproject.toml
 env: $(STAMP) ## build the environment (.venv) from requirements.lock
 
 report: $(STAMP) ## build the briefing: outputs/briefing.html
-	$(BIN)/healthgap build --data "$(DATA)" --out "$(OUT)" $(if $(AS_OF),--as-of "$(AS_OF)")
+	$(BIN)/healthgap build --data "$(DATA)" --out "$(OUT)" $(if $(AS_OF),--as-of "$(AS_OF)") $(if $(DEBUG),--debug)
+
+check: $(STAMP) ## validate the data without building (one line per problem: file, line, column)
+	$(BIN)/healthgap check --data "$(DATA)" $(if $(AS_OF),--as-of "$(AS_OF)") $(if $(DEBUG),--debug)
 
 example: $(STAMP) ## build the two own-data examples (data/examples/) into outputs/<example>
 	$(BIN)/healthgap build --data data/examples/most-deprived-fifth --out outputs/most-deprived-fifth

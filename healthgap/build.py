@@ -410,23 +410,48 @@ def default_notebooks() -> list[Path]:
     return [folder / f"{name}.ipynb" for name in names]
 
 
+def read_data(data_dir: Path, as_of: str | None = None):
+    """Read and validate every file of a data folder as a build does: an analyst's series
+    (:func:`healthgap.local.load`) or the national tables (:func:`healthgap.data.load_dataset`).
+
+    A problem raises :class:`~healthgap.data.DataError` naming file, line and column.
+    """
+    from healthgap import local
+    from healthgap.data import as_of as known_as_of
+    from healthgap.data import load_dataset
+
+    if not Path(data_dir).is_dir():
+        raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
+    if local.is_series(data_dir):
+        return local.load(data_dir)
+    dataset = load_dataset(data_dir)
+    known_as_of(dataset.observations, as_of)  # an edition must name a period of the data
+    return dataset
+
+
+def validate_data(data_dir: Path, as_of: str | None = None) -> str:
+    """Validate a data folder (:func:`read_data`); a one-line account of what was read."""
+    from healthgap.data import Dataset
+
+    data = read_data(data_dir, as_of)
+    if not isinstance(data, Dataset):
+        files, ranked = len(data.config.files), len(data.group.ranked) or len(data.areas)
+        return (f"valid: {files} file{'s' if files != 1 else ''}; {len(data.group.codes)} of {ranked} areas "
+                f"in the group")
+    tables = 3 + sum(not frame.empty for frame in (data.targets, data.context, data.editions, data.groups,
+                                                    data.breaks))
+    return (f"valid: {tables} tables, {len(data.observations)} observations of {len(data.indicators)} "
+            f"indicators from {len(data.sources)} sources")
+
+
 def briefing_title(data_dir: Path, as_of: str | None) -> str:
     """The page title from the data's ``briefing.toml``, naming the period when the briefing is as of one.
 
-    Loading the data validates it, so bad data stops the build before any notebook runs.
+    Reading the data validates it, so bad data stops the build with its own one-line error.
     """
-    from healthgap.data import load_dataset
-
-    from healthgap import local
-    from healthgap.data import as_of as known_as_of
-
-    if local.is_series(data_dir):
-        data = local.load(data_dir)
-        title = data.config.title
-    else:
-        dataset = load_dataset(data_dir)
-        known_as_of(dataset.observations, as_of)  # an edition must name a period of the data
-        title = dataset.config.title if dataset.config is not None else BRIEFING_TITLE
+    data = read_data(data_dir, as_of)
+    config = data.config
+    title = config.title if config is not None else BRIEFING_TITLE
     return title if as_of is None else f"{title} (data to {as_of})"
 
 

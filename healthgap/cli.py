@@ -1,13 +1,15 @@
-"""Command line: ``healthgap build --data DIR --out DIR [--as-of PERIOD] [--jobs N]
-[--notebooks NAMES...]``.
+"""Command line: ``healthgap build --data DIR --out DIR [--as-of PERIOD] [--jobs N] [--force]
+[--notebooks NAMES...]`` and ``healthgap check --data DIR [--as-of PERIOD]``.
 
-Errors a user can act on (a notebook failed, a parameter is missing, the data do not
-validate) are printed as one ``error: ...`` line on stderr with exit status 1, no traceback.
+Every failure is printed as one ``error: ...`` line on stderr with exit status 1 (130 when
+interrupted), no traceback: bad data name the file, line and column; a failed notebook names
+its cell. ``--debug`` (or ``HEALTHGAP_DEBUG=1``; ``make report DEBUG=1``) shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -65,12 +67,53 @@ def parser() -> argparse.ArgumentParser:
                        help="run every notebook and rebuild the page even if nothing changed")
     build.add_argument("--notebooks", nargs="+", metavar="NAME",
                        help="notebooks to run, in order (default: all four)")
+    check = commands.add_parser("check", help="validate the data, as a build would, without building")
+    check.add_argument("--data", required=True, type=Path, help="folder of source data")
+    check.add_argument("--as-of", default=None, metavar="PERIOD", help="period label such as 2004-06")
+    for command in (build, check):
+        command.add_argument("--debug", action="store_true", default=bool(os.environ.get("HEALTHGAP_DEBUG")),
+                             help="show the traceback of an error (also HEALTHGAP_DEBUG=1)")
     return main_parser
+
+
+def error_line(error: BaseException) -> str:
+    """The one line a user sees for an error: the message itself for errors about the input or the build,
+    the operating system's words and the path for a file that cannot be read or written, and the error's
+    kind for anything unexpected."""
+    if isinstance(error, (BuildError, ValueError)):
+        return f"error: {one_line(str(error))}"
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"error: {error.strerror}{where}"
+    return (f"error: unexpected {type(error).__name__}: {one_line(str(error))} "
+            f"(run again with --debug, or make ... DEBUG=1, for the traceback)")
+
+
+def check(args: argparse.Namespace) -> int:
+    """``healthgap check``: validate the data as ``build`` does; say what was read."""
+    from healthgap.build import validate_data
+
+    print(f"{args.data}: {validate_data(args.data.resolve(), args.as_of)}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 success, 1 build error)."""
     args = parser().parse_args(argv)
+    try:
+        return check(args) if args.command == "check" else build(args)
+    except KeyboardInterrupt:
+        print("error: interrupted; the last briefing is as it was", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        print(error_line(error), file=sys.stderr)
+        return 1
+
+
+def build(args: argparse.Namespace) -> int:
+    """``healthgap build``: run the notebooks that must run and publish the briefing; print a summary."""
     started = time.monotonic()
     events: list[str] = []
 
@@ -79,15 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not message.endswith("is up to date"):
             print(message, flush=True)
 
-    try:
-        notebooks = resolve_notebooks(args.notebooks) if args.notebooks else None
-        briefing = build_briefing(
-            args.data, args.out, args.as_of, notebooks=notebooks, jobs=args.jobs, progress=progress,
-            force=args.force,
-        )
-    except (BuildError, ValueError) as error:
-        print(f"error: {one_line(str(error))}", file=sys.stderr)
-        return 1
+    notebooks = resolve_notebooks(args.notebooks) if args.notebooks else None
+    briefing = build_briefing(
+        args.data, args.out, args.as_of, notebooks=notebooks, jobs=args.jobs, progress=progress, force=args.force,
+    )
     seconds = time.monotonic() - started
     if events and events[-1].endswith("is up to date"):
         print(f"{briefing} is up to date: nothing changed ({seconds:.2f} s)")

@@ -237,6 +237,21 @@ def _check_sexes(frame: pd.DataFrame, indicators: pd.DataFrame, name: str) -> No
             )
 
 
+def _check_groups(data_dir: Path, groups: pd.DataFrame, indicators: pd.DataFrame, observations: pd.DataFrame) -> None:
+    """Every group an indicator or an observation names must be a group of ``groups.csv`` (or ``gap``)."""
+    known = set(groups["group"])
+    listed = ", ".join(groups["group"])
+    for table, frame, columns in (("indicators.csv", indicators, ("disadvantaged_group", "comparator_group")),
+                                  ("observations.csv", observations, ("group",))):
+        for column in columns:
+            unknown = frame[~frame[column].isin(known | ({"gap"} if column == "group" else set()))]
+            if not unknown.empty:
+                row = unknown.sort_values("line").iloc[0]
+                also = " or gap" if column == "group" else ""
+                raise DataError(f"{_display_name(data_dir / table)}, line {row['line']}, column {column!r}: expected a "
+                                f"group of groups.csv ({listed}){also}, got {row[column]!r}")
+
+
 def _decimal_places(text: str) -> int:
     """Decimal places a figure was published to, from its text: "82.0" -> 1, "13" -> 0."""
     return len(text.split(".", 1)[1]) if "." in text else 0
@@ -317,7 +332,8 @@ def _load_dataset(data_dir: Path) -> Dataset:
     indicators = schemas.read_table(data_dir / "indicators.csv", schemas.indicators_schema())
     for column in ("decimals", "relative_gap_decimals"):
         indicators[column] = indicators[column].astype(int)
-    targets = schemas.read_table(data_dir / "targets.csv", schemas.targets_schema(indicators, sources))
+    targets = schemas.read_table(data_dir / "targets.csv", schemas.targets_schema(indicators, sources),
+                                 rows_required=False)
     _check_sexes(targets, indicators, _display_name(data_dir / "targets.csv"))
     targets["published_target_decimals"] = targets["published_target_value"].map(_decimal_places)
     for column in ("reduction_pct", "published_target_value"):
@@ -328,14 +344,15 @@ def _load_dataset(data_dir: Path) -> Dataset:
     observations["value"] = pd.to_numeric(observations["value"]).astype(float)
     observations = _add_period_columns(observations)
     observations = observations.sort_values(["indicator", "sex", "start", "end", "group", "measure"], kind="stable")
-    context_path = data_dir / "context.csv"
-    context = schemas.read_table(context_path, schemas.context_schema(sources)) if context_path.exists() else pd.DataFrame()
-    editions_path = data_dir / "editions.csv"
-    editions = schemas.read_table(editions_path, schemas.editions_schema(sources)) if editions_path.exists() else pd.DataFrame()
-    groups_path = data_dir / "groups.csv"
-    groups = schemas.read_table(groups_path, schemas.groups_schema()) if groups_path.exists() else pd.DataFrame()
-    breaks_path = data_dir / "breaks.csv"
-    breaks = schemas.read_table(breaks_path, schemas.breaks_schema(indicators, sources)) if breaks_path.exists() else pd.DataFrame()
+    optional = {}
+    for table, schema in (("context", schemas.context_schema(sources, indicators)),
+                          ("editions", schemas.editions_schema(sources)), ("groups", schemas.groups_schema()),
+                          ("breaks", schemas.breaks_schema(indicators, sources))):
+        path = data_dir / f"{table}.csv"
+        optional[table] = schemas.read_table(path, schema, rows_required=False) if path.exists() else pd.DataFrame()
+    context, editions, groups, breaks = (optional[t] for t in ("context", "editions", "groups", "breaks"))
+    if not groups.empty:
+        _check_groups(data_dir, groups, indicators, observations)
     return Dataset(
         data_dir=data_dir,
         observations=observations.reset_index(drop=True),

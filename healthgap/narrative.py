@@ -703,7 +703,8 @@ def sii_alt_text(analysis: Analysis) -> str:
     unit = short_unit(analysis.indicator)
     decimals = int(analysis.indicator["decimals"])
     first, last = frame.iloc[0], frame.iloc[-1]
-    return (f"Line chart of the slope index of inequality across deprivation deciles ({unit}), from "
+    return (f"Line chart of the slope index of inequality in {analysis.indicator['title'].lower()}{sex_suffix(analysis.sex)} "
+            f"across deprivation deciles ({unit}), from "
             f"{number(first['sii'], decimals)} in {first['period']} to {number(last['sii'], decimals)} in {last['period']}.")
 
 
@@ -713,7 +714,8 @@ def ranking_alt_text(analysis: Analysis) -> str:
     worst, best = table.iloc[0], table.iloc[-1]
     members = table[table["member"]]
     top = int((members["rank"] <= len(table) // 5).sum())
-    return (f"Dot chart of the {len(table)} areas in {analysis.latest.period}, worst first: from {worst['area_name']} "
+    return (f"Dot chart of {analysis.indicator['title'].lower()}{sex_suffix(analysis.sex)} in the {len(table)} areas "
+            f"in {analysis.latest.period}, worst first: from {worst['area_name']} "
             f"({number(worst['value'], decimals)}) to {best['area_name']} ({number(best['value'], decimals)}). "
             f"{len(members)} areas of {analysis.disadvantaged_label} are marked; {top} of them are among the worst fifth. "
             f"A dashed line marks {analysis.comparator_label}.")

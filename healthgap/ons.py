@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthgap import csvfile
 from healthgap.data import DataError
 
 LOW_COMMA = "\u201a"
@@ -50,12 +51,7 @@ def normalise_name(name: str) -> str:
 
 def _sheet(path: Path) -> list[tuple[int, list[str]]]:
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path.name}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path.name}: expected UTF-8 text ({error.reason} at byte {error.start})") from None
+    text = csvfile.read_text(path, path.name)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, line = [], 1
     for record in reader:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -27,8 +28,14 @@ from healthgap.data import (
     parse_period,
 )
 
+def _numbers(series: pd.Series) -> pd.Series:
+    """The values as floats, NaN where a value is not a finite number ("inf", "nan" and "1e999" included)."""
+    values = pd.to_numeric(series, errors="coerce").astype(float)
+    return values.where(np.isfinite(values))
+
+
 def _is_number(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series, errors="coerce").notna()
+    return _numbers(series).notna()
 
 
 def _is_period(series: pd.Series) -> pd.Series:
@@ -60,11 +67,29 @@ def _one_of(values) -> pa.Check:
     return pa.Check.isin(values, error="one of: " + ", ".join(values))
 
 
-NUMBER = pa.Check(_is_number, error="a number")
-NUMBER_OR_BLANK = pa.Check(lambda s: (s == "") | _is_number(s), error="a number or nothing")
+NUMBER = pa.Check(_is_number, error="a finite number")
+NUMBER_OR_BLANK = pa.Check(lambda s: (s == "") | _is_number(s), error="a finite number or nothing")
+LEVEL_MEASURES = ("rate", "life_expectancy", "deaths")
+"""Measures that are counts or levels, so must be above zero (a zero England rate makes every relative gap infinite)."""
+
+
+def _period_end(series: pd.Series) -> pd.Series:
+    return series.map(lambda p: parse_period(p)[1] if _period_is_ordered(p) else np.nan)
+
+
+def _period_start(series: pd.Series) -> pd.Series:
+    return series.map(lambda p: parse_period(p)[0] if _period_is_ordered(p) else np.nan)
 PERIOD = pa.Check(_is_period, error="a period like 1995-97")
 PERIOD_OR_BLANK = pa.Check(_is_period_or_blank, error="a period like 1995-97, or nothing")
 YES_NO = _one_of(("yes", "no"))
+
+
+COLUMN_MARK = "\x1f"
+
+
+def _row_check(column: str, check, error: str) -> pa.Check:
+    """A check across a row's columns whose failure is reported at ``column`` (the cell to fix)."""
+    return pa.Check(check, error=f"{column}{COLUMN_MARK}{error}")
 
 
 def _unique_key(columns: list[str], where: str | None = None) -> pa.Check:
@@ -135,7 +160,11 @@ def targets_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.DataFr
             "baseline_period": _text(PERIOD),
             "target_period": _text(PERIOD),
             "gap_measure": _text(_one_of(GAP_MEASURES)),
-            "reduction_pct": _text(NUMBER),
+            "reduction_pct": _text(
+                NUMBER,
+                pa.Check(lambda s: _numbers(s).between(0, 100, inclusive="right") | _numbers(s).isna(),
+                         error="a reduction above 0 and at most 100 per cent"),
+            ),
             "published_target_value": _text(NUMBER_OR_BLANK, required=False),
             "published_target_source_id": _text(
                 pa.Check(lambda s: (s == "") | s.isin(source_ids), error="a source_id of sources.csv, or nothing"),
@@ -145,7 +174,14 @@ def targets_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.DataFr
             "wording": _text(),
             "note": _text(required=False),
         },
-        checks=[_unique_key(["indicator", "sex"])],
+        checks=[
+            _unique_key(["indicator", "sex"]),
+            _row_check("published_target_source_id",
+                       lambda f: (f["published_target_value"] == "") == (f["published_target_source_id"] == ""),
+                       "a published_target_source_id for a published_target_value, and only with one"),
+            _row_check("target_period", lambda f: ~(_period_start(f["target_period"]) <= _period_end(f["baseline_period"])),
+                       "a target_period after the baseline_period (a target is met after its baseline)"),
+        ],
         strict=True,
         ordered=False,
     )
@@ -173,18 +209,16 @@ def observations_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.D
         checks=[
             _unique_key(["id"]),
             _unique_key(KEY, where="preferred"),
-            pa.Check(
-                lambda f: (f["preferred"] == "yes") | (f["note"].str.strip() != ""),
-                error="a note saying why a row that is not preferred is kept",
-            ),
-            pa.Check(
-                lambda f: f["measure"].isin(GROUP_GAP_MEASURES) == (f["group"] == "gap"),
-                error=f"group 'gap' for the measures {', '.join(GROUP_GAP_MEASURES)}, and only for them",
-            ),
-            pa.Check(
-                lambda f: f["measure"].isin(CHANGE_MEASURES) == (f["reference_period"] != ""),
-                error=f"a reference_period for the measures {', '.join(CHANGE_MEASURES)}, and only for them",
-            ),
+            _row_check("note", lambda f: (f["preferred"] == "yes") | (f["note"].str.strip() != ""),
+                       "a note saying why a row that is not preferred is kept"),
+            _row_check("group", lambda f: f["measure"].isin(GROUP_GAP_MEASURES) == (f["group"] == "gap"),
+                       f"group 'gap' for the measures {', '.join(GROUP_GAP_MEASURES)}, and only for them"),
+            _row_check("reference_period", lambda f: f["measure"].isin(CHANGE_MEASURES) == (f["reference_period"] != ""),
+                       f"a reference_period for the measures {', '.join(CHANGE_MEASURES)}, and only for them"),
+            _row_check("value", lambda f: ~(f["measure"].isin(LEVEL_MEASURES) & (_numbers(f["value"]) <= 0)),
+                       f"a value above zero for the measures {', '.join(LEVEL_MEASURES)}"),
+            _row_check("reference_period", lambda f: ~(_period_start(f["reference_period"]) >= _period_start(f["period"])),
+                       "a reference_period before the period (a change is measured from an earlier period)"),
         ],
         strict=True,
         ordered=False,
@@ -209,10 +243,10 @@ def editions_schema(sources: pd.DataFrame) -> pa.DataFrameSchema:
     )
 
 
-def context_schema(sources: pd.DataFrame) -> pa.DataFrameSchema:
+def context_schema(sources: pd.DataFrame, indicators: pd.DataFrame) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "indicator": _text(),
+            "indicator": _text(_one_of(indicators["indicator"])),
             "sex": _text(_one_of(SEXES)),
             "period": _text(PERIOD_OR_BLANK, required=False),
             "period_as_stated": _text(required=False),
@@ -224,8 +258,8 @@ def context_schema(sources: pd.DataFrame) -> pa.DataFrameSchema:
             "reason": _text(),
         },
         checks=[
-            pa.Check(lambda f: (f["period"] != "") | (f["period_as_stated"].str.strip() != ""),
-                     error="a period, or in period_as_stated what the source says of it"),
+            _row_check("period_as_stated", lambda f: (f["period"] != "") | (f["period_as_stated"].str.strip() != ""),
+                       "a period, or in period_as_stated what the source says of it"),
         ],
         strict=True,
         ordered=False,
@@ -258,38 +292,50 @@ def breaks_schema(indicators: pd.DataFrame, sources: pd.DataFrame) -> pa.DataFra
 # --- reading ----------------------------------------------------------------------------------
 
 
-def read_table(path: Path, schema: pa.DataFrameSchema) -> pd.DataFrame:
+def _column_problem(name: str, header: list[str], expected: list[str]) -> str | None:
+    """A missing or unexpected column, with the likely misspelling named."""
+    import difflib
+
+    missing = [column for column in expected if column not in header]
+    extra = [column for column in header if column not in expected]
+    if missing:
+        near = difflib.get_close_matches(missing[0], extra, n=1)
+        hint = f"; found {near[0]!r}, misspelt?" if near else ""
+        return f"{name}, line 1: missing column {missing[0]!r}{hint} (expected columns: {', '.join(expected)})"
+    if extra:
+        return f"{name}, line 1, column {extra[0]!r}: unexpected column (expected columns: {', '.join(expected)})"
+    return None
+
+
+def read_table(path: Path, schema: pa.DataFrameSchema, *, rows_required: bool = True) -> pd.DataFrame:
     """Read a CSV as text and validate it; raise :class:`DataError` on the first problem.
 
-    The returned frame keeps a ``line`` column: the row's line number in the file (the header
-    is line 1), so every value can be traced to where it was read.
+    The file is read by :func:`healthgap.csvfile.read_rows` (UTF-8 with or without a byte-order mark, any
+    line ends, quoted fields holding newlines). The returned frame keeps a ``line`` column: the line
+    each row starts on in the file (the header is line 1), so every value can be traced to where it was
+    read. A table that may be empty (``rows_required=False``) may hold its header alone.
     """
+    from healthgap import csvfile
+
     path = Path(path)
     name = _display_name(path)
-    if not path.is_file():
-        raise DataError(f"{name}: file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, skipinitialspace=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise DataError(f"{name}: not a readable CSV file ({str(error).strip().splitlines()[0]})") from None
-    missing = [column for column in schema.columns if column not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{name}, line 1: missing column {missing[0]!r} (expected columns: {', '.join(schema.columns)})"
-        )
-    extra = [column for column in frame.columns if column not in schema.columns]
-    if extra:
-        raise DataError(f"{name}, line 1: unexpected column {extra[0]!r} (expected columns: {', '.join(schema.columns)})")
-    frame = frame.apply(lambda column: column.str.strip())
+    header, rows = csvfile.read_rows(path, name, rows_required=rows_required)
+    expected = list(schema.columns)
+    problem = _column_problem(name, header, expected)
+    if problem:
+        raise DataError(problem)
+    frame = pd.DataFrame([fields for _, fields in rows], columns=header, dtype=str)
+    frame = frame.apply(lambda column: column.str.strip()) if len(frame) else frame
+    lines = [line for line, _ in rows]
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        raise DataError(_first_failure(name, errors.failure_cases, frame)) from None
-    frame.insert(0, "line", frame.index + 2)
+        raise DataError(_first_failure(name, errors.failure_cases, frame, lines)) from None
+    frame.insert(0, "line", pd.Series(lines, dtype="int64"))
     return frame
 
 
-def _first_failure(name: str, failures: pd.DataFrame, frame: pd.DataFrame) -> str:
+def _first_failure(name: str, failures: pd.DataFrame, frame: pd.DataFrame, lines: list[int]) -> str:
     failures = failures.copy()
     failures["row"] = pd.to_numeric(failures["index"], errors="coerce")
     failures = failures.sort_values(["row", "check_number"], na_position="first", kind="stable")
@@ -298,10 +344,12 @@ def _first_failure(name: str, failures: pd.DataFrame, frame: pd.DataFrame) -> st
     more = f" ({count - 1} more rows have problems)" if count > 1 else ""
     if pd.isna(first["row"]):
         return f"{name}: {first['check']} ({first['failure_case']})"
-    line = int(first["row"]) + 2
+    line = lines[int(first["row"])]
     column = first["column"]
     check = str(first["check"])
-    if first["schema_context"] == "DataFrameSchema" or column is None:
+    if COLUMN_MARK in check:
+        column, check = check.split(COLUMN_MARK, 1)
+    elif first["schema_context"] == "DataFrameSchema" or column is None:
         return f"{name}, line {line}: expected {check}{more}"
     value = frame.loc[int(first["row"]), column]
     return f"{name}, line {line}, column {column!r}: expected {check}, got {value!r}{more}"

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthgap import csvfile
 from healthgap.data import DataError
 
 COLUMNS = [
@@ -103,34 +104,9 @@ def _name(path: Path) -> str:
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and each row with the line it starts on (quoted fields may hold newlines)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path.name}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path.name}: expected UTF-8 text ({error.reason} at byte {error.start})") from None
-    if not text.strip():
-        raise DataError(f"{path.name}, line 1: expected a header row, got an empty file")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-        rows = []
-        line = reader.line_num + 1
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                # Fingertips' exports leave off trailing empty fields; more fields than the header is an error
-                if len(record) > len(header):
-                    raise DataError(f"{path.name}, line {line}: expected at most {len(header)} fields, got {len(record)}")
-                record = record + [""] * (len(header) - len(record))
-                rows.append((line, dict(zip(header, record))))
-            line = reader.line_num + 1
-    except csv.Error as error:
-        raise DataError(f"{path.name}, line {reader.line_num}: not a readable CSV row ({error})") from None
-    if not rows:
-        raise DataError(f"{path.name}, line 2: expected data rows after the header, found none")
-    return header, rows
+    """The header and each row with the line it starts on (quoted fields may hold newlines); rows may
+    leave off trailing empty fields, as Fingertips' exports do."""
+    return csvfile.read_rows(Path(path), Path(path).name, short_rows=True)
 
 
 def _require(path: Path, header: list[str], columns: list[str]) -> None:
@@ -193,17 +169,20 @@ def _frame(records: list[dict], path: Path) -> pd.DataFrame:
 
 
 def _check(frame: pd.DataFrame, path: Path) -> None:
-    """Rows that contradict themselves: a limit on the wrong side of the value, a count above its denominator."""
-    for _, r in frame.iterrows():
-        where = f"{path.name}, line {r['line']}"
-        if not math.isnan(r["lower"]) and not math.isnan(r["value"]) and r["lower"] > r["value"] + 1e-9:
-            raise DataError(f"{where}, column 'lower': expected a lower limit at or below the value {r['value']:g}, "
-                            f"got {r['lower']:g}")
-        if not math.isnan(r["upper"]) and not math.isnan(r["value"]) and r["upper"] < r["value"] - 1e-9:
-            raise DataError(f"{where}, column 'upper': expected an upper limit at or above the value {r['value']:g}, "
-                            f"got {r['upper']:g}")
-        if (not math.isnan(r["lower"])) != (not math.isnan(r["upper"])):
-            raise DataError(f"{where}: expected both confidence limits or neither")
+    """Rows that contradict themselves: a limit on the wrong side of the value, one limit without the other,
+    the same area, sex, age, category and period twice. The first offending row (by line) is reported."""
+    value, lower, upper = frame["value"], frame["lower"], frame["upper"]
+    problems = [
+        (lower > value + 1e-9, "lower", "expected a lower limit at or below the value {value:g}, got {lower:g}"),
+        (upper < value - 1e-9, "upper", "expected an upper limit at or above the value {value:g}, got {upper:g}"),
+        (lower.isna() != upper.isna(), None, "expected both confidence limits or neither"),
+    ]
+    found = [(int(frame.loc[bad, "line"].min()), column, message) for bad, column, message in problems if bad.any()]
+    if found:
+        line, column, message = min(found, key=lambda f: f[0])
+        r = frame[frame["line"] == line].iloc[0]
+        where = f"{path.name}, line {line}" + (f", column {column!r}" if column else "")
+        raise DataError(f"{where}: " + message.format(value=r["value"], lower=r["lower"], upper=r["upper"]))
     keys = ["indicator_id", "area_code", "sex", "age", "category_type", "category", "period"]
     duplicated = frame.duplicated(keys, keep="first")
     if duplicated.any():

@@ -165,7 +165,7 @@ def test_non_numeric_value(data_copy):
     with pytest.raises(DataError) as error:
         load_dataset(data_copy)
     # rows[4] is the 5th data row: line 6 of the file (the header is line 1)
-    assert str(error.value).endswith("observations.csv, line 6, column 'value': expected a number, got '18,4'")
+    assert str(error.value).endswith("observations.csv, line 6, column 'value': expected a finite number, got '18,4'")
 
 
 def test_malformed_period(data_copy):
@@ -227,7 +227,7 @@ def test_gap_row_with_a_population_group(data_copy):
     def edit(rows):
         rows[0]["group"] = "Spearhead"  # a published absolute gap must be about the gap itself
     rewrite(data_copy / "observations.csv", edit)
-    with pytest.raises(DataError, match=r"observations.csv, line 2: expected group 'gap' for the measures absolute_gap, "):
+    with pytest.raises(DataError, match=r"observations.csv, line 2, column 'group': expected group 'gap' for the measures absolute_gap, "):
         load_dataset(data_copy)
 
 
@@ -236,7 +236,7 @@ def test_change_without_reference_period(data_copy):
         row = next(r for r in rows if r["measure"] == "pct_change_absolute_gap")
         row["reference_period"] = ""  # a change from nowhere would be silently left out of the record
     rewrite(data_copy / "observations.csv", edit)
-    with pytest.raises(DataError, match=r"observations.csv, line 5: expected a reference_period for the measures change, "):
+    with pytest.raises(DataError, match=r"observations.csv, line 5, column 'reference_period': expected a reference_period for the measures change, "):
         load_dataset(data_copy)
 
 
@@ -260,7 +260,7 @@ def test_bad_data_stops_the_build_and_keeps_the_last_briefing(data_copy, tmp_pat
     err = capsys.readouterr().err
     assert status == 1
     assert err.startswith("error: ") and err.count("\n") == 1
-    assert err.rstrip().endswith("observations.csv, line 6, column 'value': expected a number, got 'n/a'")
+    assert err.rstrip().endswith("observations.csv, line 6, column 'value': expected a finite number, got 'n/a'")
     assert (out / "briefing.html").read_text() == "the last good briefing"
 
 

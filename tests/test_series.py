@@ -131,7 +131,8 @@ def test_bad_files(tmp_path):
         series.read_ons_els(write(tmp_path, ELS_HEADER))
     with pytest.raises(DataError, match=r"^bad.csv, line 1: missing column 'lci_95'"):
         series.read_ons_els(write(tmp_path, ELS_HEADER.replace("lci_95", "lower") + "E92000001,E,N,X,2015,1,r,r,1,1,,\n"))
-    with pytest.raises(DataError, match=r"^bad.csv: expected UTF-8 text"):
+    # "Ynys Môn" saved as Latin-1: the ô is the byte 0xf4, in the area name column (areanm) of line 2
+    with pytest.raises(DataError, match=r"^bad.csv, line 2, column 'areanm': expected UTF-8 text, got the byte 0xf4"):
         series.read_ons_els(write(tmp_path, ELS_HEADER + "E92000001,Ynys Môn,N,X,2015,1,r,r,1,1,,\n", encoding="latin-1"))
     with pytest.raises(DataError, match=r"^missing.csv: file not found$"):
         series.read_ons_els(tmp_path / "missing.csv")
