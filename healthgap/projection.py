@@ -8,14 +8,14 @@ page shows). Periods are placed on the time axis at their middle year (:func:`he
 
 1. **Independent periods only** (:func:`independent_periods`). Rolling three-year periods one year apart
    share two of their three years of deaths: 2004-06 and 2005-07 have 2005 and 2006 in common. Their
-   sampling errors are therefore strongly correlated (about two thirds), and ordinary least squares on
-   every period treats three periods that rest on five years of deaths as three independent
-   observations: the residual variance, the degrees of freedom and so the prediction interval all
-   overstate the information. Rather than model the correlation (an error process whose parameters
-   a dozen points cannot pin down), the trend is **fitted on periods that share no year**, chosen by
-   counting back from the latest period: the latest is always used, then the latest period that ends
-   before it starts, and so on (2006-08, 2003-05, 2000-02, 1997-99 ...). Only periods in the series
-   count, so gaps in the record leave gaps in the choice.
+   sampling errors are therefore strongly correlated (two thirds, for equal years), and ordinary least
+   squares on every period treats three periods that rest on five years of deaths as three independent
+   observations: the degrees of freedom overstate the information, the smoothed series understates the
+   scatter, and the prediction interval comes out too narrow. Rather than model the correlation (an
+   error process whose parameters a dozen points cannot pin down), the trend is **fitted on periods
+   that share no year**, chosen by counting back from the latest period: the latest is always used,
+   then the latest period that ends before it starts, and so on (2006-08, 2003-05, 2000-02, 1997-99 ...).
+   Only periods in the series count, so gaps in the record leave gaps in the choice.
 2. **Never across a method break.** Figures on either side of a change of method (``data/breaks.csv``)
    are not comparable, so only the periods after the latest break are fitted (:func:`since_break`).
 3. **The trend** (:func:`fit_trend`) is ordinary least squares of the gap on the period midpoint, with a
@@ -48,9 +48,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from healthgap import estimates as est
 from healthgap.data import parse_period, period_midpoint
+from healthgap.gaps import segment_of as segment
+
+if TYPE_CHECKING:
+    from healthgap.analysis import Analysis
 
 MIN_POINTS = 3
 """Independent periods a trend needs: two for the line, one more for the scatter about it."""
@@ -97,16 +102,10 @@ def independent_periods(periods: Sequence[str]) -> list[str]:
     ordered = sorted(set(periods), key=lambda p: (parse_period(p)[1], parse_period(p)[0]))
     chosen: list[str] = []
     for period in reversed(ordered):
-        start, end = parse_period(period)
+        end = parse_period(period)[1]
         if not chosen or end < parse_period(chosen[-1])[0]:
             chosen.append(period)
     return sorted(chosen, key=parse_period)
-
-
-def segment(period: str, breaks: Sequence[str]) -> int:
-    """How many method breaks (first periods on a new method) start at or before ``period`` starts."""
-    start = parse_period(period)[0]
-    return sum(1 for first in breaks if parse_period(first)[0] <= start)
 
 
 def method_since(points: Sequence[Point], breaks: Sequence[str] = ()) -> str:
@@ -115,8 +114,8 @@ def method_since(points: Sequence[Point], breaks: Sequence[str] = ()) -> str:
     ordered = _ordered(points)
     if not ordered or not breaks:
         return ""
-    start, first = parse_period(ordered[0][0])[0], parse_period(ordered[-1][0])[0]
-    cutting = [b for b in breaks if start < parse_period(b)[0] <= first]
+    earliest, latest = parse_period(ordered[0][0])[0], parse_period(ordered[-1][0])[0]
+    cutting = [b for b in breaks if earliest < parse_period(b)[0] <= latest]
     return max(cutting, key=parse_period) if cutting else ""
 
 
@@ -501,7 +500,7 @@ def counterfactual(points: Sequence[Point], set_in: int, periods: Sequence[str] 
 # --- from an analysis ---------------------------------------------------------------------------
 
 
-def gap_series(analysis, measure: str | None = None) -> list[Point]:
+def gap_series(analysis: Analysis, measure: str | None = None) -> list[Point]:
     """The gap of record in each period of an :class:`~healthgap.analysis.Analysis` (the target's gap
     measure by default): the same figures the page shows, published where published, else computed
     from the two groups' levels, else implied by a published change (:func:`healthgap.gaps.gap_record`).
@@ -510,13 +509,13 @@ def gap_series(analysis, measure: str | None = None) -> list[Point]:
     return [(p.period, float(p.gap.value)) for p in points if p.gap is not None]
 
 
-def breaks_of(analysis) -> list[str]:
+def breaks_of(analysis: Analysis) -> list[str]:
     """The first periods of the method breaks the analysis knows (``data/breaks.csv``)."""
     frame = analysis.breaks
     return [] if frame is None or frame.empty else list(frame["first_period"])
 
 
-def target_of(analysis) -> tuple[float, str, str] | None:
+def target_of(analysis: Analysis) -> tuple[float, str, str] | None:
     """(target gap, target period, baseline period) of an analysis, or None without a target gap."""
     target = analysis.target
     if target is None or target.value is None:
@@ -524,7 +523,7 @@ def target_of(analysis) -> tuple[float, str, str] | None:
     return float(target.value.value), target.target_period, target.baseline_period
 
 
-def project_analysis(analysis, horizon: str | None = None, measure: str | None = None,
+def project_analysis(analysis: Analysis, horizon: str | None = None, measure: str | None = None,
                      confidence: float = CONFIDENCE) -> Projection:
     """The projection of an analysis's gap to its target period, or, without a target, to ``horizon``
     (a period set in the data's configuration)."""
@@ -535,7 +534,7 @@ def project_analysis(analysis, horizon: str | None = None, measure: str | None =
     return projection(gap_series(analysis, measure), period, breaks_of(analysis), confidence)
 
 
-def pace_analysis(analysis) -> Pace | None:
+def pace_analysis(analysis: Analysis) -> Pace | None:
     """:func:`pace` of an analysis's gap towards its target, measured from the target's baseline."""
     target = target_of(analysis)
     if target is None:
@@ -544,7 +543,7 @@ def pace_analysis(analysis) -> Pace | None:
     return pace(gap_series(analysis), value, period, baseline, breaks_of(analysis))
 
 
-def describe_analysis(analysis, horizon: str | None = None, confidence: float = CONFIDENCE) -> str:
+def describe_analysis(analysis: Analysis, horizon: str | None = None, confidence: float = CONFIDENCE) -> str:
     """:func:`describe` for an analysis: its gap, to its target (or ``horizon``), to the gap's decimals."""
     result = project_analysis(analysis, horizon, confidence=confidence)
     target = target_of(analysis)
@@ -553,7 +552,7 @@ def describe_analysis(analysis, horizon: str | None = None, confidence: float = 
                     "%" if analysis.gap_measure == "relative_gap_pct" else "")
 
 
-def backtest_analysis(edition, latest, confidence: float = CONFIDENCE) -> Outcome | None:
+def backtest_analysis(edition: Analysis, latest: Analysis, confidence: float = CONFIDENCE) -> Outcome | None:
     """What an edition projected for the last period observed since, on the same method, beside what
     happened (the latest analysis's gap of record there).
 
