@@ -114,9 +114,30 @@ def assemble(deaths: pd.DataFrame, rates: pd.DataFrame, populations: dict[str, p
         ["area_code", "asmr_persons", "asmr_male", "asmr_female", "imr", "row"]]
     if "persons" in populations:
         _check_persons(populations, population)
+    _check_within(d, population, infants)
     return Counts(deaths=d, population=population, infants=infants[["area_code", "infant_deaths", "live_births", "rows"]],
                   published=published, names=pd.Series(names), unmatched=pd.concat(unmatched, ignore_index=True),
                   period=period)
+
+
+def _check_within(deaths: pd.DataFrame, population: pd.DataFrame, infants: pd.DataFrame) -> None:
+    """No count above its denominator: an area's deaths at an age and sex within its population of that age
+    and sex, its infant deaths within its live births. The first offending row (by line) is reported."""
+    joined = deaths.merge(population[["area_code", "sex", "age_band", "population", "row"]],
+                          on=["area_code", "sex", "age_band"], suffixes=("", "_population"))
+    over = joined[joined["deaths"] > joined["population"]]
+    if not over.empty:
+        r = over.assign(at=over["row"].str.split(":").str[-1].astype(int)).sort_values("at").iloc[0]
+        file, line = r["row"].rsplit(":", 1)
+        raise DataError(f"{file}, line {line}, column '{r['age_band']} {r['sex']}': expected deaths no more than the "
+                        f"population of that age and sex ({r['population']:,.0f} in "
+                        f"{r['row_population'].split(';')[0]}), got {r['deaths']:,.0f}")
+    over = infants[infants["infant_deaths"] > infants["live_births"]]
+    if not over.empty:
+        r = over.sort_values("line_deaths").iloc[0]
+        raise DataError(f"{r['file_deaths']}, line {r['line_deaths']}, column 'infant_deaths': expected infant deaths "
+                        f"no more than the live births ({r['live_births']:,.0f} in {r['file_births']}, line "
+                        f"{r['line_births']}), got {r['infant_deaths']:,.0f}")
 
 
 def _check_persons(populations: dict[str, pd.DataFrame], banded: pd.DataFrame) -> None:
@@ -127,8 +148,10 @@ def _check_persons(populations: dict[str, pd.DataFrame], banded: pd.DataFrame) -
     diff = (persons[common] - both[common]).abs()
     if (diff > 0.5).any():
         code = diff[diff > 0.5].index[0]
-        raise DataError(f"{populations['persons']['file'].iloc[0]}: expected the persons population of {code} to be the "
-                        f"males' plus the females', got {persons[code]:,.0f} against {both[code]:,.0f}")
+        rows = populations["persons"][populations["persons"]["area_code"] == code]
+        raise DataError(f"{rows['file'].iloc[0]}, line {rows['line'].iloc[0]}, column 'ALL AGES': expected the persons "
+                        f"population of {code} to be the males' plus the females' ({both[code]:,.0f}), got "
+                        f"{persons[code]:,.0f}")
 
 
 def _joined_rows(frame: pd.DataFrame, column: str = "row") -> pd.Series:

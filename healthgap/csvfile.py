@@ -19,19 +19,20 @@ Row = tuple[int, dict[str, str]]
 """A data row: the line it starts on (the header is line 1) and its fields by column name."""
 
 
-def _undecodable(raw: bytes, error: UnicodeDecodeError, name: str) -> str:
-    """Where a byte that is not UTF-8 sits: its line, and its column when the header says which."""
+def _undecodable(raw: bytes, error: UnicodeDecodeError, name: str, header: bool = True) -> str:
+    """Where a byte that is not UTF-8 sits: its line, and its column when the first line is a header
+    that says which."""
     line = raw.count(b"\n", 0, error.start) + 1
     text = raw.decode("utf-8-sig", errors="replace")
     start = raw.rfind(b"\n", 0, error.start) + 1
     column = ""
     try:
-        header = next(csv.reader(io.StringIO(text, newline="")))
+        names = next(csv.reader(io.StringIO(text, newline="")))
         before = raw[start:error.start].decode("utf-8", errors="replace")
         field = next(csv.reader([before])) if before else [""]
         index = len(field) - 1
-        if line > 1 and 0 <= index < len(header):
-            column = f", column {header[index].strip()!r}"
+        if header and line > 1 and 0 <= index < len(names):
+            column = f", column {names[index].strip()!r}"
     except (csv.Error, StopIteration):
         pass
     byte = raw[error.start:error.start + 1].hex()
@@ -39,8 +40,9 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError, name: str) -> str:
             f"(save the file as CSV UTF-8)")
 
 
-def read_text(path: Path, name: str) -> str:
-    """The file's text, decoded as UTF-8 with any byte-order mark dropped."""
+def read_text(path: Path, name: str, header: bool = True) -> str:
+    """The file's text, decoded as UTF-8 with any byte-order mark dropped. ``header``: the first line
+    names the columns (so an undecodable byte's column can be named)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{name}: file not found" if not path.is_dir() else f"{name}: expected a file, found a folder")
@@ -48,7 +50,7 @@ def read_text(path: Path, name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DataError(_undecodable(raw, error, name)) from None
+        raise DataError(_undecodable(raw, error, name, header)) from None
 
 
 def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True,
@@ -85,6 +87,9 @@ def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True
                 rows.append((line, dict(zip(header, record))))
             line = reader.line_num + 1
     except csv.Error as error:
+        if "expected after" in str(error):
+            raise DataError(f"{name}, line {line}: expected a comma or the end of the line after a closing double "
+                            f"quote (a double quote inside a quoted value is written twice: \"\")") from None
         if "unexpected end of data" in str(error):
             raise DataError(f"{name}, line {line}: expected a closing double quote; the quoted field that starts "
                             f"on this line runs to the end of the file") from None

@@ -143,7 +143,10 @@ def load_config(data_dir: Path) -> SeriesConfig:
         k = _Keys(table, f"{name}, [files.{key}]")
         file_path = Path(data_dir) / k.text("path")
         layout = k.choice("layout", (*series.READERS, "imd", "populations", *COUNT_LAYOUTS))
-        files[key] = FileSpec(key=key, path=file_path, layout=layout, source=k.text("source"), url=k.text("url"),
+        url = k.text("url")
+        if not url.startswith(("https://", "http://")):
+            raise DataError(f"{name}, [files.{key}], key 'url': expected an http(s) URL, got {url!r}")
+        files[key] = FileSpec(key=key, path=file_path, layout=layout, source=k.text("source"), url=url,
                               licence=k.text("licence"), published=k.text("published", ""), sha256=k.text("sha256"),
                               options=dict(table.get("options", {})))
     if not files:

@@ -51,7 +51,7 @@ def normalise_name(name: str) -> str:
 
 def _sheet(path: Path) -> list[tuple[int, list[str]]]:
     path = Path(path)
-    text = csvfile.read_text(path, path.name)
+    text = csvfile.read_text(path, path.name, header=False)  # title rows come first
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, line = [], 1
     for record in reader:

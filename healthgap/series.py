@@ -288,6 +288,7 @@ def read_ons_els(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     header, rows = _read_rows(path)
     _require(path, header, ["areacd", "areanm", "geography", "indicator", "period", "observation", "lci_95", "uci_95"])
+    els_metadata(path)  # a sidecar that is there must be readable
     records = []
     for line, r in rows:
         label, start, end = _period(path, line, "period", r["period"])
@@ -311,10 +312,14 @@ def els_metadata(path: str | Path) -> dict:
     if not sidecar.is_file():
         return {}
     try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8")).get("ess-beta-metadata", {})
+        meta = json.loads(csvfile.read_text(sidecar, sidecar.name, header=False))
     except json.JSONDecodeError as error:
-        raise DataError(f"{sidecar.name}, line {error.lineno}: not valid JSON ({error.msg})") from None
-    return meta
+        raise DataError(f"{sidecar.name}, line {error.lineno}, column {error.colno}: expected JSON "
+                        f"({error.msg})") from None
+    if not isinstance(meta, dict):
+        raise DataError(f"{sidecar.name}, line 1: expected a JSON object")
+    meta = meta.get("ess-beta-metadata", {})
+    return meta if isinstance(meta, dict) else {}
 
 
 def read_fingertips_extract(path: str | Path, indicator_id: str = "") -> pd.DataFrame:
