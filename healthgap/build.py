@@ -23,6 +23,8 @@ so checking that nothing changed, and the command line's start, stay quick.
 from __future__ import annotations
 
 import ast
+import contextlib
+import json
 import re
 import multiprocessing
 import os
@@ -336,17 +338,31 @@ def _report(progress: Progress, outcome: RunOutcome, seconds: float) -> None:
 # --- moving results into place ---------------------------------------------------------------
 
 
-def repoint_output_dir(executed: Path, staged_output: Path, out_dir: Path) -> None:
-    """Make an executed notebook's injected ``output_dir`` name where its files were published,
-    so an analyst who re-runs the kept copy writes beside the briefing, not to the removed staging folder."""
+def portable_notebook(executed: Path, data_dir: Path, as_of: str | None, published_dir: Path) -> None:
+    """Make an executed notebook the same whichever build, machine or cached run it came from, and fit to
+    re-run by hand from where it is published (``<out>/notebooks/``).
+
+    The injected parameters name the data by a path relative to that folder and write to ``../scratch``
+    (a scratch folder beside the briefing, never the published files); the injected cell gets a fixed id;
+    papermill's and Jupyter's clock readings (start, end, duration of the notebook and of each cell) and the
+    build's own folders are dropped from the metadata. Two builds from the same inputs then publish the
+    same bytes.
+    """
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
+    parameters = {"data_dir": os.path.relpath(data_dir, published_dir), "as_of": as_of,
+                  "output_dir": os.path.join("..", "scratch")}
     for cell in notebook.cells:
+        for key in ("execution", "papermill"):
+            cell.metadata.pop(key, None)
         if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.source = cell.source.replace(repr(str(staged_output)), repr(str(out_dir))).replace(
-                f'"{staged_output}"', f'"{out_dir}"'
-            )
+            cell.id = "injected-parameters"
+            cell.source = "# Parameters\n" + "\n".join(f"{name} = {value!r}" if value is None else
+                                                        f"{name} = {json.dumps(value)}"
+                                                        for name, value in parameters.items()) + "\n"
+    papermill = notebook.metadata.get("papermill", {})
+    notebook.metadata["papermill"] = {"parameters": parameters, "version": papermill.get("version", "")}
     nbformat.write(notebook, executed)
 
 
@@ -491,6 +507,30 @@ def current_site(out_dir: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
 
+@contextlib.contextmanager
+def exclusive(out_dir: Path, wait: bool = True):
+    """Hold the output folder's lock (``<out>/.healthgap/lock``) while building into it, so two builds
+    never publish into one folder at once or clear each other's generation. The operating system drops
+    the lock when the process ends, however it ends. With ``wait`` False, yields whether the lock was free
+    instead of raising BuildError."""
+    import fcntl
+
+    state = state_dir(out_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait:
+                raise BuildError(f"another build is writing to {out_dir}; wait for it to finish") from None
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def clear_debris(out_dir: Path) -> None:
     """Remove what an interrupted build left: generations no longer published, half-written links."""
     current = current_site(out_dir)
@@ -515,6 +555,18 @@ def _link(out_dir: Path, name: str, target: str) -> None:
     os.replace(temporary, path)
 
 
+KILL_AT = "HEALTHGAP_KILL_AT"
+"""For the kill tests: the environment variable naming a point of publishing at which the build kills
+itself (``page-written``, ``links-made``, ``site-switched``), as ``kill -9`` or a power cut would."""
+
+
+def _kill_point(point: str) -> None:
+    if os.environ.get(KILL_AT) == point:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def publish(generation: Path, out_dir: Path) -> None:
     """Make a generation the one the reader sees, all its files at once.
 
@@ -527,7 +579,9 @@ def publish(generation: Path, out_dir: Path) -> None:
         link = Path(out_dir) / entry.name
         if not (link.is_symlink() and os.readlink(link) == f"{SITE}/{entry.name}"):
             _link(out_dir, entry.name, f"{SITE}/{entry.name}")
+    _kill_point("links-made")
     _link(out_dir, SITE, os.path.relpath(site, out_dir))
+    _kill_point("site-switched")
     for link in Path(out_dir).iterdir():
         if link.is_symlink() and os.readlink(link).startswith(f"{SITE}/") and not link.exists():
             link.unlink()
@@ -581,6 +635,9 @@ def build_briefing(
     briefing = out_dir / BRIEFING_NAME
     keys, page = incremental.keys(notebooks, data_dir, as_of)
     if not force and front_matter is None and back_matter is None and incremental.up_to_date(out_dir, page, briefing):
+        with exclusive(out_dir, wait=False) as alone:
+            if alone:
+                clear_debris(out_dir)  # what a killed build left
         progress(f"{briefing} is up to date")
         return briefing
     check_notebooks(notebooks)
@@ -590,74 +647,76 @@ def build_briefing(
         from healthgap.appendix import back_matter_html as back_matter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    clear_debris(out_dir)
-    generation = new_generation(out_dir)
-    published = False
-    try:
-        site = generation / SITE
-        sections = generation / "sections"
-        executed_dir = site / NOTEBOOKS_DIR
-        executed_dir.mkdir()
-        runs, reused = [], []
-        for notebook in notebooks:
-            cached = _cached(out_dir, notebook.name, keys[notebook.name])
-            section = sections / notebook.stem
-            if not force and (cached / "executed.ipynb").is_file():
-                shutil.copytree(cached / "output", section)
-                shutil.copy2(cached / "executed.ipynb", executed_dir / notebook.name)
-                reused.append(notebook)
-                progress(f"reused {notebook.name} (unchanged)")
-                continue
-            section.mkdir(parents=True)
-            parameters = {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(section)}
-            runs.append(NotebookRun(notebook, executed_dir / notebook.name, parameters))
-        # the data are read and validated while the notebooks start: a bad table stops the build with its
-        # own one-line error, in preference to the notebooks' failures it causes
-        ran: dict[str, list[RunOutcome]] = {}
-        worker = threading.Thread(target=lambda: ran.setdefault("outcomes", execute_all(
-            runs, jobs or os.cpu_count() or 1, progress)))
-        worker.start()
-        try:
-            title = briefing_title(data_dir, as_of)
-            import nbformat  # noqa: F401  (slow to import: done while the notebooks run)
-
-            import healthgap.report  # noqa: F401
-        finally:
-            worker.join()
-        outcomes = ran.get("outcomes", [])
-        forget_failures(outcomes, out_dir)
-        if any(outcome.error for outcome in outcomes):
-            raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
-        for run in runs:  # keep each fresh result for the next build
-            cached = _cached(out_dir, run.notebook.name, keys[run.notebook.name])
-            if cached.parent.is_dir():
-                shutil.rmtree(cached.parent)
-            shutil.copytree(Path(run.parameters["output_dir"]), cached / "output")
-            shutil.copy2(run.executed, cached / "executed.ipynb")
-        for notebook in notebooks:
-            for path in (sections / notebook.stem).iterdir():
-                shutil.copy2(path, site / path.name)
-            repoint_output_dir(executed_dir / notebook.name, sections / notebook.stem, out_dir / "scratch")
-        shutil.rmtree(sections)
-
-        import nbformat
-
-        from healthgap.report import assemble_briefing
-
-        executed = [nbformat.read(executed_dir / n.name, as_version=4) for n in notebooks]
-        front_html = front_matter(data_dir, as_of, site, [n.stem for n in notebooks])
-        back_html = back_matter(data_dir, as_of, site, built_indicators(site))
-        for summary in site.glob(f"{SUMMARY_PREFIX}*.json"):
-            summary.unlink()
-        (site / BRIEFING_NAME).write_text(assemble_briefing(executed, front_html, title, back_html), encoding="utf-8")
-        publish(generation, out_dir)
-        published = True
-        incremental.save_manifest(out_dir, {
-            "page": page if front_matter.__module__ == "healthgap.summary" else "",
-            "notebooks": keys, "briefing_sha256": incremental.file_digest(briefing),
-        })
+    with exclusive(out_dir):
         clear_debris(out_dir)
-        return briefing
-    finally:
-        if not published:
-            shutil.rmtree(generation, ignore_errors=True)
+        generation = new_generation(out_dir)
+        published = False
+        try:
+            site = generation / SITE
+            sections = generation / "sections"
+            executed_dir = site / NOTEBOOKS_DIR
+            executed_dir.mkdir()
+            runs, reused = [], []
+            for notebook in notebooks:
+                cached = _cached(out_dir, notebook.name, keys[notebook.name])
+                section = sections / notebook.stem
+                if not force and (cached / "executed.ipynb").is_file():
+                    shutil.copytree(cached / "output", section)
+                    shutil.copy2(cached / "executed.ipynb", executed_dir / notebook.name)
+                    reused.append(notebook)
+                    progress(f"reused {notebook.name} (unchanged)")
+                    continue
+                section.mkdir(parents=True)
+                parameters = {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(section)}
+                runs.append(NotebookRun(notebook, executed_dir / notebook.name, parameters))
+            # the data are read and validated while the notebooks start: a bad table stops the build with its
+            # own one-line error, in preference to the notebooks' failures it causes
+            ran: dict[str, list[RunOutcome]] = {}
+            worker = threading.Thread(target=lambda: ran.setdefault("outcomes", execute_all(
+                runs, jobs or os.cpu_count() or 1, progress)))
+            worker.start()
+            try:
+                title = briefing_title(data_dir, as_of)
+                import nbformat  # noqa: F401  (slow to import: done while the notebooks run)
+
+                import healthgap.report  # noqa: F401
+            finally:
+                worker.join()
+            outcomes = ran.get("outcomes", [])
+            forget_failures(outcomes, out_dir)
+            if any(outcome.error for outcome in outcomes):
+                raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
+            for run in runs:  # keep each fresh result for the next build
+                cached = _cached(out_dir, run.notebook.name, keys[run.notebook.name])
+                if cached.parent.is_dir():
+                    shutil.rmtree(cached.parent)
+                shutil.copytree(Path(run.parameters["output_dir"]), cached / "output")
+                shutil.copy2(run.executed, cached / "executed.ipynb")
+            for notebook in notebooks:
+                for path in (sections / notebook.stem).iterdir():
+                    shutil.copy2(path, site / path.name)
+                portable_notebook(executed_dir / notebook.name, data_dir, as_of, out_dir / NOTEBOOKS_DIR)
+            shutil.rmtree(sections)
+
+            import nbformat
+
+            from healthgap.report import assemble_briefing
+
+            executed = [nbformat.read(executed_dir / n.name, as_version=4) for n in notebooks]
+            front_html = front_matter(data_dir, as_of, site, [n.stem for n in notebooks])
+            back_html = back_matter(data_dir, as_of, site, built_indicators(site))
+            for summary in site.glob(f"{SUMMARY_PREFIX}*.json"):
+                summary.unlink()
+            (site / BRIEFING_NAME).write_text(assemble_briefing(executed, front_html, title, back_html), encoding="utf-8")
+            _kill_point("page-written")
+            publish(generation, out_dir)
+            published = True
+            incremental.save_manifest(out_dir, {
+                "page": page if front_matter.__module__ == "healthgap.summary" else "",
+                "notebooks": keys, "briefing_sha256": incremental.file_digest(briefing),
+            })
+            clear_debris(out_dir)
+            return briefing
+        finally:
+            if not published:
+                shutil.rmtree(generation, ignore_errors=True)

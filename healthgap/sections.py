@@ -207,7 +207,7 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
                       base=c.gap(base) if comparable else None, base_range=c.gap_range(base) if comparable else None,
                       baseline=base.period if base is not None else "", unit=c.unit(a.gap_measure),
                       ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence))
-    return {"sentence": str(squash(sentence)), "cells": {k: str(v) for k, v in cells.items()}}
+    return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
 
 
 def summary_entry(ledger: Ledger, a: Analysis) -> dict:
@@ -257,7 +257,7 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
                       reduction=c.reduction() if t is not None else None,
                       target_period=t.target_period if t is not None else "",
                       anchor=section_anchor(meta["indicator"]), flags=flags)
-    return {"sentence": str(squash(sentence)), "cells": {k: str(v) for k, v in cells.items()}}
+    return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
 
 
 def _gap_cell(c: Citer, p, marks: bool = True) -> Markup:
