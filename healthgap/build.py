@@ -296,16 +296,21 @@ def _quiet(message: str) -> None:
     """The default progress report: none."""
 
 
-def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _quiet) -> list[RunOutcome]:
+def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _quiet,
+                abort: threading.Event | None = None) -> list[RunOutcome]:
     """Execute ``runs``, in order and stopping at the first failure when ``jobs`` is 1, or
     ``jobs`` at a time in spawned worker processes (all of them run) otherwise, reporting each
     notebook as it starts and as it ends (with its time) through ``progress``.
 
-    Outcomes come back in the order of ``runs``; with ``jobs`` 1 they end at the first failure.
+    Outcomes come back in the order of ``runs``; with ``jobs`` 1 they end at the first failure. When
+    ``abort`` is set (the data turned out bad), the workers are stopped at once and the outcomes end
+    where they had got to; in-process runs (``jobs`` 1) stop before the next notebook.
     """
     if jobs <= 1 or len(runs) == 1:
         outcomes: list[RunOutcome] = []
         for run in runs:
+            if abort is not None and abort.is_set():
+                break
             progress(f"running {run.notebook.name}")
             started = time.monotonic()
             outcomes.append(execute_notebook(run))
@@ -313,21 +318,28 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _qu
             if outcomes[-1].error:
                 break
         return outcomes
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     context = multiprocessing.get_context("spawn")  # a forked pool hangs with papermill
     results: dict[int, RunOutcome] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=context) as pool:
+    pool = context.Pool(processes=min(jobs, len(runs)))
+    aborted = False
+    try:
         started = time.monotonic()
-        futures = {}
+        pending = {}
         for index, run in enumerate(runs):
-            futures[pool.submit(execute_notebook, run)] = index
+            pending[index] = pool.apply_async(execute_notebook, (run,))
             progress(f"running {run.notebook.name}")
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
-            _report(progress, results[index], time.monotonic() - started)
-    return [results[i] for i in range(len(runs))]
+        while pending and not aborted:
+            for index in [i for i, result in pending.items() if result.ready()]:
+                results[index] = pending.pop(index).get()
+                _report(progress, results[index], time.monotonic() - started)
+            aborted = abort is not None and abort.wait(0.05)
+    finally:
+        if aborted or len(results) < len(runs):
+            pool.terminate()  # each worker's kernel sees its parent gone and exits
+        else:
+            pool.close()
+        pool.join()
+    return [results[i] for i in range(len(runs)) if i in results]
 
 
 def _report(progress: Progress, outcome: RunOutcome, seconds: float) -> None:
@@ -672,16 +684,26 @@ def build_briefing(
             # the data are read and validated while the notebooks start: a bad table stops the build with its
             # own one-line error, in preference to the notebooks' failures it causes
             ran: dict[str, list[RunOutcome]] = {}
+            abort = threading.Event()
             worker = threading.Thread(target=lambda: ran.setdefault("outcomes", execute_all(
-                runs, jobs or os.cpu_count() or 1, progress)))
+                runs, jobs or os.cpu_count() or 1, progress, abort)))
             worker.start()
             try:
-                title = briefing_title(data_dir, as_of)
+                try:
+                    title = briefing_title(data_dir, as_of)
+                except BaseException:
+                    abort.set()  # bad data: the notebooks' results would be thrown away; stop them
+                    raise
                 import nbformat  # noqa: F401  (slow to import: done while the notebooks run)
 
                 import healthgap.report  # noqa: F401
             finally:
-                worker.join()
+                try:
+                    worker.join()
+                except KeyboardInterrupt:  # Ctrl-C: stop the notebooks too, then stop
+                    abort.set()
+                    worker.join()
+                    raise
             outcomes = ran.get("outcomes", [])
             forget_failures(outcomes, out_dir)
             if any(outcome.error for outcome in outcomes):

@@ -169,12 +169,15 @@ def _sexed(frame: pd.DataFrame, value: str, sex: str) -> pd.DataFrame:
 
 
 def _by_band(counts: Counts, sex: str, codes=None) -> pd.DataFrame:
-    deaths = _sexed(counts.deaths, "deaths", sex)
-    population = _sexed(counts.population, "population", sex)
-    merged = deaths.merge(population, on=["area_code", "age_band"], suffixes=("_deaths", "_population"))
-    if codes is not None:
-        merged = merged[merged["area_code"].isin(codes)]
-    return merged
+    """Deaths and population side by side, by area and age band, for one sex (or persons), of ``codes``
+    (every area when None)."""
+    deaths, population = counts.deaths, counts.population
+    if codes is not None:  # first: a group's few areas, not every area, are summed and joined
+        codes = set(codes)
+        deaths, population = deaths[deaths["area_code"].isin(codes)], population[population["area_code"].isin(codes)]
+    deaths = _sexed(deaths, "deaths", sex)
+    population = _sexed(population, "population", sex)
+    return deaths.merge(population, on=["area_code", "age_band"], suffixes=("_deaths", "_population"))
 
 
 def compute(counts: Counts, indicator: str, sex: str, codes=None, pool: bool = False) -> pd.DataFrame:
@@ -248,7 +251,7 @@ def pooled(counts: Counts, indicator: str, sex: str, codes) -> dict:
     from healthgap import estimates as est
 
     codes = list(codes)
-    present = set(counts.population["area_code"]) if indicator != "infant_mortality" else set(counts.infants["area_code"])
+    present = set((counts.population if indicator != "infant_mortality" else counts.infants)["area_code"].unique())
     codes = [c for c in codes if c in present]
     nan = math.nan
     if not codes:
