@@ -8,6 +8,7 @@ once, here, and read from the :class:`Analysis` it returns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -40,6 +41,15 @@ class Analysis:
     @property
     def key(self) -> str:
         return f"{self.comparison.indicator}-{self.sex}"
+
+    @cached_property
+    def outlook(self):
+        """Where the gap is heading (:func:`healthgap.projection.outlook`): to the target period, or for an
+        analyst's series to the horizon of its configuration (``extras["horizon"]``). Computed once, read by
+        the text, the summary, the chart and its alt text."""
+        from healthgap import projection
+
+        return projection.outlook(self, self.extras.get("horizon"))
 
     @property
     def gap_measure(self) -> str:

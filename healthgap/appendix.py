@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from healthgap import data as hd
 from healthgap import labels, provenance, reconcile
-from healthgap.narrative import observation_figure
+from healthgap.narrative import observation_figure, sex_suffix
 from healthgap.provenance import Ledger
 from healthgap.render import date_element, render
 
@@ -106,6 +106,82 @@ def copy_inputs(data_dir: Path, output_dir: Path) -> Path:
     return target
 
 
+# --- projections: the method, and how earlier trends did -------------------------------------------
+
+
+def _outcome_cells(outcome, decimals: int, unit: str) -> dict:
+    """A back-test's projection, observed gap and verdict, as the table shows them."""
+    from healthgap import estimates as est
+    from healthgap import projection
+
+    result = outcome.projection
+    shown = projection.Outlook(result, None, result.period, None, decimals, unit).interval()
+    actual = est.number(outcome.actual, decimals) + unit if outcome.actual is not None else "not observed"
+    if not outcome.comparable:
+        verdict = "not comparable: the method changed"
+    elif outcome.inside is None:
+        verdict = "–"
+    else:
+        verdict = "inside" if outcome.inside else "outside"
+    return {"compared": outcome.period, "projected": shown, "actual": actual, "verdict": verdict,
+            "fitted": projection._listing(result.fitted) if result.enough else ""}
+
+
+def national_backtests(dataset: hd.Dataset, as_of: str | None, indicators: list[str] | None) -> list[dict]:
+    """For each earlier edition (``editions.csv``) and each target: what the edition's trend projected for the
+    target period and for the last period observed since on its method, beside the gap observed there.
+    Only editions before this one: an edition never shows what happened after it."""
+    from healthgap import projection
+    from healthgap.analysis import analyse
+
+    end = hd.parse_period(as_of or hd.latest_period(dataset.observations))[1]
+    known = set(dataset.observations["period"])
+    rows = []
+    editions = dataset.editions if not dataset.editions.empty else pd.DataFrame(columns=["period"])
+    for period in hd.sort_periods([p for p in editions["period"] if p in known and hd.parse_period(p)[1] < end]):
+        for _, t in dataset.targets.iterrows():
+            if indicators is not None and t["indicator"] not in indicators:
+                continue
+            then = analyse(dataset, t["indicator"], t["sex"], period)
+            now = analyse(dataset, t["indicator"], t["sex"], as_of)
+            outlook = then.outlook
+            row = {"edition": period, "name": f"{then.indicator['title']}{sex_suffix(t['sex'])}",
+                   "measure": labels.measure(then.gap_measure), "target_period": outlook.target_period,
+                   "at_target": outlook.interval()}
+            outcome = projection.backtest_analysis(then, now)
+            if outcome is None:
+                row.update(compared="–", projected="–", actual="no later period on the same method", verdict="–")
+            else:
+                row.update(_outcome_cells(outcome, outlook.decimals, outlook.unit))
+            rows.append(row)
+    return rows
+
+
+def series_backtests(data, until: str | None) -> list[dict]:
+    """For an analyst's series: the trend fitted on the periods to ``until`` (``[projection] backtest_until``),
+    projected to the latest period and set beside the gap observed there, for each section's indicator and sex."""
+    from healthgap import local, projection
+
+    if until is None:
+        return []
+    rows = []
+    for key in dict.fromkeys(data.config.sections.values()):
+        spec = data.config.indicators[key]
+        for sex in spec.sexes:
+            a = local.analyse(data, key, sex)
+            points = projection.gap_series(a)
+            if not points:
+                continue
+            latest = points[-1][0]
+            outcome = projection.backtest(points, until, latest, projection.breaks_of(a))
+            o = a.outlook
+            row = {"edition": until, "name": f"{spec.title}{sex_suffix(sex)}",
+                   "measure": labels.measure(a.gap_measure), "target_period": "", "at_target": ""}
+            row.update(_outcome_cells(outcome, o.decimals, o.unit))
+            rows.append(row)
+    return rows
+
+
 def series_back_matter_html(data_dir: Path, output_dir: Path) -> str:
     """An analyst's series: the provenance of every figure and the files behind it (no published
     derived statistics to reconcile); writes ``figures.csv`` and copies the files as published to ``data/``."""
@@ -125,7 +201,8 @@ def series_back_matter_html(data_dir: Path, output_dir: Path) -> str:
     for path in copied:
         shutil.copy2(path, target / path.name)
     tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name) for p in copied if p.suffix != ".md"]
-    return str(render("back.html.j2", conflicts=[], reconciliation=Markup(""),
+    return str(render("back.html.j2", conflicts=[], reconciliation=Markup(""), series=True,
+                      backtests=series_backtests(data, data.config.backtest_until), until=data.config.backtest_until,
                       figures=provenance_entries(figures, None), tables=tables,
                       readme=(Path(data_dir) / "README.md").exists()))
 
@@ -153,5 +230,6 @@ def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indica
     copy_inputs(data_dir, output_dir)
     tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name)
               for pattern in INPUT_PATTERNS for p in sorted(Path(data_dir).glob(pattern))]
-    return str(render("back.html.j2", conflicts=conflicts, reconciliation=reconciliation,
+    return str(render("back.html.j2", conflicts=conflicts, reconciliation=reconciliation, series=False,
+                      backtests=national_backtests(dataset, as_of, indicators), until=None,
                       figures=provenance_entries(figures, dataset), tables=tables, readme=True))

@@ -143,14 +143,46 @@ def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
         ax.scatter([trajectory["midpoint"].iloc[-1]], [trajectory["value"].iloc[-1]], marker="*", s=110,
                    color=COLOURS["target"], label="target", zorder=3)
         periods += list(trajectory["period"])
+    fan = projection_fan(ax, analysis)
+    if fan is not None:
+        periods.append(analysis.outlook.projection.period)
     draw_breaks(ax, analysis)
     _period_ticks(ax, periods)
     values = [p.gap.value for p in points] + [p.gap.upper for p in ci] + list(trajectory["value"])
+    if fan is not None:
+        values.append(fan["value"][-1])
     low = min([0.0, *[p.gap.lower for p in ci], *[p.gap.value for p in points]])
-    ax.set_ylim(low, max(values) * 1.2)
+    top = max(values) * 1.2
+    ax.set_ylim(low, top)
+    if fan is not None and (max(fan["upper"]) > top or min(fan["lower"]) < low):
+        ax.annotate("the interval runs off the chart", (0.99, 0.99), xycoords="axes fraction", ha="right", va="top",
+                    fontsize=FONT - 1, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
     ylabel = relative_axis_label(analysis) if measure == "relative_gap_pct" else narrative.short_unit(meta)
     _style(ax, f"{labels.measure(measure).capitalize()}", ylabel)
     ax.legend(frameon=False, fontsize=FONT - 1, loc="lower left")
+
+
+def projection_fan(ax: plt.Axes, analysis: Analysis) -> dict | None:
+    """The trend projected from the latest period to the target period (or horizon): a dash-dot line and a
+    hatched fan for its 95% prediction interval (:attr:`Analysis.outlook`), told apart from the gap's own
+    line, its confidence band and the straight line to the target by line style and hatching, so in
+    greyscale too. None (nothing drawn) without a projection."""
+    from healthgap import projection
+
+    outlook = analysis.outlook
+    result = outlook.projection
+    points = gap_points(analysis)
+    if result is None or not result.enough or not points:
+        return None
+    start, end = period_midpoint(points[-1].period), period_midpoint(result.period)
+    if end <= start:
+        return None
+    fan = projection.band(result.trend, start, end, confidence=result.confidence)
+    ax.fill_between(fan["x"], fan["lower"], fan["upper"], facecolor="none", edgecolor="#6b6b6b", hatch="////",
+                    linewidth=0, label=f"trend's {result.confidence * 100:g}% prediction interval", zorder=0)
+    ax.plot(fan["x"], fan["value"], linestyle="-.", color="#505a5f", linewidth=1.2,
+            label=f"trend since {result.since}, projected", zorder=1)
+    return fan
 
 
 def chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:

@@ -88,6 +88,10 @@ class SeriesConfig:
     comparator_label: str
     group: dict
     populations: str | None = None
+    horizon: str | None = None
+    """``[projection] horizon``: the period each gap without a target is projected to."""
+    backtest_until: str | None = None
+    """``[projection] backtest_until``: the last period of the trend set against what happened since."""
 
 
 def is_series(data_dir: str | Path) -> bool:
@@ -208,7 +212,18 @@ def load_config(data_dir: Path) -> SeriesConfig:
                         f"got {group.get('indicator')!r}")
     if rule == "deprivation" and group.get("deprivation") not in files:
         raise DataError(f"{name}, [group], key 'deprivation': expected a file of [files], got {group.get('deprivation')!r}")
+    projection = {}
+    for key in ("horizon", "backtest_until"):
+        value = raw.get("projection", {}).get(key)
+        if value is not None:
+            try:
+                hd.parse_period(str(value))
+            except ValueError:
+                raise DataError(f"{name}, [projection], key {key!r}: expected a period like 2025-27, "
+                                f"got {value!r}") from None
+            projection[key] = str(value)
     return SeriesConfig(
+        **projection,
         title=top.text("title"), introduction=top.text("introduction", ""), files=files, indicators=indicators,
         sections=dict(sections), tier=areas.choice("tier", tuple(groups.TIERS), "lower"),
         comparator=areas.choice("comparator", COMPARATORS, "England"),
@@ -573,7 +588,7 @@ def analyse(data: SeriesData, key: str, sex: str, as_of: str | None = None) -> A
         indicator=meta, comparison=comparison, sex=sex, as_of=edition, observations=levels, levels=levels,
         record=record, target=target, assessment=assessment, intervals=intervals,
         labels={"group": data.group.label, "comparator": data.config.comparator_label},
-        extras={"method": method, "share": share, "group": data.group,
+        extras={"horizon": data.config.horizon, "method": method, "share": share, "group": data.group,
                 "areas": area_table(data, key, sex, edition) if edition else pd.DataFrame(),
                 "sii": sii_series(data, key, sex, periods)},
     )

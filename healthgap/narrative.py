@@ -14,7 +14,7 @@ from markupsafe import Markup
 from healthgap import estimates as est
 from healthgap import gaps, labels, targets
 from healthgap.analysis import Analysis
-from healthgap.data import parse_period
+from healthgap.data import parse_period, period_midpoint
 from healthgap.estimates import Estimate, number
 from healthgap.gaps import GapPoint, Movement
 from healthgap.provenance import Figure, Ledger, figure_of
@@ -651,8 +651,35 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
                                    and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
         target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
         movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
-        sii=sii_sentence(c), notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
+        sii=sii_sentence(c), outlook=outlook_html(analysis),
+        notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
     )
+
+
+def outlook_html(analysis: Analysis) -> Markup:
+    """Where the gap is heading: the projection to the target period (or the horizon), the pace, and how
+    the projection was computed (:attr:`Analysis.outlook`)."""
+    from healthgap import projection
+
+    o = analysis.outlook
+    if o.projection is None or not analysis.points:
+        return Markup("")
+    p = o.projection
+    method = ""
+    if p.enough:
+        skipped = projection._listing(p.left_out) if len(p.left_out) <= 3 else f"the {len(p.left_out)} periods between"
+        left_out = f"; {skipped} left out, as they share years with those fitted" if p.left_out else ""
+        method = (f"Computed: a straight line fitted by least squares to the gap in {projection._listing(p.fitted)} "
+                  f"(periods that share no year{left_out}) and its {p.confidence * 100:g}% prediction interval, "
+                  f"which assumes the gap keeps to that line.")
+    if o.pace is not None:
+        pace = projection.describe_pace(o.pace, o.decimals, o.unit, o.target_decimals)
+    elif o.target is not None and p.method_since:
+        pace = (f"The pace since the {analysis.baseline_period} baseline cannot be measured: the method changed in "
+                f"{p.method_since}.")
+    else:
+        pace = ""
+    return render("outlook.html.j2", sentence=o.sentence(), pace=pace, method=method)
 
 
 def record_html(ledger: Ledger, analysis: Analysis) -> Markup:
@@ -695,6 +722,11 @@ def gap_alt_text(analysis: Analysis) -> str:
         text += f" A dashed line runs from the baseline to the target of {t.value.shown(suffix)} in {t.target_period}."
     if not analysis.breaks.empty:
         text += f" A vertical line marks the change of method in {analysis.breaks.iloc[0]['first_period']}."
+    o = analysis.outlook
+    if o.projection is not None and o.projection.enough and analysis.points \
+            and period_midpoint(o.projection.period) > period_midpoint(analysis.points[-1].period):
+        text += (f" A dash-dot line and a hatched fan project the trend since {o.projection.since} to "
+                 f"{o.projection.period}: {o.interval()}.")
     return text
 
 

@@ -341,6 +341,25 @@ class Pace:
     achieved: float | None
     needed: float | None
     lower_is_better: bool = True
+    achieved_low: float | None = None
+    achieved_high: float | None = None
+    """The range of ``achieved`` that the two gaps' own ranges allow (their rounding, or their 95 % intervals):
+    (latest lower - since upper) / years to (latest upper - since lower) / years; None where not known."""
+
+    @property
+    def direction_known(self) -> bool:
+        """Whether the gap's ranges allow only one direction of movement (both ends of the range on one side
+        of zero); True where the range is not known."""
+        if self.achieved_low is None or self.achieved_high is None:
+            return True
+        return self.achieved_low > 0 or self.achieved_high < 0
+
+    @property
+    def verdict_known(self) -> bool:
+        """Whether the whole range of ``achieved`` is on one side of ``needed``."""
+        if self.achieved_low is None or self.achieved_high is None or self.needed is None:
+            return True
+        return self.achieved_low > self.needed or self.achieved_high < self.needed
 
     @property
     def enough(self) -> bool | None:
@@ -386,8 +405,9 @@ def _listing(periods: Sequence[str]) -> str:
 
 
 def describe(result: Projection, decimals: int, target: float | None = None, unit: str = "",
-             lower_is_better: bool = True) -> str:
-    """The projection in one sentence, its figures rounded to ``decimals`` (the gap's own precision).
+             lower_is_better: bool = True, target_decimals: int | None = None) -> str:
+    """The projection in one sentence, its figures rounded to ``decimals`` (the gap's own precision), the
+    target to ``target_decimals`` (its own; ``decimals`` by default).
 
     "At the pace since 1995-97 the gap would be 17.2 (12.1 to 22.3) in 2009-11, against a target of 16.6
     or less." followed, only where the interval is wholly on one side of the target (:func:`verdict`), by a
@@ -409,7 +429,8 @@ def describe(result: Projection, decimals: int, target: float | None = None, uni
     if target is None:
         return sentence + "."
     side = "or less" if lower_is_better else "or more"
-    sentence += f", against a target of {n(target)} {side}."
+    shown = est.number(target, decimals if target_decimals is None else target_decimals) + unit
+    sentence += f", against a target of {shown} {side}."
     call = verdict(result, target, lower_is_better)
     percent = f"{result.confidence * 100:g}%"
     if call == LIKELY:
@@ -573,3 +594,125 @@ def backtest_analysis(edition: Analysis, latest: Analysis, confidence: float = C
     if not later:
         return None
     return _outcome(known, observed, later[-1], breaks, confidence)
+
+
+# --- for the page: one outlook per analysis, computed once -------------------------------------------
+
+
+def band(trend: Trend, start: float, end: float, steps: int = 24, confidence: float = CONFIDENCE) -> dict:
+    """The trend and its prediction interval at evenly spaced midpoints from ``start`` to ``end`` (years):
+    ``x``, ``value``, ``lower``, ``upper`` lists, for drawing the fan from the latest period to the
+    projected one (the interval at each x as in :func:`project`)."""
+    import numpy as np
+
+    xs = list(np.linspace(start, end, steps))
+    frame = _ols(trend).get_prediction(_design(xs, trend.origin)).summary_frame(alpha=1 - confidence)
+    return {"x": xs, "value": list(frame["mean"]), "lower": list(frame["obs_ci_lower"]),
+            "upper": list(frame["obs_ci_upper"])}
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Where one gap is heading, for the page: the projection to the target period (or the configured
+    horizon), the target it is set against, the pace, and how the figures are written.
+
+    ``projection`` is None when there is neither a target period nor a horizon; ``unit`` follows each
+    figure ("%" for a relative gap); ``decimals`` is the gap's own precision.
+    """
+
+    projection: Projection | None
+    target: float | None
+    target_period: str | None
+    pace: Pace | None
+    decimals: int
+    unit: str
+    lower_is_better: bool = True
+    target_decimals: int | None = None
+
+    @property
+    def verdict(self) -> str | None:
+        return None if self.projection is None else verdict(self.projection, self.target, self.lower_is_better)
+
+    def sentence(self) -> str:
+        """:func:`describe` of the projection (empty without one)."""
+        if self.projection is None:
+            return ""
+        return describe(self.projection, self.decimals, self.target, self.unit, self.lower_is_better,
+                        self.target_decimals)
+
+    def interval(self) -> str:
+        """The projected gap with its interval, "17.2 (12.1 to 22.3)", or "too few periods"."""
+        p = self.projection
+        if p is None or not p.enough:
+            return TOO_FEW
+
+        def n(x: float) -> str:
+            return est.number(x, self.decimals) + self.unit
+
+        return f"{n(p.value)} ({n(p.lower)} to {n(p.upper)})"
+
+
+def outlook(analysis: Analysis, horizon: str | None = None, confidence: float = CONFIDENCE) -> Outlook:
+    """The :class:`Outlook` of an analysis: its gap of record projected to its target period or, without a
+    target, to ``horizon``; the pace towards the target."""
+    target = target_of(analysis)
+    period = target[1] if target is not None else horizon
+    decimals = analysis.comparison.decimals_for(analysis.gap_measure)
+    shown = [p.gap.decimals for p in analysis.points if p.gap is not None and p.gap.decimals is not None]
+    decimals = min([decimals, *shown])  # no finer than the gaps it rests on were given
+    unit = "%" if analysis.gap_measure == "relative_gap_pct" else ""
+    result = projection(gap_series(analysis), period, breaks_of(analysis), confidence) if period else None
+    steady = pace_analysis(analysis)
+    if steady is not None and target is not None and steady.since != target[2]:
+        steady = None  # the baseline is not on the latest method: no pace across a change of method
+    if steady is not None and steady.achieved is not None:
+        from dataclasses import replace
+
+        gaps = {p.period: p.gap for p in analysis.points if p.gap is not None}
+        first, last = gaps.get(steady.since), gaps.get(steady.latest)
+        years = period_midpoint(steady.latest) - period_midpoint(steady.since)
+        if first is not None and last is not None:
+            steady = replace(steady, achieved_low=(last.lower - first.upper) / years,
+                             achieved_high=(last.upper - first.lower) / years)
+    target_places = analysis.target.value.decimals if target is not None else None
+    return Outlook(projection=result, target=target[0] if target is not None else None,
+                   target_period=period, pace=steady, decimals=decimals, unit=unit, target_decimals=target_places)
+
+
+def describe_pace(p: Pace, decimals: int, unit: str, target_decimals: int | None = None) -> str:
+    """The pace in words: the change a year achieved since the baseline, against the change a year needed
+    from the latest period to reach the target by the target period. Per-year figures get one decimal
+    place more than the gap (a change over several years is known more finely than a year of it is not:
+    it is the same figures divided by the years between them), and are called computed.
+
+    "Since 1995-97 the gap has narrowed by 1.31 a year; to reach 22.0 by 2009-11 it must narrow by 0.58 a
+    year from 2006-08, so the pace so far is enough."
+    """
+    places = decimals + 1
+    per = " percentage points" if unit == "%" else ""
+
+    def moved(x: float) -> str:
+        if round(abs(x), places) == 0:
+            return "has barely moved"
+        if not p.direction_known:
+            low, high = (est.number(v, places) for v in (p.achieved_low, p.achieved_high))
+            signed = ("+" if x > 0 else "") + est.number(x, places)
+            return (f"has moved by {signed}{per} a year, which the precision of its figures "
+                    f"cannot tell from no movement ({low} to {high})")
+        return f"has {'narrowed' if x < 0 else 'widened'} by {est.number(abs(x), places)}{per} a year"
+
+    target = est.number(p.target, decimals if target_decimals is None else target_decimals) + unit
+    if p.achieved is None:
+        return ""
+    text = f"Since {p.since} the gap {moved(p.achieved)}"
+    if p.needed is None:
+        return text + "."
+    if (p.needed >= 0) == p.lower_is_better and p.latest_value <= p.target + est.TOLERANCE:
+        text += (f"; in {p.latest} it was already within the target of {target}, which allows it to widen by up "
+                 f"to {est.number(abs(p.needed), places)}{per} a year until {p.target_period}")
+        return text + "."
+    need = f"{'narrow' if p.needed < 0 else 'widen'} by {est.number(abs(p.needed), places)}{per} a year"
+    text += f"; to reach {target} by {p.target_period} it must {need} from {p.latest}"
+    if not p.verdict_known:
+        return text + ", and the precision of the figures cannot say whether the pace so far is enough."
+    return text + (", so the pace so far is enough." if p.enough else ", so the pace so far is not enough.")
