@@ -149,11 +149,9 @@ def national_backtests(dataset: hd.Dataset, as_of: str | None, indicators: list[
                    "measure": labels.measure(then.gap_measure), "target_period": outlook.target_period,
                    "at_target": outlook.interval()}
             outcome = projection.backtest_analysis(then, now)
-            if outcome is None:
-                row.update(compared="–", projected="–", actual="no later period on the same method", verdict="–")
-            else:
+            if outcome is not None:  # a later period on the edition's method to compare with
                 row.update(_outcome_cells(outcome, outlook.decimals, outlook.unit))
-            rows.append(row)
+                rows.append(row)
     return rows
 
 

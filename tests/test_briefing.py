@@ -261,3 +261,45 @@ def test_briefing_is_self_contained(edition_latest):
     from healthgap.report import external_resources
 
     assert external_resources(edition_latest[1]) == []
+
+
+# --- where each gap is heading (the projections; their arithmetic is tested in test_projection.py) ---------
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_latest_edition_projects_each_target(edition_latest):
+    text = _text(edition_latest[1])
+    # circulatory: the line through 1995-97, 2003-05 and 2006-08 (36.7, 26.4, 22.6) reaches 18.7 in 2009-11;
+    # the interval lies wholly under the 22.0 target
+    assert ("At the pace since 1995-97 the gap would be 18.7 (18.0 to 19.4) in 2009-11, against a target of 22.0 "
+            "or less. The whole 95% interval meets the target: on this trend it is likely to be met.") in text
+    # the pace: (22.6 - 36.7) / (2007 - 1996) = -1.28 a year achieved; (22.0 - 22.6) / (2010 - 2007) = -0.20 needed
+    assert "Since 1995-97 the gap has narrowed by 1.28 a year; to reach 22.0 by 2009-11 it must narrow by 0.20 a year" in text
+    # cancer has two periods that share no year (1995-97 and 2005-07): no projection
+    assert "Too few periods to project: a trend with an interval needs at least 3 periods that share no year, and " \
+           "the series has 2 (1995-97 and 2005-07)." in text
+    # infant mortality: one period on the linked method; no pace measured across the change of method
+    assert "The pace since the 1997-99 baseline cannot be measured: the method changed in 2007-09." in text
+    # life expectancy: the gaps' rounding cannot tell the pace from no movement, and the sentence says so
+    assert "Since 1995-97 the gap has moved by +0.014 percentage points a year, which the precision of its figures " \
+           "cannot tell from no movement" in text
+    # the summary table's projection column
+    assert "18.7 (18.0 to 19.4) in 2009-11 computed" in text
+    # and the chart's alt text says it
+    assert "A dash-dot line and a hatched fan project the trend since 1995-97 to 2009-11: 18.7 (18.0 to 19.4)." \
+        in edition_latest[1]
+
+
+def test_the_back_test_of_the_2004_06_edition(edition_latest, edition_2004_06):
+    text = _text(edition_latest[1])
+    # infant mortality, 2004-06 edition: the line through 1997-99, 2001-03 and 2004-06 (13%, 19%, 17%),
+    # projected to 2006-08, gave 20% (-41% to 80%); the gap observed in 2006-08 was 16%: inside
+    assert ("2004-06 Infant mortality (relative gap) 22% (-57% to 100%) in 2009-11 2006-08 20% (-41% to 80%) 16% "
+            "inside") in text
+    # the other targets had two independent periods in 2004-06: too few to project, shown beside what happened
+    assert "2004-06 Circulatory disease mortality under 75 (absolute gap) too few periods 2006-08 too few periods 22.6" in text
+    # the 2004-06 edition itself shows no back-test: it cannot know what happened after it
+    assert "What earlier editions' trends foresaw" not in edition_2004_06[1]

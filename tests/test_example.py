@@ -101,3 +101,16 @@ def test_counts_names_that_match_no_code_are_listed(counts_build):
     text = text_of(counts_build[1])
     assert "INNER LONDON (deaths by age): no area of that name in the population table" in text
     assert "WALES (live births): repeated in the table (lines 436); the first row is used" in text
+
+
+@pytest.mark.notebooks
+def test_projection_and_back_test_of_the_example(example_build):
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", example_build[1]))
+    # no target: each gap is projected to the configured horizon, 2027-29, from the periods that share no
+    # year (2001-03, 2004-06, ..., 2022-24 for the cardiovascular series)
+    assert "At the pace since 2001-03 the gap would be 7.7 (3.1 to 12.3) in 2027-29." in text
+    # the trend to 2010-12 (2001-03, 2004-06, 2007-09, 2010-12: -0.625 a year) projected to 2022-24 gave
+    # 2.0 (0.2 to 3.8); the gap was 10.3: outside, the fall stopped after 2011-13
+    assert ("Preventable cardiovascular mortality under 75 (absolute gap) 2022-24 2.0 (0.2 to 3.8) 10.3 outside"
+            in text)
+    assert "This is also the counterfactual: where the gap would be had the trend to 2010-12 gone on" in text
