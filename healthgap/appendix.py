@@ -109,30 +109,35 @@ def copy_inputs(data_dir: Path, output_dir: Path) -> Path:
 # --- projections: the method, and how earlier trends did -------------------------------------------
 
 
-def _outcome_cells(outcome, decimals: int, unit: str) -> dict:
-    """A back-test's projection, observed gap and verdict, as the table shows them."""
-    from healthgap import estimates as est
+def _outcome_cells(ledger: Ledger, then, now, outcome) -> dict:
+    """A back-test's projection, observed gap and verdict, as the table shows them, each figure cited:
+    the projection's in the trend's own terms (``then``, the analysis it was fitted in), the observed gap as
+    the record of ``now`` gives it."""
     from healthgap import projection
+    from healthgap.narrative import Citer, projected_html
 
     result = outcome.projection
-    shown = projection.Outlook(result, None, result.period, None, decimals, unit).interval()
-    actual = est.number(outcome.actual, decimals) + unit if outcome.actual is not None else "not observed"
+    observed = next((p for p in now.points if p.period == outcome.period and p.gap is not None), None)
+    actual = Citer(ledger, now).gap(observed) if observed is not None else Markup("not observed")
     if not outcome.comparable:
         verdict = "not comparable: the method changed"
     elif outcome.inside is None:
         verdict = "–"
     else:
         verdict = "inside" if outcome.inside else "outside"
-    return {"compared": outcome.period, "projected": shown, "actual": actual, "verdict": verdict,
-            "fitted": projection._listing(result.fitted) if result.enough else ""}
+    return {"compared": outcome.period, "projected": projected_html(Citer(ledger, then), result), "actual": actual,
+            "verdict": verdict, "fitted": projection._listing(result.fitted) if result.enough else ""}
 
 
-def national_backtests(dataset: hd.Dataset, as_of: str | None, indicators: list[str] | None) -> list[dict]:
+def national_backtests(ledger: Ledger, dataset: hd.Dataset, as_of: str | None,
+                       indicators: list[str] | None) -> list[dict]:
     """For each earlier edition (``editions.csv``) and each target: what the edition's trend projected for the
     target period and for the last period observed since on its method, beside the gap observed there.
-    Only editions before this one: an edition never shows what happened after it."""
+    Only editions before this one, and with a later period on their method: an edition never shows what
+    happened after it."""
     from healthgap import projection
     from healthgap.analysis import analyse
+    from healthgap.narrative import Citer, projected_html
 
     end = hd.parse_period(as_of or hd.latest_period(dataset.observations))[1]
     known = set(dataset.observations["period"])
@@ -144,20 +149,23 @@ def national_backtests(dataset: hd.Dataset, as_of: str | None, indicators: list[
                 continue
             then = analyse(dataset, t["indicator"], t["sex"], period)
             now = analyse(dataset, t["indicator"], t["sex"], as_of)
+            outcome = projection.backtest_analysis(then, now)
+            if outcome is None:  # no later period on the edition's method to compare with
+                continue
             outlook = then.outlook
             row = {"edition": period, "name": f"{then.indicator['title']}{sex_suffix(t['sex'])}",
                    "measure": labels.measure(then.gap_measure), "target_period": outlook.target_period,
-                   "at_target": outlook.interval()}
-            outcome = projection.backtest_analysis(then, now)
-            if outcome is not None:  # a later period on the edition's method to compare with
-                row.update(_outcome_cells(outcome, outlook.decimals, outlook.unit))
-                rows.append(row)
+                   "at_target": projected_html(Citer(ledger, then), outlook.projection)}
+            row.update(_outcome_cells(ledger, then, now, outcome))
+            rows.append(row)
     return rows
 
 
-def series_backtests(data, until: str | None) -> list[dict]:
+def series_backtests(ledger: Ledger, data, until: str | None) -> list[dict]:
     """For an analyst's series: the trend fitted on the periods to ``until`` (``[projection] backtest_until``),
     projected to the latest period and set beside the gap observed there, for each section's indicator and sex."""
+    from dataclasses import replace
+
     from healthgap import local, projection
 
     if until is None:
@@ -166,16 +174,15 @@ def series_backtests(data, until: str | None) -> list[dict]:
     for key in dict.fromkeys(data.config.sections.values()):
         spec = data.config.indicators[key]
         for sex in spec.sexes:
-            a = local.analyse(data, key, sex)
-            points = projection.gap_series(a)
+            now = local.analyse(data, key, sex)
+            points = projection.gap_series(now)
             if not points:
                 continue
-            latest = points[-1][0]
-            outcome = projection.backtest(points, until, latest, projection.breaks_of(a))
-            o = a.outlook
+            outcome = projection.backtest(points, until, points[-1][0], projection.breaks_of(now))
+            then = replace(now, as_of=until)  # the trend's figures are cited as of the period it was fitted to
             row = {"edition": until, "name": f"{spec.title}{sex_suffix(sex)}",
-                   "measure": labels.measure(a.gap_measure), "target_period": "", "at_target": ""}
-            row.update(_outcome_cells(outcome, o.decimals, o.unit))
+                   "measure": labels.measure(now.gap_measure), "target_period": "", "at_target": ""}
+            row.update(_outcome_cells(ledger, then, now, outcome))
             rows.append(row)
     return rows
 
@@ -186,6 +193,9 @@ def series_back_matter_html(data_dir: Path, output_dir: Path) -> str:
     from healthgap import local
 
     data = local.load(data_dir)
+    ledger = Ledger()
+    backtests = series_backtests(ledger, data, data.config.backtest_until)
+    ledger.write(Path(output_dir) / "figures-~appendix.csv")
     figures = provenance.merge_figures(output_dir)
     for path in Path(output_dir).glob("figures-*.csv"):
         path.unlink()
@@ -200,7 +210,7 @@ def series_back_matter_html(data_dir: Path, output_dir: Path) -> str:
         shutil.copy2(path, target / path.name)
     tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name) for p in copied if p.suffix != ".md"]
     return str(render("back.html.j2", conflicts=[], reconciliation=Markup(""), series=True,
-                      backtests=series_backtests(data, data.config.backtest_until), until=data.config.backtest_until,
+                      backtests=backtests, until=data.config.backtest_until,
                       figures=provenance_entries(figures, None), tables=tables,
                       readme=(Path(data_dir) / "README.md").exists()))
 
@@ -220,6 +230,7 @@ def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indica
     conflicts = conflict_rows(ledger, dataset, observations, edition)
     frame = reconcile.reconcile(dataset, as_of, indicators)
     reconciliation = reconcile.reconciliation_html(ledger, frame, dataset, as_of) if not frame.empty else Markup("")
+    backtests = national_backtests(ledger, dataset, as_of, indicators)
     ledger.write(Path(output_dir) / "figures-~appendix.csv")
     figures = provenance.merge_figures(output_dir)
     for path in Path(output_dir).glob("figures-*.csv"):
@@ -229,5 +240,5 @@ def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indica
     tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name)
               for pattern in INPUT_PATTERNS for p in sorted(Path(data_dir).glob(pattern))]
     return str(render("back.html.j2", conflicts=conflicts, reconciliation=reconciliation, series=False,
-                      backtests=national_backtests(dataset, as_of, indicators), until=None,
+                      backtests=backtests, until=None,
                       figures=provenance_entries(figures, dataset), tables=tables, readme=True))

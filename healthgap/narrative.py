@@ -8,6 +8,8 @@ the words are the templates' (``templates/fragments/sentences.html.j2``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from markupsafe import Markup
 
@@ -651,35 +653,114 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
                                    and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
         target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
         movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
-        sii=sii_sentence(c), outlook=outlook_html(analysis),
+        sii=sii_sentence(c), outlook=outlook_html(analysis, ledger),
         notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
     )
 
 
-def outlook_html(analysis: Analysis) -> Markup:
+def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
+    """How :func:`healthgap.projection.describe` and ``describe_pace`` write each figure on the page: cited in
+    the ledger as a derived figure (its formula and the data rows of the gaps it rests on), linked to its
+    provenance; the method's own constants (95%, 3) marked as method, not data."""
+    from healthgap import projection
+
+    a, p, pace = c.a, o.projection, o.pace
+    measure, suffix = a.gap_measure, c.suffix(a.gap_measure)
+    by_period = {point.period: point.gap for point in a.points if point.gap is not None}
+
+    def rows(periods) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r for period in periods if period in by_period for r in by_period[period].inputs))
+
+    def cite(role: str, value: float, decimals: int, what: str, formula: str, periods, at: str, unit: str) -> str:
+        e = Estimate(value=value, lower=value, upper=value, basis=est.GAPS, decimals=decimals, inputs=rows(periods),
+                     method=f"projection.{'project' if role in ('projection', 'lower', 'upper') else 'pace'}",
+                     formula=formula)
+        return str(c.cite(e, c._id(at, measure, f"trend-to-{a.as_of}", role), at, measure, what, unit))
+
+    def show(role: str, value: float, decimals: int) -> str:
+        if role in ("confidence", "minimum"):
+            text = f"{value:g}" + ("%" if role == "confidence" else "")
+            return str(Markup('<span class="formula">{}</span>').format(text))
+        if role == "target":
+            return str(c.target_value())
+        if role in ("projection", "lower", "upper"):
+            t = p.trend
+            x0 = period_midpoint(p.period)
+            fitted = projection._listing(p.fitted)
+            line = f"{t.intercept:.6g} + ({t.slope:.6g}) × ({x0:g} − {t.origin:g})"
+            bound = "" if role == "projection" else f" {'−' if role == 'lower' else '+'} {p.t:.4g} × {p.se:.4g}"
+            what = {"projection": f"gap projected by the trend since {p.since}",
+                    "lower": "lower end of the projection's 95% prediction interval",
+                    "upper": "upper end of the projection's 95% prediction interval"}[role]
+            return cite(role, value, decimals, what, f"OLS fitted on {fitted}: {line}{bound}", p.fitted, p.period, suffix)
+        span = period_midpoint(pace.latest) - period_midpoint(pace.since)
+        ahead = period_midpoint(pace.target_period) - period_midpoint(pace.latest)
+        first, last = by_period.get(pace.since), by_period.get(pace.latest)
+        formulas = {
+            "achieved": (f"change in the gap a year since {pace.since}",
+                         f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}", pace.latest),
+            "achieved_low": (f"change in the gap a year since {pace.since}, lowest its figures allow",
+                             f"({last.lower:.6g} − {first.upper:.6g}) / {span:g}" if first and last else "", pace.latest),
+            "achieved_high": (f"change in the gap a year since {pace.since}, highest its figures allow",
+                              f"({last.upper:.6g} − {first.lower:.6g}) / {span:g}" if first and last else "", pace.latest),
+            "needed": (f"change in the gap a year needed from {pace.latest} to reach the target",
+                       f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
+            "allowance": (f"widening a year the target allows from {pace.latest}",
+                          f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
+        }
+        what, formula, at = formulas[role]
+        return cite(role, value, decimals, what, formula, (pace.since, pace.latest), at, "")
+
+    return show
+
+
+def projected_html(c: Citer, result) -> Markup:
+    """A projection with its interval, each figure cited: "17.2 (12.1 to 22.3)"; "too few periods" without one."""
+    from healthgap import projection
+
+    if result is None or not result.enough:
+        return Markup(projection.TOO_FEW)
+    o = c.a.outlook
+    show = outlook_show(c, replace_projection(o, result))
+    d = o.decimals
+    return Markup("{} ({} to {})").format(Markup(show("projection", result.value, d)),
+                                          Markup(show("lower", result.lower, d)), Markup(show("upper", result.upper, d)))
+
+
+def replace_projection(o, result):
+    """An outlook with another projection of the same gap (a back-test's), for citing its figures."""
+    from dataclasses import replace
+
+    return replace(o, projection=result)
+
+
+def outlook_html(analysis: Analysis, ledger: Ledger) -> Markup:
     """Where the gap is heading: the projection to the target period (or the horizon), the pace, and how
-    the projection was computed (:attr:`Analysis.outlook`)."""
+    the projection was computed (:attr:`Analysis.outlook`), every figure cited in ``ledger``."""
     from healthgap import projection
 
     o = analysis.outlook
     if o.projection is None or not analysis.points:
         return Markup("")
     p = o.projection
-    method = ""
+    c = Citer(ledger, analysis)
+    show = outlook_show(c, o)
+    method = Markup("")
     if p.enough:
         skipped = projection._listing(p.left_out) if len(p.left_out) <= 3 else f"the {len(p.left_out)} periods between"
         left_out = f"; {skipped} left out, as they share years with those fitted" if p.left_out else ""
-        method = (f"Computed: a straight line fitted by least squares to the gap in {projection._listing(p.fitted)} "
-                  f"(periods that share no year{left_out}) and its {p.confidence * 100:g}% prediction interval, "
-                  f"which assumes the gap keeps to that line.")
+        method = Markup("Computed: a straight line fitted by least squares to the gap in {} (periods that share no "
+                        "year{}) and its {} prediction interval, which assumes the gap keeps to that line.").format(
+            projection._listing(p.fitted), left_out, Markup(show("confidence", p.confidence * 100, 0)))
     if o.pace is not None:
-        pace = projection.describe_pace(o.pace, o.decimals, o.unit, o.target_decimals)
+        pace = Markup(projection.describe_pace(o.pace, o.decimals, o.unit, o.target_decimals, show))
     elif o.target is not None and p.method_since:
-        pace = (f"The pace since the {analysis.baseline_period} baseline cannot be measured: the method changed in "
-                f"{p.method_since}.")
+        pace = Markup("The pace since the {} baseline cannot be measured: the method changed in {}.").format(
+            analysis.baseline_period, p.method_since)
     else:
-        pace = ""
-    return render("outlook.html.j2", sentence=o.sentence(), pace=pace, method=method)
+        pace = Markup("")
+    sentence = Markup(projection.describe(p, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals, show))
+    return render("outlook.html.j2", sentence=sentence, pace=pace, method=method)
 
 
 def record_html(ledger: Ledger, analysis: Analysis) -> Markup:

@@ -46,7 +46,7 @@ gives the one sentence the issue asks for, rounded to the figure's decimals.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -404,35 +404,48 @@ def _listing(periods: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+Show = Callable[[str, float, int], str]
+"""How a figure is written into a sentence: (role, value, decimals) -> text. Roles: ``projection``, ``lower``,
+``upper``, ``target``, ``achieved``, ``needed``, ``achieved_low``, ``achieved_high``, ``allowance``, and the
+method's own constants ``confidence`` (95) and ``minimum`` (3). The page links each figure to its provenance."""
+
+
+def _plain(unit: str) -> Show:
+    def show(role: str, value: float, decimals: int) -> str:
+        if role in ("confidence", "minimum"):
+            return f"{value:g}" + ("%" if role == "confidence" else "")
+        per_year = role in ("achieved", "needed", "achieved_low", "achieved_high", "allowance")
+        return est.number(value, decimals) + ("" if per_year else unit)
+    return show
+
+
 def describe(result: Projection, decimals: int, target: float | None = None, unit: str = "",
-             lower_is_better: bool = True, target_decimals: int | None = None) -> str:
+             lower_is_better: bool = True, target_decimals: int | None = None, show: Show | None = None) -> str:
     """The projection in one sentence, its figures rounded to ``decimals`` (the gap's own precision), the
-    target to ``target_decimals`` (its own; ``decimals`` by default).
+    target to ``target_decimals`` (its own; ``decimals`` by default), each written by ``show``.
 
     "At the pace since 1995-97 the gap would be 17.2 (12.1 to 22.3) in 2009-11, against a target of 16.6
     or less." followed, only where the interval is wholly on one side of the target (:func:`verdict`), by a
     statement of likelihood; where it spans the target, by saying so. With fewer than three independent
     periods: "Too few periods to project: ...". ``unit`` follows each figure (e.g. "%").
     """
+    show = show or _plain(unit)
     if not result.enough:
         have = len(result.fitted)
         method = f" on the method used since {result.method_since}" if result.method_since else ""
-        named = f"{have}{method} ({_listing(result.fitted)})" if have else f"none{method}"
-        return (f"Too few periods to project: a trend with an interval needs at least {MIN_POINTS} periods "
-                f"that share no year, and the series has {named}.")
-
-    def n(x: float) -> str:
-        return est.number(x, decimals) + unit
-
-    sentence = (f"At the pace since {result.since} the gap would be {n(result.value)} "
-                f"({n(result.lower)} to {n(result.upper)}) in {result.period}")
+        count = ("none", "one", "two")[have] if have < 3 else str(have)
+        named = f"{count}{method} ({_listing(result.fitted)})" if have else f"none{method}"
+        return (f"Too few periods to project: a trend with an interval needs at least {show('minimum', MIN_POINTS, 0)} "
+                f"periods that share no year, and the series has {named}.")
+    sentence = (f"At the pace since {result.since} the gap would be {show('projection', result.value, decimals)} "
+                f"({show('lower', result.lower, decimals)} to {show('upper', result.upper, decimals)}) in {result.period}")
     if target is None:
         return sentence + "."
     side = "or less" if lower_is_better else "or more"
-    shown = est.number(target, decimals if target_decimals is None else target_decimals) + unit
-    sentence += f", against a target of {shown} {side}."
+    places = decimals if target_decimals is None else target_decimals
+    sentence += f", against a target of {show('target', target, places)} {side}."
     call = verdict(result, target, lower_is_better)
-    percent = f"{result.confidence * 100:g}%"
+    percent = show("confidence", result.confidence * 100, 0)
     if call == LIKELY:
         sentence += f" The whole {percent} interval meets the target: on this trend it is likely to be met."
     elif call == UNLIKELY:
@@ -679,15 +692,18 @@ def outlook(analysis: Analysis, horizon: str | None = None, confidence: float = 
                    target_period=period, pace=steady, decimals=decimals, unit=unit, target_decimals=target_places)
 
 
-def describe_pace(p: Pace, decimals: int, unit: str, target_decimals: int | None = None) -> str:
+def describe_pace(p: Pace, decimals: int, unit: str, target_decimals: int | None = None,
+                  show: Show | None = None) -> str:
     """The pace in words: the change a year achieved since the baseline, against the change a year needed
-    from the latest period to reach the target by the target period. Per-year figures get one decimal
-    place more than the gap (a change over several years is known more finely than a year of it is not:
-    it is the same figures divided by the years between them), and are called computed.
+    from the latest period to reach the target by the target period. Both are differences of gaps of record
+    divided by the years between the periods' midpoints, given to one decimal place more than the gap. A
+    direction is named only where the gaps' own ranges allow one direction (:attr:`Pace.direction_known`),
+    a verdict only where the whole range of the pace achieved is on one side of the pace needed.
 
     "Since 1995-97 the gap has narrowed by 1.31 a year; to reach 22.0 by 2009-11 it must narrow by 0.58 a
-    year from 2006-08, so the pace so far is enough."
+    year from 2004-06, so the pace so far is enough."
     """
+    show = show or _plain(unit)
     places = decimals + 1
     per = " percentage points" if unit == "%" else ""
 
@@ -695,23 +711,23 @@ def describe_pace(p: Pace, decimals: int, unit: str, target_decimals: int | None
         if round(abs(x), places) == 0:
             return "has barely moved"
         if not p.direction_known:
-            low, high = (est.number(v, places) for v in (p.achieved_low, p.achieved_high))
-            signed = ("+" if x > 0 else "") + est.number(x, places)
-            return (f"has moved by {signed}{per} a year, which the precision of its figures "
-                    f"cannot tell from no movement ({low} to {high})")
-        return f"has {'narrowed' if x < 0 else 'widened'} by {est.number(abs(x), places)}{per} a year"
+            return (f"has moved by {'+' if x > 0 else ''}{show('achieved', x, places)}{per} a year, which the "
+                    f"precision of its figures "
+                    f"cannot tell from no movement ({show('achieved_low', p.achieved_low, places)} to "
+                    f"{show('achieved_high', p.achieved_high, places)})")
+        return f"has {'narrowed' if x < 0 else 'widened'} by {show('achieved', abs(x), places)}{per} a year"
 
-    target = est.number(p.target, decimals if target_decimals is None else target_decimals) + unit
     if p.achieved is None:
         return ""
+    target = show("target", p.target, decimals if target_decimals is None else target_decimals)
     text = f"Since {p.since} the gap {moved(p.achieved)}"
     if p.needed is None:
         return text + "."
     if (p.needed >= 0) == p.lower_is_better and p.latest_value <= p.target + est.TOLERANCE:
         text += (f"; in {p.latest} it was already within the target of {target}, which allows it to widen by up "
-                 f"to {est.number(abs(p.needed), places)}{per} a year until {p.target_period}")
+                 f"to {show('allowance', abs(p.needed), places)}{per} a year until {p.target_period}")
         return text + "."
-    need = f"{'narrow' if p.needed < 0 else 'widen'} by {est.number(abs(p.needed), places)}{per} a year"
+    need = f"{'narrow' if p.needed < 0 else 'widen'} by {show('needed', abs(p.needed), places)}{per} a year"
     text += f"; to reach {target} by {p.target_period} it must {need} from {p.latest}"
     if not p.verdict_known:
         return text + ", and the precision of the figures cannot say whether the pace so far is enough."

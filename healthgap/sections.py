@@ -197,7 +197,7 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
         if latest.change is not None and not est.contains_zero(latest.change):
             cells["change"] = Markup('<span class="nw">{} {}</span>').format(
                 c.change(latest), direction_word(latest.change.value, latest.change.decimals))
-    cells["projected"] = projected_cell(a)
+    cells["projected"] = projected_cell(c)
     cells["status"] = status
     cells["status_class"] = "status-none"
     sentence = render("summary_movement.html.j2", name=name, status=status, anchor=section_anchor(meta["indicator"]),
@@ -238,7 +238,7 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
         "" if t.value.published else ' <span class="computed">computed</span>')) \
         if t is not None and t.value is not None else Markup("–")
     status = v.status if v is not None else "no target"
-    cells["projected"] = projected_cell(a)
+    cells["projected"] = projected_cell(c)
     cells["status"] = status
     cells["status_class"] = narrative.STATUS_CLASS.get(status, "")
     flags = narrative.estimate_flags(point.change) if point is not None and point.change is not None else []
@@ -262,16 +262,16 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
 
 
-def projected_cell(a: Analysis) -> Markup:
+def projected_cell(c: Citer) -> Markup:
     """The summary table's projection: the gap the trend gives at the target period (or horizon), with its
     95% prediction interval, marked computed; or why there is none."""
-    o = a.outlook
-    if o.projection is None or not a.points:
+    o = c.a.outlook
+    if o.projection is None or not c.a.points:
         return Markup("–")
     if not o.projection.enough:
         return Markup('<span class="nw">too few periods</span>')
     return Markup('<span class="nw">{} in {}</span> <span class="computed">computed</span>').format(
-        o.interval(), o.projection.period)
+        narrative.projected_html(c, o.projection), o.projection.period)
 
 
 def _gap_cell(c: Citer, p, marks: bool = True) -> Markup:

@@ -105,7 +105,9 @@ def test_counts_names_that_match_no_code_are_listed(counts_build):
 
 @pytest.mark.notebooks
 def test_projection_and_back_test_of_the_example(example_build):
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", example_build[1]))
+    from test_briefing import _text
+
+    text = _text(example_build[1])
     # no target: each gap is projected to the configured horizon, 2027-29, from the periods that share no
     # year (2001-03, 2004-06, ..., 2022-24 for the cardiovascular series)
     assert "At the pace since 2001-03 the gap would be 7.7 (3.1 to 12.3) in 2027-29." in text

@@ -91,7 +91,7 @@ def test_too_few_independent_periods():
     assert pj.verdict(result, 3.0) == pj.TOO_FEW
     assert pj.describe(result, 1, 3.0) == (
         "Too few periods to project: a trend with an interval needs at least 3 periods that share no year, "
-        "and the series has 2 (2004-06 and 2007-09).")
+        "and the series has two (2004-06 and 2007-09).")
     assert pj.describe(pj.projection([], "2009-11"), 1).endswith("and the series has none.")
 
 
@@ -103,7 +103,7 @@ def test_no_trend_across_a_method_break():
     assert pj.method_since(points, ["2007-09"]) == "2007-09"
     assert pj.fit_trend(points) is not None and pj.fit_trend(points, ["2007-09"]) is None
     result = pj.projection(points, "2009-11", ["2007-09"])
-    assert pj.describe(result, 0).endswith("and the series has 1 on the method used since 2007-09 (2008-10).")
+    assert pj.describe(result, 0).endswith("and the series has one on the method used since 2007-09 (2008-10).")
     # a break after the series's last period does not cut it
     assert pj.since_break(points[:4], ["2007-09"]) == points[:4] and pj.method_since(points[:4], ["2007-09"]) == ""
 
