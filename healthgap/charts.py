@@ -178,9 +178,10 @@ def projection_fan(ax: plt.Axes, analysis: Analysis) -> dict | None:
     if end <= start:
         return None
     fan = projection.band(result.trend, start, end, confidence=result.confidence)
-    ax.fill_between(fan["x"], fan["lower"], fan["upper"], facecolor="none", edgecolor="#6b6b6b", hatch="////",
-                    linewidth=0, label=f"trend's {result.confidence * 100:g}% prediction interval", zorder=0)
-    ax.plot(fan["x"], fan["value"], linestyle="-.", color="#505a5f", linewidth=1.2,
+    ax.fill_between(fan["x"], fan["lower"], fan["upper"], facecolor="none", edgecolor=COLOURS["gap"], alpha=0.45,
+                    hatch="////", linewidth=0, label=f"trend's {result.confidence * 100:g}% prediction interval",
+                    zorder=0)
+    ax.plot(fan["x"], fan["value"], linestyle="-.", color=COLOURS["gap"], linewidth=1.2,
             label=f"trend since {result.since}, projected", zorder=1)
     return fan
 
