@@ -143,12 +143,14 @@ def national_backtests(ledger: Ledger, dataset: hd.Dataset, as_of: str | None,
     known = set(dataset.observations["period"])
     rows = []
     editions = dataset.editions if not dataset.editions.empty else pd.DataFrame(columns=["period"])
-    for period in hd.sort_periods([p for p in editions["period"] if p in known and hd.parse_period(p)[1] < end]):
-        for _, t in dataset.targets.iterrows():
-            if indicators is not None and t["indicator"] not in indicators:
-                continue
+    earlier = hd.sort_periods([p for p in editions["period"] if p in known and hd.parse_period(p)[1] < end])
+    targets = [t for _, t in dataset.targets.iterrows() if indicators is None or t["indicator"] in indicators]
+    current = {(t["indicator"], t["sex"]): analyse(dataset, t["indicator"], t["sex"], as_of) for t in targets} \
+        if earlier else {}
+    for period in earlier:
+        for t in targets:
             then = analyse(dataset, t["indicator"], t["sex"], period)
-            now = analyse(dataset, t["indicator"], t["sex"], as_of)
+            now = current[(t["indicator"], t["sex"])]
             outcome = projection.backtest_analysis(then, now)
             if outcome is None:  # no later period on the edition's method to compare with
                 continue

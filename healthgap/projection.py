@@ -190,10 +190,10 @@ def _design(midpoints, origin: float):
 
 def _ols(trend: Trend):
     """The statsmodels OLS results of a trend (refitted from its points: cheap, and keeps Trend plain)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS  # statsmodels.api would import every model
 
     exog = _design([period_midpoint(p) for p in trend.periods], trend.origin)
-    return sm.OLS(list(trend.values), exog).fit()
+    return OLS(list(trend.values), exog).fit()
 
 
 def fit_trend(points: Sequence[Point], breaks: Sequence[str] = ()) -> Trend | None:
