@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from healthgap import data as hd
 from healthgap import labels, provenance, reconcile
-from healthgap.narrative import observation_figure, sex_suffix
+from healthgap.narrative import observation_figure
 from healthgap.provenance import Ledger
 from healthgap.render import date_element, render
 
@@ -106,87 +106,14 @@ def copy_inputs(data_dir: Path, output_dir: Path) -> Path:
     return target
 
 
-# --- projections: the method, and how earlier trends did -------------------------------------------
+def backtest_rows(output_dir: Path) -> list[dict]:
+    """The back-test rows the sections wrote with their summaries (:mod:`healthgap.backtests`), their HTML
+    marked safe (the sections escaped it), earliest edition first, in section order within one."""
+    from healthgap.sections import read_summaries
 
-
-def _outcome_cells(ledger: Ledger, then, now, outcome) -> dict:
-    """A back-test's projection, observed gap and verdict, as the table shows them, each figure cited:
-    the projection's in the trend's own terms (``then``, the analysis it was fitted in), the observed gap as
-    the record of ``now`` gives it."""
-    from healthgap import projection
-    from healthgap.narrative import Citer, projected_html
-
-    result = outcome.projection
-    observed = next((p for p in now.points if p.period == outcome.period and p.gap is not None), None)
-    actual = Citer(ledger, now).gap(observed) if observed is not None else Markup("not observed")
-    if not outcome.comparable:
-        verdict = "not comparable: the method changed"
-    elif outcome.inside is None:
-        verdict = "–"
-    else:
-        verdict = "inside" if outcome.inside else "outside"
-    return {"compared": outcome.period, "projected": projected_html(Citer(ledger, then), result), "actual": actual,
-            "verdict": verdict, "fitted": projection._listing(result.fitted) if result.enough else ""}
-
-
-def national_backtests(ledger: Ledger, dataset: hd.Dataset, as_of: str | None,
-                       indicators: list[str] | None) -> list[dict]:
-    """For each earlier edition (``editions.csv``) and each target: what the edition's trend projected for the
-    target period and for the last period observed since on its method, beside the gap observed there.
-    Only editions before this one, and with a later period on their method: an edition never shows what
-    happened after it."""
-    from healthgap import projection
-    from healthgap.analysis import analyse
-    from healthgap.narrative import Citer, projected_html
-
-    end = hd.parse_period(as_of or hd.latest_period(dataset.observations))[1]
-    known = set(dataset.observations["period"])
-    rows = []
-    editions = dataset.editions if not dataset.editions.empty else pd.DataFrame(columns=["period"])
-    earlier = hd.sort_periods([p for p in editions["period"] if p in known and hd.parse_period(p)[1] < end])
-    targets = [t for _, t in dataset.targets.iterrows() if indicators is None or t["indicator"] in indicators]
-    current = {(t["indicator"], t["sex"]): analyse(dataset, t["indicator"], t["sex"], as_of) for t in targets} \
-        if earlier else {}
-    for period in earlier:
-        for t in targets:
-            then = analyse(dataset, t["indicator"], t["sex"], period)
-            now = current[(t["indicator"], t["sex"])]
-            outcome = projection.backtest_analysis(then, now)
-            if outcome is None:  # no later period on the edition's method to compare with
-                continue
-            outlook = then.outlook
-            row = {"edition": period, "name": f"{then.indicator['title']}{sex_suffix(t['sex'])}",
-                   "measure": labels.measure(then.gap_measure), "target_period": outlook.target_period,
-                   "at_target": projected_html(Citer(ledger, then), outlook.projection)}
-            row.update(_outcome_cells(ledger, then, now, outcome))
-            rows.append(row)
-    return rows
-
-
-def series_backtests(ledger: Ledger, data, until: str | None) -> list[dict]:
-    """For an analyst's series: the trend fitted on the periods to ``until`` (``[projection] backtest_until``),
-    projected to the latest period and set beside the gap observed there, for each section's indicator and sex."""
-    from dataclasses import replace
-
-    from healthgap import local, projection
-
-    if until is None:
-        return []
-    rows = []
-    for key in dict.fromkeys(data.config.sections.values()):
-        spec = data.config.indicators[key]
-        for sex in spec.sexes:
-            now = local.analyse(data, key, sex)
-            points = projection.gap_series(now)
-            if not points:
-                continue
-            outcome = projection.backtest(points, until, points[-1][0], projection.breaks_of(now))
-            then = replace(now, as_of=until)  # the trend's figures are cited as of the period it was fitted to
-            row = {"edition": until, "name": f"{spec.title}{sex_suffix(sex)}",
-                   "measure": labels.measure(now.gap_measure), "target_period": "", "at_target": ""}
-            row.update(_outcome_cells(ledger, then, now, outcome))
-            rows.append(row)
-    return rows
+    rows = [row for summary in read_summaries(output_dir) for row in summary.get("backtests", [])]
+    rows = [{k: Markup(v) for k, v in row.items()} for row in rows]
+    return sorted(rows, key=lambda r: hd.parse_period(str(r["edition"])) if r["edition"] else (0, 0))
 
 
 def series_back_matter_html(data_dir: Path, output_dir: Path) -> str:
@@ -195,9 +122,7 @@ def series_back_matter_html(data_dir: Path, output_dir: Path) -> str:
     from healthgap import local
 
     data = local.load(data_dir)
-    ledger = Ledger()
-    backtests = series_backtests(ledger, data, data.config.backtest_until)
-    ledger.write(Path(output_dir) / "figures-~appendix.csv")
+    backtests = backtest_rows(output_dir)
     figures = provenance.merge_figures(output_dir)
     for path in Path(output_dir).glob("figures-*.csv"):
         path.unlink()
@@ -232,7 +157,7 @@ def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indica
     conflicts = conflict_rows(ledger, dataset, observations, edition)
     frame = reconcile.reconcile(dataset, as_of, indicators)
     reconciliation = reconcile.reconciliation_html(ledger, frame, dataset, as_of) if not frame.empty else Markup("")
-    backtests = national_backtests(ledger, dataset, as_of, indicators)
+    backtests = backtest_rows(output_dir)
     ledger.write(Path(output_dir) / "figures-~appendix.csv")
     figures = provenance.merge_figures(output_dir)
     for path in Path(output_dir).glob("figures-*.csv"):

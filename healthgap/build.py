@@ -34,9 +34,14 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from healthgap import incremental
+
+if TYPE_CHECKING:
+    import nbformat
+    import papermill
 
 KERNEL_NAME = "python3"
 """The Jupyter kernel every notebook runs on (registered in the project's environment)."""

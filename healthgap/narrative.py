@@ -588,7 +588,6 @@ def sii_sentence(c: Citer) -> Markup:
     frame = a.extras.get("sii") if a.extras else None
     if frame is None or frame.empty:
         return Markup("")
-    measure = a.indicator["level_measure"]
     decimals = int(a.indicator["decimals"])
 
     def cite(row: pd.Series) -> tuple[Markup, Markup, Estimate]:

@@ -145,6 +145,14 @@ class Section:
         """This section's lines of the opening summary: a sentence and a table row per analysis."""
         return [summary_entry(self.ledger, a) for a in self.analyses]
 
+    def backtests(self) -> list[dict]:
+        """How the trends of earlier editions did for this section's targets (:mod:`healthgap.backtests`)."""
+        from healthgap import backtests
+
+        if self.indicator is None:
+            return []
+        return backtests.national_rows(self.ledger, self.dataset, self.as_of, [self.indicator])
+
     # --- files ---------------------------------------------------------------------------------------
 
     def write(self, output_dir: str | Path) -> list[Path]:
@@ -158,9 +166,10 @@ class Section:
             pd.concat([gaps.record_frame(a.record, a.comparison.indicator, a.sex) for a in self.analyses]).to_csv(
                 record, index=False)
             written.append(record)
+        backtests = [{k: str(Markup.escape(v)) for k, v in row.items()} for row in self.backtests()]
         summary = output_dir / f"{SUMMARY_PREFIX}{self.name}.json"
-        summary.write_text(json.dumps({"section": self.name, "indicator": self.indicator, "entries": entries},
-                                      indent=1), encoding="utf-8")
+        summary.write_text(json.dumps({"section": self.name, "indicator": self.indicator, "entries": entries,
+                                       "backtests": backtests}, indent=1), encoding="utf-8")
         written.append(summary)
         written.append(self.ledger.write(output_dir / f"{FIGURES_PREFIX}{self.name}.csv"))
         return written
@@ -396,7 +405,6 @@ class SeriesSection(Section):
             table = a.extras.get("areas")
             if table is None or table.empty:
                 continue
-            c = Citer(self.ledger, a)
             items = []
             for _, r in table.iterrows():
                 items.append({"rank": int(r["rank"]), "name": r["area_name"] or r["area_code"], "code": r["area_code"],
@@ -440,3 +448,10 @@ class SeriesSection(Section):
 
     def summary_entries(self) -> list[dict]:
         return [summary_entry(self.ledger, a) for a in self.analyses]
+
+    def backtests(self) -> list[dict]:
+        """How the trend to ``[projection] backtest_until`` did for this section's gaps."""
+        from healthgap import backtests
+
+        return backtests.series_rows(self.ledger, self.analyses, self.data.config.backtest_until) \
+            if self.data is not None else []

@@ -31,8 +31,6 @@ the line, the column and what was expected.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re

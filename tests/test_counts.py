@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from healthgap import counts, local, methods, ons
+from healthgap import counts, local, ons
 from healthgap.data import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
