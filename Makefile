@@ -9,7 +9,7 @@ DATA ?= data
 OUT ?= outputs
 AS_OF ?=
 
-.PHONY: help env report check example test test-fast bench clean lab strip
+.PHONY: help env report check example browser test test-fast bench clean lab strip
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,7 +37,12 @@ example: $(STAMP) ## build the two own-data examples (data/examples/) into outpu
 	$(BIN)/healthgap build --data data/examples/most-deprived-fifth --out outputs/most-deprived-fifth
 	$(BIN)/healthgap build --data data/examples/most-deprived-fifth-2014 --out outputs/most-deprived-fifth-2014
 
-test: $(STAMP) ## run every test (unit tests, the notebooks on the real data, the built briefings)
+browser: ## install Debian's chromium for the browser tests, when the machine lacks it
+	@command -v chromium > /dev/null || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: $(STAMP) browser ## run every test (unit tests, the notebooks on the real data, the pages in a browser)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks or open a browser
