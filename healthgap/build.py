@@ -549,7 +549,10 @@ def exclusive(out_dir: Path, wait: bool = True):
 
 
 def clear_debris(out_dir: Path) -> None:
-    """Remove what an interrupted build left: generations no longer published, half-written links."""
+    """Remove what an interrupted build left: generations no longer published, half-written links.
+
+    Only healthgap's own debris is touched: generations under ``.healthgap/`` and symbolic links named
+    ``.link-<8 hex digits>``, the temporary names :func:`_link` uses; nothing else in the folder."""
     current = current_site(out_dir)
     generations = state_dir(out_dir) / GENERATIONS
     if generations.is_dir():
@@ -557,19 +560,55 @@ def clear_debris(out_dir: Path) -> None:
             if current is None or current.parent != generation.resolve():
                 shutil.rmtree(generation, ignore_errors=True)
     for leftover in Path(out_dir).glob(".link-*"):
-        leftover.unlink(missing_ok=True)
-    for staging in Path(out_dir).glob(".staging-*"):  # the layout of earlier versions
-        shutil.rmtree(staging, ignore_errors=True)
+        if leftover.is_symlink() and re.fullmatch(r"\.link-[0-9a-f]{8}", leftover.name):
+            leftover.unlink(missing_ok=True)
+
+
+PUBLISHED = (SITE, BRIEFING_NAME, "figures.csv", "data", NOTEBOOKS_DIR, FAILED_DIR)
+"""The names a build always writes at the top of its output folder (besides ``.healthgap/``); the
+sections add their own tables (``cancer_gaps.csv``...), checked when they are known."""
+
+
+def _ours(out_dir: Path, name: str) -> bool:
+    """Whether ``<out>/name`` is healthgap's to replace: absent; a link healthgap made (``site`` into its
+    generations, any other entry into ``site/``); ``failed/`` holding only notebooks of failed builds; or
+    a ``briefing.html`` that is byte for byte the one the manifest says healthgap wrote."""
+    path = Path(out_dir) / name
+    if not os.path.lexists(path):
+        return True
+    if path.is_symlink():
+        target = os.readlink(path)
+        if name == SITE:
+            return Path(target).parts[:2] == (incremental.STATE_DIR, GENERATIONS)
+        return target == f"{SITE}/{name}"
+    if name == FAILED_DIR and path.is_dir():
+        return all(entry.is_file() and entry.suffix == ".ipynb" for entry in path.iterdir())
+    if name == BRIEFING_NAME and path.is_file():
+        recorded = incremental.load_manifest(out_dir).get("briefing_sha256")
+        return recorded is not None and recorded == incremental.file_digest(path)
+    return False
+
+
+def check_ownership(out_dir: Path, names: Sequence[str] = PUBLISHED) -> None:
+    """Raise BuildError, before anything is written, if ``out_dir`` holds a file or folder of one of
+    ``names`` that healthgap did not write: the output folder is the user's, and healthgap replaces only
+    what it published there itself (its links into ``site``, see :func:`publish`)."""
+    for name in names:
+        if not _ours(out_dir, name):
+            path = Path(out_dir) / name
+            kind = "folder" if path.is_dir() and not path.is_symlink() else "file"
+            raise BuildError(
+                f"{path} is a {kind} healthgap did not write, and a build would replace it; build into another "
+                f"folder (--out, or make report OUT=...), or move it away")
 
 
 def _link(out_dir: Path, name: str, target: str) -> None:
-    """Make ``<out>/name`` a symbolic link to ``target`` with one rename (replacing a file of that name)."""
+    """Make ``<out>/name`` a symbolic link to ``target`` with one rename. Only an entry healthgap wrote is
+    ever replaced (:func:`check_ownership` has been asked first); this checks again, as a last guard."""
+    check_ownership(out_dir, [name])
     temporary = Path(out_dir) / f".link-{uuid.uuid4().hex[:8]}"
     os.symlink(target, temporary)
-    path = Path(out_dir) / name
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)  # a folder of an earlier layout: its files are in the new generation
-    os.replace(temporary, path)
+    os.replace(temporary, Path(out_dir) / name)
 
 
 KILL_AT = "HEALTHGAP_KILL_AT"
@@ -592,6 +631,7 @@ def publish(generation: Path, out_dir: Path) -> None:
     ``os.replace`` of a symbolic link, which is atomic; links to entries the new generation lacks go last.
     """
     site = generation / SITE
+    check_ownership(out_dir, [entry.name for entry in site.iterdir()] + [SITE])
     for entry in sorted(site.iterdir()):
         link = Path(out_dir) / entry.name
         if not (link.is_symlink() and os.readlink(link) == f"{SITE}/{entry.name}"):
@@ -663,8 +703,11 @@ def build_briefing(
     if back_matter is None:
         from healthgap.appendix import back_matter_html as back_matter
 
+    if out_dir.is_dir():
+        check_ownership(out_dir)  # refused before anything is written there, the lock included
     out_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(out_dir):
+        check_ownership(out_dir)  # before anything runs: the folder's own files are never replaced
         clear_debris(out_dir)
         generation = new_generation(out_dir)
         published = False

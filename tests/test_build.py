@@ -17,7 +17,7 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from healthgap import cli
+from healthgap import cli, incremental
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 from healthgap.build import (
@@ -260,6 +260,8 @@ def test_failing_notebook_keeps_the_last_good_briefing(tmp_path: Path, build_dat
     out.mkdir()
     last_good = b"<!DOCTYPE html><title>last good briefing</title>\n"
     (out / "briefing.html").write_bytes(last_good)
+    # a briefing healthgap wrote (as an earlier version did, a file rather than a link): the manifest records it
+    incremental.save_manifest(out, {"briefing_sha256": incremental.file_digest(out / "briefing.html")})
     notebooks = [figure_notebook(tmp_path / "notebooks"), broken_notebook(tmp_path / "notebooks")]
 
     with pytest.raises(BuildError) as caught:
