@@ -252,6 +252,9 @@ def test_bad_data_stops_the_build_and_keeps_the_last_briefing(data_copy, tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     (out / "briefing.html").write_text("the last good briefing")
+    from healthgap import incremental  # a briefing healthgap wrote: the manifest records it
+
+    incremental.save_manifest(out, {"briefing_sha256": incremental.file_digest(out / "briefing.html")})
 
     def edit(rows):
         rows[4]["value"] = "n/a"
