@@ -207,6 +207,7 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
             cells["change"] = Markup('<span class="nw">{} {}</span>').format(
                 c.change(latest), direction_word(latest.change.value, latest.change.decimals))
     cells["projected"] = projected_cell(c)
+    cells["projected_period"] = a.outlook.projection.period if a.outlook.projection is not None else ""
     cells["status"] = status
     cells["status_class"] = "status-none"
     sentence = render("summary_movement.html.j2", name=name, status=status, anchor=section_anchor(meta["indicator"]),
@@ -272,15 +273,14 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
 
 
 def projected_cell(c: Citer) -> Markup:
-    """The summary table's projection: the gap the trend gives at the target period (or horizon), with its
-    95% prediction interval, marked computed; or why there is none."""
+    """The summary table's projection: the gap the trend gives at the target period (or horizon) with its
+    95% prediction interval, each figure cited; "too few periods" where there is none to give."""
     o = c.a.outlook
     if o.projection is None or not c.a.points:
         return Markup("–")
     if not o.projection.enough:
         return Markup('<span class="nw">too few periods</span>')
-    return Markup('<span class="nw">{} in {}</span> <span class="computed">computed</span>').format(
-        narrative.projected_html(c, o.projection), o.projection.period)
+    return Markup('<span class="nw">{}</span>').format(narrative.projected_html(c, o.projection))
 
 
 def _gap_cell(c: Citer, p, marks: bool = True) -> Markup:

@@ -288,8 +288,8 @@ def test_latest_edition_projects_each_target(edition_latest):
     # life expectancy: the gaps' rounding cannot tell the pace from no movement, and the sentence says so
     assert "Since 1995-97 the gap has moved by +0.014 percentage points a year, which the precision of its figures " \
            "cannot tell from no movement" in text
-    # the summary table's projection column
-    assert "18.7 (18.0 to 19.4) in 2009-11 computed" in text
+    # the summary table gives it under the target
+    assert "22.0 by 2009-11 trend: 18.7 (18.0 to 19.4)" in text
     # and the chart's alt text says it
     assert "A dash-dot line and a hatched fan project the trend since 1995-97 to 2009-11: 18.7 (18.0 to 19.4)." \
         in edition_latest[1]
