@@ -82,8 +82,8 @@ def floor_process(count: int, folder: Path) -> None:
     """``count`` trivial notebooks run as the build runs them, then one assembly."""
     import nbformat
 
-    from healthgap.build import NotebookRun, execute_all
-    from healthgap.report import assemble_briefing
+    from healthgap.build.pipeline import NotebookRun, execute_all
+    from healthgap.page.report import assemble_briefing
 
     notebooks = []
     for i in range(count):
@@ -231,7 +231,7 @@ def dsr_floor(data: pd.DataFrame, standard: pd.DataFrame) -> np.ndarray:
 
 
 def le_data(areas: int) -> pd.DataFrame:
-    from healthgap import ons
+    from healthgap.read import ons
 
     rng = np.random.default_rng(2)
     bands = ons.BANDS

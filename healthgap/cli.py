@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from healthgap.build import BuildError, build_briefing, default_notebooks, one_line
+from healthgap.build.pipeline import BuildError, build_briefing, default_notebooks, one_line
 
 
 def resolve_notebooks(names: Sequence[str]) -> list[Path]:
@@ -91,7 +91,7 @@ def error_line(error: BaseException) -> str:
 
 def check(args: argparse.Namespace) -> int:
     """``healthgap check``: validate the data as ``build`` does; say what was read."""
-    from healthgap.build import validate_data
+    from healthgap.build.pipeline import validate_data
 
     print(f"{args.data}: {validate_data(args.data.resolve(), args.as_of)}")
     return 0

@@ -13,7 +13,7 @@ DATA = ROOT / "data"
 
 @pytest.fixture(scope="session")
 def dataset():
-    from healthgap.data import load_dataset
+    from healthgap.read.tables import load_dataset
 
     return load_dataset(DATA)
 
@@ -31,7 +31,7 @@ NOTEBOOKS = [ROOT / "notebooks" / f"{name}.ipynb" for name in ("cancer", "circul
 
 def build(tmp_path_factory, as_of):
     """Build the real briefing for one edition into a fresh folder; (path, html)."""
-    from healthgap.build import build_briefing
+    from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp(f"briefing-{as_of or 'latest'}")
     path = build_briefing(DATA, out, as_of, notebooks=NOTEBOOKS, jobs=2)
@@ -61,7 +61,7 @@ def edition_2006_08(tmp_path_factory):
 @pytest.fixture(scope="session")
 def partial_build(tmp_path_factory):
     """The latest edition with the cancer notebook alone, as `healthgap build --notebooks cancer` gives it."""
-    from healthgap.build import build_briefing
+    from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp("briefing-partial")
     path = build_briefing(DATA, out, None, notebooks=NOTEBOOKS[:1], jobs=1)
@@ -74,7 +74,7 @@ EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
 @pytest.fixture(scope="session")
 def example_build(tmp_path_factory):
     """The shipped own-data example, built as `make report DATA=data/examples/most-deprived-fifth` builds it."""
-    from healthgap.build import build_briefing
+    from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp("briefing-example")
     path = build_briefing(EXAMPLE, out, None, notebooks=NOTEBOOKS, jobs=2)
@@ -87,7 +87,7 @@ COUNTS_EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth-2014"
 @pytest.fixture(scope="session")
 def counts_build(tmp_path_factory):
     """The shipped counts example (ONS's 2014 tables), built as `make report DATA=...` builds it."""
-    from healthgap.build import build_briefing
+    from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp("briefing-counts")
     path = build_briefing(COUNTS_EXAMPLE, out, None, notebooks=NOTEBOOKS, jobs=2)

@@ -258,7 +258,7 @@ def test_partial_build_summarises_only_what_it_built(partial_build):
 
 
 def test_briefing_is_self_contained(edition_latest):
-    from healthgap.report import external_resources
+    from healthgap.page.report import external_resources
 
     assert external_resources(edition_latest[1]) == []
 

@@ -326,8 +326,9 @@ def drawn(dataset):
     ranking (an analyst's own series)."""
     import matplotlib.pyplot as plt
 
-    from healthgap import charts, local
-    from healthgap.analysis import analyse
+    from healthgap.page import charts
+    from healthgap.analysis import local
+    from healthgap.analysis.indicator import analyse
 
     figures = charts.charts(analyse(dataset, "life_expectancy", "male"))
     figures += charts.charts(local.analyse(local.load(EXAMPLE), "circulatory", "persons"))

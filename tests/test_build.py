@@ -17,10 +17,11 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from healthgap import cli, incremental
+from healthgap import cli
+from healthgap.build import incremental
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-from healthgap.build import (
+from healthgap.build.pipeline import (
     BuildError,
     build_briefing,
     check_parameters,
@@ -96,8 +97,8 @@ def no_back_matter(data_dir: Path, as_of: str | None, output_dir: Path, indicato
 
 @pytest.fixture(autouse=True)
 def build_no_back_matter(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Toy builds have no data tables: the real back matter (healthgap.appendix) is stubbed out."""
-    monkeypatch.setitem(sys.modules, "healthgap.appendix",
+    """Toy builds have no data tables: the real back matter (healthgap.page.appendix) is stubbed out."""
+    monkeypatch.setitem(sys.modules, "healthgap.page.appendix",
                         types.SimpleNamespace(back_matter_html=no_back_matter))
 
 
@@ -305,7 +306,7 @@ def test_parallel_build_reports_the_first_failure_in_notebook_order(tmp_path: Pa
 @pytest.mark.notebooks
 def test_cli_build_prints_where_it_wrote(tmp_path: Path, build_data: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "healthgap.summary", types.SimpleNamespace(front_matter_html=front_matter))
+    monkeypatch.setitem(sys.modules, "healthgap.page.summary", types.SimpleNamespace(front_matter_html=front_matter))
     status = cli.main(["build", "--data", str(build_data), "--out", str(tmp_path / "out"),
                        "--notebooks", str(text_notebook(tmp_path / "notebooks"))])
     assert status == 0
@@ -353,7 +354,7 @@ def test_the_up_to_date_check_imports_nothing_heavy(tmp_path: Path, build_data: 
     import json
     import subprocess
 
-    from healthgap import incremental
+    from healthgap.build import incremental
 
     notebook = figure_notebook(tmp_path / "notebooks")
     out = tmp_path / "out"
@@ -382,7 +383,7 @@ def test_the_up_to_date_check_imports_nothing_heavy(tmp_path: Path, build_data: 
     'bad line without assignment\nname="v"',
 ])
 def test_parameter_parsing_agrees_with_papermill(tmp_path: Path, source: str) -> None:
-    from healthgap.build import papermill_parameters
+    from healthgap.build.pipeline import papermill_parameters
 
     notebook = write_notebook(tmp_path / "p.ipynb", parameters=source)
     expected = {name: p["default"] for name, p in papermill.inspect_notebook(str(notebook)).items()}

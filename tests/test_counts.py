@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from healthgap import counts, local, ons
-from healthgap.data import DataError
+from healthgap.analysis import counts
+from healthgap.analysis import local
+from healthgap.read import ons
+from healthgap.read.tables import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth-2014"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from healthgap.data import (
+from healthgap.read.tables import (
     DataError,
     as_of,
     conflicts,
@@ -136,7 +136,7 @@ def test_configuration(dataset):
 
 
 def test_context_as_of_an_edition(dataset):
-    from healthgap.data import context_as_of
+    from healthgap.read.tables import context_as_of
 
     early = context_as_of(dataset, "2004-06")
     # no figure about a period after 2004-06, and no undated figure from a source published after December 2007
@@ -252,7 +252,7 @@ def test_bad_data_stops_the_build_and_keeps_the_last_briefing(data_copy, tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     (out / "briefing.html").write_text("the last good briefing")
-    from healthgap import incremental  # a briefing healthgap wrote: the manifest records it
+    from healthgap.build import incremental# a briefing healthgap wrote: the manifest records it
 
     incremental.save_manifest(out, {"briefing_sha256": incremental.file_digest(out / "briefing.html")})
 

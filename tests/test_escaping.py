@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from healthgap.build import build_briefing
+from healthgap.build.pipeline import build_briefing
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = '<script>alert("title")</script>'

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from healthgap import estimates as est
-from healthgap.analysis import analyse
-from healthgap.estimates import Estimate
-from healthgap.gaps import (
+from healthgap.analysis import estimates as est
+from healthgap.analysis.indicator import analyse
+from healthgap.analysis.estimates import Estimate
+from healthgap.analysis.gaps import (
     Comparison,
     absolute_gap,
     adjacent,
@@ -80,7 +80,7 @@ def test_a_computed_gap_carries_the_range_its_inputs_allow():
     d = est.published({"value": 6.3, "decimals": 1, "id": "rm"})
     c = est.published({"value": 5.6, "decimals": 1, "id": "all"})
     comparison = Comparison("infant_mortality", "persons", "rm", "all")
-    from healthgap.gaps import gap_from_levels
+    from healthgap.analysis.gaps import gap_from_levels
 
     gap = gap_from_levels(d, c, "relative_gap_pct", comparison)
     # 100 x (6.3 - 5.6) / 5.6 = 12.5; extremes 100 x (6.25 - 5.65) / 5.65 = 10.62 and 100 x (6.35 - 5.55) / 5.55 = 14.41

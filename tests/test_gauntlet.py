@@ -317,7 +317,7 @@ def test_the_gauntlet_covers_every_file_read():
 
 
 def _values(folder: Path) -> list[tuple[str, float]]:
-    from healthgap.data import load_dataset
+    from healthgap.read.tables import load_dataset
 
     observations = load_dataset(folder).observations
     return sorted(zip(observations["id"], observations["value"]))
@@ -345,7 +345,7 @@ def test_unusual_but_valid_input_is_accepted(tmp_path, capsys):
     assert _values(folder) == expected
     # the note kept its line break, and each row after it keeps its own line in the file: the third
     # data row starts on line 5, not 4, because the note of the first spans lines 2 and 3
-    from healthgap.data import load_dataset
+    from healthgap.read.tables import load_dataset
 
     observations = load_dataset(folder).observations.set_index("id")
     assert observations.loc[rows[0]["id"], "note"] == "First line of a note\nand its second line"
@@ -376,7 +376,7 @@ def test_series_accept_a_byte_order_mark_and_windows_line_ends(tmp_path, capsys)
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    from healthgap.data import DataError
+    from healthgap.read.tables import DataError
 
     folder = copy(NATIONAL, tmp_path / "data")
     cell(TGT, 0, "reduction_pct", "600")(folder)
@@ -385,7 +385,7 @@ def test_debug_shows_the_traceback(tmp_path):
 
 
 def test_an_unexpected_error_is_one_line_too(monkeypatch, tmp_path, capsys):
-    from healthgap import build
+    from healthgap.build import pipeline as build
 
     def broken(*args, **kwargs):
         raise KeyError("boom")

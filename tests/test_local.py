@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from healthgap import estimates as est
-from healthgap import groups, local
-from healthgap.data import DataError
-from healthgap.gaps import Comparison, gap_interval
+from healthgap.analysis import estimates as est
+from healthgap.analysis import groups
+from healthgap.analysis import local
+from healthgap.read.tables import DataError
+from healthgap.analysis.gaps import Comparison, gap_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from healthgap.methods import MethodInputError, _sii_position, sii
+from healthgap.methods import MethodInputError, sii
+from healthgap.methods.sii import _sii_position
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phe"
 SII_DATA = pd.read_csv(FIXTURES / "sii_testdata.csv")

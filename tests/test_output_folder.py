@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from healthgap import cli
-from healthgap.build import BuildError, build_briefing, check_ownership, clear_debris
+from healthgap.build.pipeline import BuildError, build_briefing, check_ownership, clear_debris
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from healthgap import local
-from healthgap import projection as pj
-from healthgap.analysis import analyse
-from healthgap.data import load_dataset
+from healthgap.analysis import local
+from healthgap.analysis import projection as pj
+from healthgap.analysis.indicator import analyse
+from healthgap.read.tables import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
@@ -321,6 +321,6 @@ def test_project_analysis_needs_a_target_or_a_horizon(own_circulatory):
 
 
 def test_statsmodels_is_imported_only_to_fit():
-    code = "import sys, healthgap.projection; print('statsmodels' in sys.modules or 'scipy' in sys.modules)"
+    code = "import sys, healthgap.analysis.projection; print('statsmodels' in sys.modules or 'scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"

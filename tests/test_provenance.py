@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from healthgap.provenance import Figure, Ledger, anchor
+from healthgap.page.provenance import Figure, Ledger, anchor
 
 pytestmark = pytest.mark.notebooks
 
@@ -73,7 +73,7 @@ def test_no_number_in_the_prose_is_typed(edition, request):
     parser.feed(html)
     text = " ".join(parser.chunks)
     # names and units from the data tables (indicators.csv: "Cancer mortality under 75", "per 100,000")
-    from healthgap.data import load_dataset
+    from healthgap.read.tables import load_dataset
 
     indicators = load_dataset(path.parent / "data").indicators
     for name in sorted([*indicators["title"], *indicators["unit"], *indicators["unit"].str.split(" [(]").str[0]],

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from healthgap.data import load_dataset
-from healthgap.provenance import Ledger
-from healthgap.reconcile import (
+from healthgap.read.tables import load_dataset
+from healthgap.page.provenance import Ledger
+from healthgap.page.reconcile import (
     CANNOT,
     CONSISTENT,
     DIFFERS,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from healthgap.build import GENERATIONS, KILL_AT, SITE
+from healthgap.build.pipeline import GENERATIONS, KILL_AT, SITE
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -160,7 +160,7 @@ def test_a_failed_build_keeps_everything(last_good, tmp_path):
 def test_two_builds_are_byte_identical(partial_build, tmp_path_factory):
     """The cancer section built twice, its kernels in different processes (so with different hash seeds),
     into different folders: every file a reader sees is byte-identical (the build stamp is the date)."""
-    from healthgap.build import build_briefing
+    from healthgap.build.pipeline import build_briefing
 
     first_out = partial_build[0].parent
     # a folder beside the first, so the data's path relative to it (in the executed notebook) is the same
@@ -180,7 +180,7 @@ def test_two_builds_are_byte_identical(partial_build, tmp_path_factory):
 def test_one_build_at_a_time(last_good, capsys):
     """A second build into a folder that a build holds stops with one line and touches nothing."""
     from healthgap import cli
-    from healthgap.build import exclusive
+    from healthgap.build.pipeline import exclusive
 
     out, before = last_good
     with exclusive(out):

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from healthgap.report import NotSelfContainedError, assemble_briefing, external_resources
+from healthgap.page.report import NotSelfContainedError, assemble_briefing, external_resources
 
 # A 1x1 PNG, base64-encoded as notebooks store it.
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAAB4iG8MwAAAABJRU5ErkJggg=="

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from healthgap import series
-from healthgap.data import DataError
+from healthgap.read import layouts as series
+from healthgap.read.tables import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "series"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from healthgap import estimates as est
-from healthgap import targets
-from healthgap.analysis import analyse
-from healthgap.data import parse_period
-from healthgap.gaps import GapPoint
+from healthgap.analysis import estimates as est
+from healthgap.analysis import targets
+from healthgap.analysis.indicator import analyse
+from healthgap.read.tables import parse_period
+from healthgap.analysis.gaps import GapPoint
 
 
 def test_target_value():

@@ -1,0 +1,792 @@
+"""Build the briefing: execute the parameterised notebooks, then assemble one HTML page.
+
+The build is incremental, parallel and all-or-nothing for the reader:
+
+* Each notebook's result is keyed by a content hash of the notebook, the library, the data and the
+  parameters (:mod:`healthgap.build.incremental`); an unchanged notebook is not run again, its executed copy
+  and the files it wrote are reused from ``<out>/.healthgap/cache``; an unchanged page is not rebuilt.
+* The notebooks that must run run in parallel (as many at a time as there are cores, by default),
+  each on its own IPC kernel in a spawned worker, and the build reports each as it starts and ends.
+* Everything is written into a new *generation* (``<out>/.healthgap/generations/<id>/site``); only when
+  the whole of it is ready is ``<out>/site`` switched to it, by one rename of a symbolic link. The files
+  a reader opens (``briefing.html``, ``figures.csv``, ``data/``, ``notebooks/``...) are links through
+  ``site``, so they change together: a failed or killed build leaves the last good briefing and every
+  companion file as they were, and the next build clears what it left behind.
+
+When a notebook fails, the executed notebook with its error is kept in ``failed/`` for the analyst and a
+one-line ``BuildError`` says where and why.
+
+Heavy imports (papermill, nbformat, nbconvert, the kernels) happen inside the functions that need them,
+so checking that nothing changed, and the command line's start, stay quick.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import re
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from pathlib import Path
+
+from healthgap.build import incremental
+
+if TYPE_CHECKING:
+    import nbformat
+    import papermill
+
+KERNEL_NAME = "python3"
+"""The Jupyter kernel every notebook runs on (registered in the project's environment)."""
+
+BRIEFING_NAME = "briefing.html"
+FAILED_DIR = "failed"
+NOTEBOOKS_DIR = "notebooks"
+STAGING_PREFIX = ".staging-"
+
+BRIEFING_TITLE = "Health-inequality briefing"
+"""The page title when the data gives none; the period the briefing is ``as_of`` is appended when one is given."""
+
+SUMMARY_PREFIX = "summary-"
+"""Each section writes ``summary-<notebook>.json``: its lines of the opening summary."""
+
+PARAMETER_NAMES = ("data_dir", "as_of", "output_dir")
+"""The parameters every notebook declares in its cell tagged ``parameters``."""
+
+FrontMatter = Callable[[Path, "str | None", Path, "list[str]"], str]
+"""(data_dir, as_of, staged output, section names in order) -> the HTML opening the briefing."""
+BackMatter = Callable[[Path, "str | None", Path, "list[str]"], str]
+"""(data_dir, as_of, staged output, indicators built) -> the HTML closing the briefing."""
+
+
+class BuildError(RuntimeError):
+    """The briefing could not be built; the message is one line, fit for a terminal."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines included) collapsed to one space."""
+    return " ".join(str(text).split())
+
+
+def _first_source_line(source: str, width: int = 80) -> str:
+    """The first non-blank line of a cell's source, shortened to ``width`` characters."""
+    line = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _first_tagged(notebook: nbformat.NotebookNode, tag: str) -> int:
+    """Index of the first cell tagged ``tag``, or -1 when none is."""
+    for index, cell in enumerate(notebook.cells):
+        if tag in cell.get("metadata", {}).get("tags", []):
+            return index
+    return -1
+
+
+def committed_cell_index(committed: nbformat.NotebookNode, executed_index: int) -> int | None:
+    """Map papermill's cell index (which counts the injected-parameters cell) to the
+    committed notebook's own 0-based index; None when the injected cell itself is meant.
+
+    papermill inserts its ``injected-parameters`` cell right after the ``parameters`` cell,
+    or replaces an ``injected-parameters`` cell the notebook already has.
+    """
+    injected = _first_tagged(committed, "injected-parameters")
+    if injected >= 0:
+        return None if executed_index == injected else executed_index
+    inserted_at = _first_tagged(committed, "parameters") + 1
+    if executed_index == inserted_at:
+        return None
+    return executed_index - 1 if executed_index > inserted_at else executed_index
+
+
+def describe_failure(notebook: Path, error: papermill.PapermillExecutionError) -> str:
+    """One line naming the notebook, the failing cell (index and first source line, as in
+    the committed notebook) and the error name and value, e.g.
+    ``cancer.ipynb, cell 4 ("gap = slope_index(rates)"): ValueError: rates must be positive``.
+    """
+    import nbformat
+
+    committed = nbformat.read(notebook, as_version=4)
+    index = committed_cell_index(committed, error.cell_index)
+    cell = "the injected-parameters cell" if index is None else f"cell {index}"
+    where = f'{cell} ("{_first_source_line(error.source)}")'
+    message = one_line(error.evalue)
+    return f"{notebook.name}, {where}: {error.ename}" + (f": {message}" if message else "")
+
+
+# --- checking the notebooks before anything runs -------------------------------------------
+
+
+def _assignment_lines(source: str) -> dict[str, int]:
+    """Names assigned at the top level of Python ``source``, with their 1-based line."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    lines: dict[str, int] = {}
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else (
+            [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+        for target in targets:
+            if isinstance(target, ast.Name):
+                lines.setdefault(target.id, statement.lineno)
+    return lines
+
+
+def _unreadable_parameter(notebook: Path, name: str, source: str, line: int) -> str:
+    """Why papermill cannot see parameter ``name``, assigned on ``line`` of ``source``."""
+    text = source.splitlines()[line - 1].strip()
+    reason = (
+        "papermill skips a line with more than one '=', comment included" if text.count("=") > 1
+        else "papermill cannot parse that line"
+    )
+    return (
+        f"notebook {notebook.name}: papermill cannot read parameter {name!r} on line {line} of"
+        f" its 'parameters' cell, {text!r} ({reason}); expected `{name} = value  # comment`"
+        f" with a single '='"
+    )
+
+
+_PAPERMILL_PARAMETER = re.compile(
+    r"^(?P<target>\w[\w_]*)\s*(:\s*[\"']?(?P<annotation>\w[\w_\[\],\s]*)[\"']?\s*)?=\s*(?P<value>.*?)"
+    r"(\s*#\s*(type:\s*(?P<type_comment>[^\s]*)\s*)?(?P<help>.*))?$"
+)
+"""papermill's own pattern for a parameter line (``PythonTranslator.PARAMETER_PATTERN``, papermill 2.x)."""
+
+
+def papermill_parameters(source: str) -> dict[str, str]:
+    """The parameters papermill sees in a ``parameters`` cell, name -> default, by papermill's own rules
+    (``papermill.translators.PythonTranslator.inspect``): blank and comment lines skipped; a line with
+    more than one ``=`` skipped; a definition continued over lines joined, comments dropped but on its
+    last line; each definition matched against papermill's pattern. Reproduced here so the check needs
+    no papermill import (seconds); ``tests/test_build.py`` holds it to papermill's own answer."""
+    groups: list[str] = []
+    accumulator: list[str] = []
+
+    def flatten(lines: list[str]) -> str:
+        text = "".join(line[: line.index("#")].strip() if "#" in line else line.strip() for line in lines[:-1])
+        return text + (lines[-1].strip() if lines else "")
+
+    for line in source.splitlines():
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        if line.count("=") > 0:
+            groups.append(flatten(accumulator))
+            accumulator = []
+            if line.count("=") > 1:
+                continue
+        accumulator.append(line)
+    groups.append(flatten(accumulator))
+    found = {}
+    for definition in groups:
+        match = _PAPERMILL_PARAMETER.match(definition) if definition else None
+        if match is not None and match.group("target"):
+            found[match.group("target").strip()] = str(match.group("value")).strip()
+    return found
+
+
+def check_parameters(notebook: Path, names: Sequence[str] = PARAMETER_NAMES) -> None:
+    """Raise BuildError unless papermill would see every parameter of ``names`` in ``notebook``.
+
+    papermill itself only logs a warning for a parameter the notebook does not declare, and the run
+    then silently uses the notebook's own default. The names papermill sees come from
+    :func:`papermill_parameters`; when a name is missing, the cell's own assignments say whether it is
+    misspelt or only unreadable to papermill (papermill skips, for one, a line with two '='), and the
+    message says which.
+    """
+    import json
+
+    try:
+        committed = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        cells = committed["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as error:  # unreadable JSON, not a notebook
+        raise BuildError(
+            f"cannot read the parameters of notebook {notebook.name}: {one_line(str(error))}"
+        ) from error
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        raise BuildError(
+            f"notebook {notebook.name} has no cell tagged 'parameters'; expected one declaring"
+            f" {', '.join(names)}"
+        )
+    source = tagged[0].get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    declared = papermill_parameters(source)
+    assigned = _assignment_lines(source)
+    for name in names:
+        if name in declared:
+            continue
+        if name in assigned:
+            raise BuildError(_unreadable_parameter(notebook, name, source, assigned[name]))
+        raise BuildError(
+            f"notebook {notebook.name} does not declare parameter {name!r} in its"
+            f" 'parameters' cell (it declares {', '.join(assigned) or 'nothing'};"
+            f" expected {', '.join(names)})"
+        )
+
+
+def check_notebooks(notebooks: Sequence[Path]) -> None:
+    """Raise BuildError if a notebook is missing, named twice or lacks a parameter."""
+    if not notebooks:
+        raise BuildError("no notebooks to build; expected at least one .ipynb")
+    names = [notebook.name for notebook in notebooks]
+    for notebook in notebooks:
+        if not notebook.is_file():
+            raise BuildError(f"notebook {notebook} not found; expected an existing .ipynb file")
+        if names.count(notebook.name) > 1:
+            raise BuildError(f"notebook name {notebook.name} appears twice; names must be unique")
+    for notebook in notebooks:
+        check_parameters(notebook)
+
+
+# --- running the notebooks -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One notebook to execute: source, where the executed copy goes, and its parameters."""
+
+    notebook: Path
+    executed: Path
+    parameters: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What came of a NotebookRun: ``error`` is a one-line description, None on success."""
+
+    run: NotebookRun
+    error: str | None = None
+
+
+def execute_notebook(run: NotebookRun) -> RunOutcome:
+    """Execute one notebook with papermill, in the notebook's folder, on an IPC kernel.
+
+    Never raises for a failing notebook: the failure comes back as a one-line description
+    (papermill has already saved the executed notebook, error included, at ``run.executed``).
+    Being a module-level function of picklable data, it runs in a worker process as well.
+    """
+    import papermill
+
+    from healthgap.build.kernels import IPCKernelManager
+
+    try:
+        papermill.execute_notebook(
+            str(run.notebook),
+            str(run.executed),
+            parameters=run.parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=str(run.notebook.parent),
+            progress_bar=False,
+            kernel_manager_class=IPCKernelManager,
+        )
+    except papermill.PapermillExecutionError as error:
+        return RunOutcome(run, describe_failure(run.notebook, error))
+    except Exception as error:  # the kernel died or would not start, a timeout, ...
+        name = type(error).__name__
+        return RunOutcome(run, f"{run.notebook.name}: {name}: {one_line(str(error))}")
+    return RunOutcome(run)
+
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """The default progress report: none."""
+
+
+def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _quiet,
+                abort: threading.Event | None = None) -> list[RunOutcome]:
+    """Execute ``runs``, in order and stopping at the first failure when ``jobs`` is 1, or
+    ``jobs`` at a time in spawned worker processes (all of them run) otherwise, reporting each
+    notebook as it starts and as it ends (with its time) through ``progress``.
+
+    Outcomes come back in the order of ``runs``; with ``jobs`` 1 they end at the first failure. When
+    ``abort`` is set (the data turned out bad), the workers are stopped at once and the outcomes end
+    where they had got to; in-process runs (``jobs`` 1) stop before the next notebook.
+    """
+    if jobs <= 1 or len(runs) == 1:
+        outcomes: list[RunOutcome] = []
+        for run in runs:
+            if abort is not None and abort.is_set():
+                break
+            progress(f"running {run.notebook.name}")
+            started = time.monotonic()
+            outcomes.append(execute_notebook(run))
+            _report(progress, outcomes[-1], time.monotonic() - started)
+            if outcomes[-1].error:
+                break
+        return outcomes
+    context = multiprocessing.get_context("spawn")  # a forked pool hangs with papermill
+    results: dict[int, RunOutcome] = {}
+    pool = context.Pool(processes=min(jobs, len(runs)))
+    aborted = False
+    try:
+        started = time.monotonic()
+        pending = {}
+        for index, run in enumerate(runs):
+            pending[index] = pool.apply_async(execute_notebook, (run,))
+            progress(f"running {run.notebook.name}")
+        while pending and not aborted:
+            for index in [i for i, result in pending.items() if result.ready()]:
+                results[index] = pending.pop(index).get()
+                _report(progress, results[index], time.monotonic() - started)
+            aborted = abort is not None and abort.wait(0.05)
+    finally:
+        if aborted or len(results) < len(runs):
+            pool.terminate()  # each worker's kernel sees its parent gone and exits
+        else:
+            pool.close()
+        pool.join()
+    return [results[i] for i in range(len(runs)) if i in results]
+
+
+def _report(progress: Progress, outcome: RunOutcome, seconds: float) -> None:
+    state = "failed" if outcome.error else "finished"
+    progress(f"{state} {outcome.run.notebook.name} in {seconds:.1f} s")
+
+
+# --- moving results into place ---------------------------------------------------------------
+
+
+def portable_notebook(executed: Path, data_dir: Path, as_of: str | None, published_dir: Path) -> None:
+    """Make an executed notebook the same whichever build, machine or cached run it came from, and fit to
+    re-run by hand from where it is published (``<out>/notebooks/``).
+
+    The injected parameters name the data by a path relative to that folder and write to ``../scratch``
+    (a scratch folder beside the briefing, never the published files); the injected cell gets a fixed id;
+    papermill's and Jupyter's clock readings (start, end, duration of the notebook and of each cell) and the
+    build's own folders are dropped from the metadata. Two builds from the same inputs then publish the
+    same bytes.
+    """
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    parameters = {"data_dir": os.path.relpath(data_dir, published_dir), "as_of": as_of,
+                  "output_dir": os.path.join("..", "scratch")}
+    for cell in notebook.cells:
+        for key in ("execution", "papermill"):
+            cell.metadata.pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+            cell.source = "# Parameters\n" + "\n".join(f"{name} = {value!r}" if value is None else
+                                                        f"{name} = {json.dumps(value)}"
+                                                        for name, value in parameters.items()) + "\n"
+    papermill = notebook.metadata.get("papermill", {})
+    notebook.metadata["papermill"] = {"parameters": parameters, "version": papermill.get("version", "")}
+    nbformat.write(notebook, executed)
+
+
+def move_tree(source: Path, target: Path) -> None:
+    """Move every file under ``source`` to the same relative place under ``target``,
+    replacing files of the same name and keeping the other files already in ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.is_dir():
+            move_tree(entry, target / entry.name)
+        else:
+            os.replace(entry, target / entry.name)
+
+
+def keep_failed(outcomes: Sequence[RunOutcome], out_dir: Path) -> list[Path]:
+    """Move the executed copy of each failed notebook to ``out_dir/failed/``; return them."""
+    kept: list[Path] = []
+    for outcome in outcomes:
+        if outcome.error and outcome.run.executed.is_file():
+            target = out_dir / FAILED_DIR / outcome.run.notebook.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(outcome.run.executed, target)
+            kept.append(target)
+    return kept
+
+
+def forget_failures(outcomes: Sequence[RunOutcome], out_dir: Path) -> None:
+    """Delete ``out_dir/failed/<name>`` of each notebook that succeeded, and ``failed/``
+    itself once it is empty."""
+    failed_dir = out_dir / FAILED_DIR
+    for outcome in outcomes:
+        if not outcome.error:
+            (failed_dir / outcome.run.notebook.name).unlink(missing_ok=True)
+    if failed_dir.is_dir() and not any(failed_dir.iterdir()):
+        failed_dir.rmdir()
+
+
+def failure_message(outcomes: Sequence[RunOutcome], kept: Sequence[Path]) -> str:
+    """The one-line BuildError message for a build where some notebook failed."""
+    failures = [outcome.error for outcome in outcomes if outcome.error]
+    message = f"notebook {failures[0]}"
+    if len(failures) > 1:
+        message += f" (and {len(failures) - 1} more notebook(s) failed)"
+    if kept:
+        message += f"; executed notebook kept in {kept[0].parent}"
+    return message
+
+
+# --- the build -------------------------------------------------------------------------------
+
+
+def default_notebooks() -> list[Path]:
+    """The four briefing notebooks of the repository, in briefing order.
+
+    Located from this module's own file (``healthgap/build.py`` -> ``notebooks/``), which
+    holds even when an editable install imports ``healthgap`` as a namespace package
+    (whose ``__file__`` is None).
+    """
+    folder = Path(__file__).resolve().parents[2] / "notebooks"
+    names = ("cancer", "circulatory", "infant_mortality", "life_expectancy")
+    return [folder / f"{name}.ipynb" for name in names]
+
+
+def read_data(data_dir: Path, as_of: str | None = None):
+    """Read and validate every file of a data folder as a build does: an analyst's series
+    (:func:`healthgap.analysis.local.load`) or the national tables (:func:`healthgap.read.tables.load_dataset`).
+
+    A problem raises :class:`~healthgap.read.tables.DataError` naming file, line and column.
+    """
+    from healthgap.analysis import local
+    from healthgap.read.tables import as_of as known_as_of
+    from healthgap.read.tables import load_dataset
+
+    if not Path(data_dir).is_dir():
+        raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
+    if local.is_series(data_dir):
+        return local.load(data_dir)
+    dataset = load_dataset(data_dir)
+    known_as_of(dataset.observations, as_of)  # an edition must name a period of the data
+    return dataset
+
+
+def validate_data(data_dir: Path, as_of: str | None = None) -> str:
+    """Validate a data folder (:func:`read_data`); a one-line account of what was read."""
+    from healthgap.read.tables import Dataset
+
+    data = read_data(data_dir, as_of)
+    if not isinstance(data, Dataset):
+        files, ranked = len(data.config.files), len(data.group.ranked) or len(data.areas)
+        return (f"valid: {files} file{'s' if files != 1 else ''}; {len(data.group.codes)} of {ranked} areas "
+                f"in the group")
+    tables = 3 + sum(not frame.empty for frame in (data.targets, data.context, data.editions, data.groups,
+                                                    data.breaks))
+    return (f"valid: {tables} tables, {len(data.observations)} observations of {len(data.indicators)} "
+            f"indicators from {len(data.sources)} sources")
+
+
+def briefing_title(data_dir: Path, as_of: str | None) -> str:
+    """The page title from the data's ``briefing.toml``, naming the period when the briefing is as of one.
+
+    Reading the data validates it, so bad data stops the build with its own one-line error.
+    """
+    data = read_data(data_dir, as_of)
+    config = data.config
+    title = config.title if config is not None else BRIEFING_TITLE
+    return title if as_of is None else f"{title} (data to {as_of})"
+
+
+def built_indicators(folder: Path) -> list[str]:
+    """The indicators the sections that ran showed, from the summary entries they wrote."""
+    import json
+
+    found = []
+    for path in sorted(Path(folder).glob(f"{SUMMARY_PREFIX}*.json")):
+        indicator = json.loads(path.read_text(encoding="utf-8")).get("indicator")
+        if indicator:
+            found.append(indicator)
+    return found
+
+
+# --- publishing a generation as one unit ---------------------------------------------------------
+
+SITE = "site"
+GENERATIONS = "generations"
+CACHE = "cache"
+
+
+def state_dir(out_dir: Path) -> Path:
+    return Path(out_dir) / incremental.STATE_DIR
+
+
+def new_generation(out_dir: Path) -> Path:
+    """A fresh folder for one build's whole output, on the output folder's file system."""
+    generation = state_dir(out_dir) / GENERATIONS / uuid.uuid4().hex[:12]
+    (generation / SITE).mkdir(parents=True)
+    return generation
+
+
+def current_site(out_dir: Path) -> Path | None:
+    """The generation the reader sees now (what ``<out>/site`` points to), if any."""
+    link = Path(out_dir) / SITE
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+@contextlib.contextmanager
+def exclusive(out_dir: Path, wait: bool = True):
+    """Hold the output folder's lock (``<out>/.healthgap/lock``) while building into it, so two builds
+    never publish into one folder at once or clear each other's generation. The operating system drops
+    the lock when the process ends, however it ends. With ``wait`` False, yields whether the lock was free
+    instead of raising BuildError."""
+    import fcntl
+
+    state = state_dir(out_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait:
+                raise BuildError(f"another build is writing to {out_dir}; wait for it to finish") from None
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clear_debris(out_dir: Path) -> None:
+    """Remove what an interrupted build left: generations no longer published, half-written links.
+
+    Only healthgap's own debris is touched: generations under ``.healthgap/`` and symbolic links named
+    ``.link-<8 hex digits>``, the temporary names :func:`_link` uses; nothing else in the folder."""
+    current = current_site(out_dir)
+    generations = state_dir(out_dir) / GENERATIONS
+    if generations.is_dir():
+        for generation in generations.iterdir():
+            if current is None or current.parent != generation.resolve():
+                shutil.rmtree(generation, ignore_errors=True)
+    for leftover in Path(out_dir).glob(".link-*"):
+        if leftover.is_symlink() and re.fullmatch(r"\.link-[0-9a-f]{8}", leftover.name):
+            leftover.unlink(missing_ok=True)
+
+
+PUBLISHED = (SITE, BRIEFING_NAME, "figures.csv", "data", NOTEBOOKS_DIR, FAILED_DIR)
+"""The names a build always writes at the top of its output folder (besides ``.healthgap/``); the
+sections add their own tables (``cancer_gaps.csv``...), checked when they are known."""
+
+
+def _ours(out_dir: Path, name: str) -> bool:
+    """Whether ``<out>/name`` is healthgap's to replace: absent; a link healthgap made (``site`` into its
+    generations, any other entry into ``site/``); ``failed/`` holding only notebooks of failed builds; or
+    a ``briefing.html`` that is byte for byte the one the manifest says healthgap wrote."""
+    path = Path(out_dir) / name
+    if not os.path.lexists(path):
+        return True
+    if path.is_symlink():
+        target = os.readlink(path)
+        if name == SITE:
+            return Path(target).parts[:2] == (incremental.STATE_DIR, GENERATIONS)
+        return target == f"{SITE}/{name}"
+    if name == FAILED_DIR and path.is_dir():
+        return all(entry.is_file() and entry.suffix == ".ipynb" for entry in path.iterdir())
+    if name == BRIEFING_NAME and path.is_file():
+        recorded = incremental.load_manifest(out_dir).get("briefing_sha256")
+        return recorded is not None and recorded == incremental.file_digest(path)
+    return False
+
+
+def check_ownership(out_dir: Path, names: Sequence[str] = PUBLISHED) -> None:
+    """Raise BuildError, before anything is written, if ``out_dir`` holds a file or folder of one of
+    ``names`` that healthgap did not write: the output folder is the user's, and healthgap replaces only
+    what it published there itself (its links into ``site``, see :func:`publish`)."""
+    for name in names:
+        if not _ours(out_dir, name):
+            path = Path(out_dir) / name
+            kind = "folder" if path.is_dir() and not path.is_symlink() else "file"
+            raise BuildError(
+                f"{path} is a {kind} healthgap did not write, and a build would replace it; build into another "
+                f"folder (--out, or make report OUT=...), or move it away")
+
+
+def _link(out_dir: Path, name: str, target: str) -> None:
+    """Make ``<out>/name`` a symbolic link to ``target`` with one rename. Only an entry healthgap wrote is
+    ever replaced (:func:`check_ownership` has been asked first); this checks again, as a last guard."""
+    check_ownership(out_dir, [name])
+    temporary = Path(out_dir) / f".link-{uuid.uuid4().hex[:8]}"
+    os.symlink(target, temporary)
+    os.replace(temporary, Path(out_dir) / name)
+
+
+KILL_AT = "HEALTHGAP_KILL_AT"
+"""For the kill tests: the environment variable naming a point of publishing at which the build kills
+itself (``page-written``, ``links-made``, ``site-switched``), as ``kill -9`` or a power cut would."""
+
+
+def _kill_point(point: str) -> None:
+    if os.environ.get(KILL_AT) == point:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def publish(generation: Path, out_dir: Path) -> None:
+    """Make a generation the one the reader sees, all its files at once.
+
+    Each entry of the generation's ``site`` gets a link ``<out>/<entry> -> site/<entry>`` first (a new
+    name dangles harmlessly until the switch); then ``<out>/site`` is pointed at the generation by one
+    ``os.replace`` of a symbolic link, which is atomic; links to entries the new generation lacks go last.
+    """
+    site = generation / SITE
+    check_ownership(out_dir, [entry.name for entry in site.iterdir()] + [SITE])
+    for entry in sorted(site.iterdir()):
+        link = Path(out_dir) / entry.name
+        if not (link.is_symlink() and os.readlink(link) == f"{SITE}/{entry.name}"):
+            _link(out_dir, entry.name, f"{SITE}/{entry.name}")
+    _kill_point("links-made")
+    _link(out_dir, SITE, os.path.relpath(site, out_dir))
+    _kill_point("site-switched")
+    for link in Path(out_dir).iterdir():
+        if link.is_symlink() and os.readlink(link).startswith(f"{SITE}/") and not link.exists():
+            link.unlink()
+
+
+# --- the build -------------------------------------------------------------------------------
+
+
+def _cached(out_dir: Path, name: str, key: str) -> Path:
+    return state_dir(out_dir) / CACHE / Path(name).stem / key
+
+
+def build_briefing(
+    data_dir: Path,
+    out_dir: Path,
+    as_of: str | None,
+    notebooks: list[Path] | None = None,
+    jobs: int | None = None,
+    front_matter: FrontMatter | None = None,
+    back_matter: BackMatter | None = None,
+    progress: Progress = _quiet,
+    force: bool = False,
+) -> Path:
+    """Execute the notebooks on ``data_dir`` and publish ``out_dir/briefing.html``; return it.
+
+    Nothing runs when the page's inputs are unchanged and the published briefing is the one recorded
+    (``force`` builds anyway); a notebook whose inputs are unchanged is reused from the cache. Before
+    anything runs, the notebooks' parameters are checked (BuildError). The notebooks that must run run
+    ``jobs`` at a time (default: the number of cores), each with ``data_dir``, ``as_of`` and its own
+    ``output_dir``; meanwhile the data are read and validated, and a bad table stops the build with its
+    own one-line error (a DataError naming file, line and column), whatever the notebooks did.
+
+    Then ``front_matter(data_dir, as_of, site, sections)`` (default:
+    ``healthgap.page.summary.front_matter_html``) opens the page from the sections' summary entries, and
+    ``back_matter(data_dir, as_of, site, indicators)`` (default: ``healthgap.page.appendix.back_matter_html``)
+    closes it, writing ``figures.csv`` and ``data/``; the generation is published as one unit
+    (:func:`publish`). On failure the executed notebook is kept as ``out_dir/failed/<name>.ipynb``,
+    nothing the reader sees changes, and a BuildError names notebook, cell and error.
+    """
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    if notebooks is None:
+        notebooks = default_notebooks()
+    notebooks = [Path(notebook).resolve() for notebook in notebooks]
+    if not data_dir.is_dir():
+        raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"output folder {out_dir} is a file; expected a folder (or a path that does not exist yet)")
+    missing = [n for n in notebooks if not n.is_file()]
+    if missing:
+        raise BuildError(f"notebook {missing[0]} not found; expected an existing .ipynb file")
+    briefing = out_dir / BRIEFING_NAME
+    keys, page = incremental.keys(notebooks, data_dir, as_of)
+    if not force and front_matter is None and back_matter is None and incremental.up_to_date(out_dir, page, briefing):
+        with exclusive(out_dir, wait=False) as alone:
+            if alone:
+                clear_debris(out_dir)  # what a killed build left
+        progress(f"{briefing} is up to date")
+        return briefing
+    check_notebooks(notebooks)
+    if front_matter is None:
+        from healthgap.page.summary import front_matter_html as front_matter
+    if back_matter is None:
+        from healthgap.page.appendix import back_matter_html as back_matter
+
+    if out_dir.is_dir():
+        check_ownership(out_dir)  # refused before anything is written there, the lock included
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive(out_dir):
+        check_ownership(out_dir)  # before anything runs: the folder's own files are never replaced
+        clear_debris(out_dir)
+        generation = new_generation(out_dir)
+        published = False
+        try:
+            site = generation / SITE
+            sections = generation / "sections"
+            executed_dir = site / NOTEBOOKS_DIR
+            executed_dir.mkdir()
+            runs, reused = [], []
+            for notebook in notebooks:
+                cached = _cached(out_dir, notebook.name, keys[notebook.name])
+                section = sections / notebook.stem
+                if not force and (cached / "executed.ipynb").is_file():
+                    shutil.copytree(cached / "output", section)
+                    shutil.copy2(cached / "executed.ipynb", executed_dir / notebook.name)
+                    reused.append(notebook)
+                    progress(f"reused {notebook.name} (unchanged)")
+                    continue
+                section.mkdir(parents=True)
+                parameters = {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(section)}
+                runs.append(NotebookRun(notebook, executed_dir / notebook.name, parameters))
+            # the data are read and validated while the notebooks start: a bad table stops the build with its
+            # own one-line error, in preference to the notebooks' failures it causes
+            ran: dict[str, list[RunOutcome]] = {}
+            abort = threading.Event()
+            worker = threading.Thread(target=lambda: ran.setdefault("outcomes", execute_all(
+                runs, jobs or os.cpu_count() or 1, progress, abort)))
+            worker.start()
+            try:
+                try:
+                    title = briefing_title(data_dir, as_of)
+                except BaseException:
+                    abort.set()  # bad data: the notebooks' results would be thrown away; stop them
+                    raise
+                import nbformat  # noqa: F401  (slow to import: done while the notebooks run)
+
+                import healthgap.page.report  # noqa: F401
+            finally:
+                try:
+                    worker.join()
+                except KeyboardInterrupt:  # Ctrl-C: stop the notebooks too, then stop
+                    abort.set()
+                    worker.join()
+                    raise
+            outcomes = ran.get("outcomes", [])
+            forget_failures(outcomes, out_dir)
+            if any(outcome.error for outcome in outcomes):
+                raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
+            for run in runs:  # keep each fresh result for the next build
+                cached = _cached(out_dir, run.notebook.name, keys[run.notebook.name])
+                if cached.parent.is_dir():
+                    shutil.rmtree(cached.parent)
+                shutil.copytree(Path(run.parameters["output_dir"]), cached / "output")
+                shutil.copy2(run.executed, cached / "executed.ipynb")
+            for notebook in notebooks:
+                for path in (sections / notebook.stem).iterdir():
+                    shutil.copy2(path, site / path.name)
+                portable_notebook(executed_dir / notebook.name, data_dir, as_of, out_dir / NOTEBOOKS_DIR)
+            shutil.rmtree(sections)
+
+            import nbformat
+
+            from healthgap.page.report import assemble_briefing
+
+            executed = [nbformat.read(executed_dir / n.name, as_version=4) for n in notebooks]
+            front_html = front_matter(data_dir, as_of, site, [n.stem for n in notebooks])
+            back_html = back_matter(data_dir, as_of, site, built_indicators(site))
+            for summary in site.glob(f"{SUMMARY_PREFIX}*.json"):
+                summary.unlink()
+            (site / BRIEFING_NAME).write_text(assemble_briefing(executed, front_html, title, back_html), encoding="utf-8")
+            _kill_point("page-written")
+            publish(generation, out_dir)
+            published = True
+            incremental.save_manifest(out_dir, {
+                "page": page if front_matter.__module__ == "healthgap.page.summary" else "",
+                "notebooks": keys, "briefing_sha256": incremental.file_digest(briefing),
+            })
+            clear_debris(out_dir)
+            return briefing
+        finally:
+            if not published:
+                shutil.rmtree(generation, ignore_errors=True)

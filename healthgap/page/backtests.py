@@ -1,0 +1,96 @@
+"""How earlier trends did: each projection an earlier edition (or an analyst's series, to a set period) could
+have made, beside the gap observed since, for the briefing's appendix.
+
+A section computes the rows of its own indicator in its notebook (where the trends are already fitted) and
+writes them with its summary; the back matter only lays them out. Every figure is cited in the section's
+ledger: the projection in the terms of the analysis it was fitted in, the observed gap as the latest record
+gives it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from healthgap.read import tables as hd
+from healthgap.page import labels
+from healthgap.page.sentences import sex_suffix
+from healthgap.page.provenance import Ledger
+
+
+def _outcome_cells(ledger: Ledger, then, now, outcome) -> dict:
+    """A back-test's projection, observed gap and verdict, as the table shows them, each figure cited:
+    the projection's in the trend's own terms (``then``, the analysis it was fitted in), the observed gap as
+    the record of ``now`` gives it."""
+    from healthgap.analysis import projection
+    from healthgap.page.sentences import Citer, projected_html
+
+    result = outcome.projection
+    observed = next((p for p in now.points if p.period == outcome.period and p.gap is not None), None)
+    actual = Citer(ledger, now).gap(observed) if observed is not None else Markup("not observed")
+    if not outcome.comparable:
+        verdict = "not comparable: the method changed"
+    elif outcome.inside is None:
+        verdict = "–"
+    else:
+        verdict = "inside" if outcome.inside else "outside"
+    return {"compared": outcome.period, "projected": projected_html(Citer(ledger, then), result), "actual": actual,
+            "verdict": verdict, "fitted": projection._listing(result.fitted) if result.enough else ""}
+
+
+def national_rows(ledger: Ledger, dataset: hd.Dataset, as_of: str | None,
+                       indicators: list[str] | None) -> list[dict]:
+    """For each earlier edition (``editions.csv``) and each target: what the edition's trend projected for the
+    target period and for the last period observed since on its method, beside the gap observed there.
+    Only editions before this one, and with a later period on their method: an edition never shows what
+    happened after it."""
+    from healthgap.analysis import projection
+    from healthgap.analysis.indicator import analyse
+    from healthgap.page.sentences import Citer, projected_html
+
+    end = hd.parse_period(as_of or hd.latest_period(dataset.observations))[1]
+    known = set(dataset.observations["period"])
+    rows = []
+    editions = dataset.editions if not dataset.editions.empty else pd.DataFrame(columns=["period"])
+    earlier = hd.sort_periods([p for p in editions["period"] if p in known and hd.parse_period(p)[1] < end])
+    targets = [t for _, t in dataset.targets.iterrows() if indicators is None or t["indicator"] in indicators]
+    current = {(t["indicator"], t["sex"]): analyse(dataset, t["indicator"], t["sex"], as_of) for t in targets} \
+        if earlier else {}
+    for period in earlier:
+        for t in targets:
+            then = analyse(dataset, t["indicator"], t["sex"], period)
+            now = current[(t["indicator"], t["sex"])]
+            outcome = projection.backtest_analysis(then, now)
+            if outcome is None:  # no later period on the edition's method to compare with
+                continue
+            outlook = then.outlook
+            row = {"edition": period, "name": f"{then.indicator['title']}{sex_suffix(t['sex'])}",
+                   "measure": labels.measure(then.gap_measure), "target_period": outlook.target_period,
+                   "at_target": projected_html(Citer(ledger, then), outlook.projection)}
+            row.update(_outcome_cells(ledger, then, now, outcome))
+            rows.append(row)
+    return rows
+
+
+def series_rows(ledger: Ledger, analyses, until: str | None) -> list[dict]:
+    """For an analyst's series: the trend fitted on the periods to ``until`` (``[projection] backtest_until``),
+    projected to the latest period and set beside the gap observed there, for each analysis (indicator and
+    sex) of a section. This is also the counterfactual: where the gap would be, had that trend gone on."""
+    from dataclasses import replace
+
+    from healthgap.analysis import projection
+
+    if until is None:
+        return []
+    rows = []
+    for now in analyses:
+        points = projection.gap_series(now)
+        if not points:
+            continue
+        outcome = projection.backtest(points, until, points[-1][0], projection.breaks_of(now))
+        then = replace(now, as_of=until)  # the trend's figures are cited as of the period it was fitted to
+        row = {"edition": until, "name": f"{now.indicator['title']}{sex_suffix(now.sex)}",
+               "measure": labels.measure(now.gap_measure), "target_period": "", "at_target": ""}
+        row.update(_outcome_cells(ledger, then, now, outcome))
+        rows.append(row)
+    return rows

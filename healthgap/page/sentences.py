@@ -1,0 +1,835 @@
+"""Narrative: the briefing's sentences, generated from the analysis and cited figure by figure.
+
+Python here decides what may be said (the rules: a figure of record leads; a rise or a fall only
+where the figures' ranges allow it; "consecutive" only of adjacent periods; nothing compared
+across a method break or across bases) and gathers the figures, each cited through the ledger;
+the words are the templates' (``templates/fragments/sentences.html.j2``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from markupsafe import Markup
+
+from healthgap.analysis import estimates as est
+from healthgap.analysis import gaps
+from healthgap.page import labels
+from healthgap.analysis import targets
+from healthgap.analysis.indicator import Analysis
+from healthgap.read.periods import parse_period, period_midpoint
+from healthgap.analysis.estimates import Estimate, number
+from healthgap.analysis.gaps import GapPoint, Movement
+from healthgap.page.provenance import Figure, Ledger, figure_of
+from healthgap.page.render import render, sentences, squash
+
+STATUS_CLASS = {
+    targets.MET: "status-good",
+    targets.ON_TRACK: "status-good",
+    targets.NOT_ON_TRACK: "status-bad",
+    targets.MISSED: "status-bad",
+    targets.TOO_CLOSE: "status-none",
+    targets.NOT_YET_ASSESSABLE: "status-none",
+}
+
+VERBS = {1: "widened", -1: "narrowed"}
+COMPARATIVES = {1: "wider", -1: "narrower"}
+
+
+def direction_word(value: float, decimals: int) -> str:
+    """'narrower' for a negative change, 'wider' for a positive one, as displayed."""
+    shown = float(number(value, decimals).replace(",", ""))
+    return "narrower" if shown < 0 else "wider" if shown > 0 else "no different"
+
+
+def sex_suffix(sex: str) -> str:
+    return "" if sex == "persons" else f", {labels.sex(sex)}"
+
+
+def short_unit(meta: pd.Series) -> str:
+    """The unit without its parenthetical qualifier: 'deaths per 100,000'."""
+    return str(meta["unit"]).split(" (")[0]
+
+
+class Citer:
+    """Cites one analysis's figures in a ledger, with stable ids and labels in words."""
+
+    def __init__(self, ledger: Ledger, analysis: Analysis) -> None:
+        self.ledger = ledger
+        self.a = analysis
+        self.meta = analysis.indicator
+
+    # ids and labels
+    def _id(self, *parts: str) -> str:
+        return "-".join([self.a.key, *parts])
+
+    def _label(self, period: str, what: str) -> str:
+        return f"{self.meta['title']}{sex_suffix(self.a.sex)}, {period}: {what}"
+
+    def suffix(self, measure: str) -> str:
+        return "%" if measure in ("relative_gap_pct", *gaps.CHANGE_OF.values()) else ""
+
+    def unit(self, measure: str) -> Markup:
+        """' deaths per 100,000' after an absolute gap; nothing after a percentage."""
+        if measure == "relative_gap_pct":
+            return Markup("")
+        return Markup(' <span class="unit">{}</span>').format(short_unit(self.meta))
+
+    def cite(self, e: Estimate, figure_id: str, period: str, measure: str, what: str, suffix: str = "",
+             absolute: bool = False) -> Markup:
+        shown = number(abs(e.value) if absolute else e.value, e.decimals) + suffix
+        return self.ledger.cite(figure_of(e, figure_id, self._label(period, what), self.meta["indicator"],
+                                          self.a.sex, period, measure, shown))
+
+    # the record
+    def gap(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.gap_check if check else p.gap
+        what = labels.measure(p.measure) + (" recomputed from the levels" if check else "")
+        if e.basis == est.IMPLIED:
+            what += " implied by the published change"
+        return self.cite(e, self._id(p.period, p.measure, "check" if check else "record"), p.period, p.measure,
+                         what, self.suffix(p.measure))
+
+    def change(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.change_check if check else p.change
+        measure = gaps.CHANGE_OF[p.measure]
+        what = f"change in the {labels.measure(p.measure)} since {p.reference}" + (" recomputed" if check else "")
+        return self.cite(e, self._id(p.period, measure, p.reference, "check" if check else "record"), p.period,
+                         measure, what, "%", absolute=True)
+
+    def range(self, e: Estimate, figure_id: str, period: str, measure: str, what: str, suffix: str = "",
+              change: bool = False) -> Markup:
+        """'2.41% to 2.68%' (or '10.6% to 11.6% narrower' for a change): the range its rounding allows, cited."""
+        ends = []
+        for end, value in (("lower", e.lower), ("upper", e.upper)):
+            bound = Estimate(value, value, value, est.GAPS, e.decimals, e.inputs, "estimates.bounds", e.formula,
+                             e.revision, e.estimated)
+            ends.append((value, self.cite(bound, f"{figure_id}-{end}", period, measure, f"{what}, {end} end of its range",
+                                          suffix, absolute=change)))
+        (lo, lo_text), (hi, hi_text) = ends
+        if not change:
+            return Markup("{} to {}").format(lo_text, hi_text)
+        if hi <= 0:
+            return Markup("{} to {} narrower").format(hi_text, lo_text)
+        if lo >= 0:
+            return Markup("{} to {} wider").format(lo_text, hi_text)
+        return Markup("{} narrower to {} wider").format(lo_text, hi_text)
+
+    def gap_range(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.gap_check if check else p.gap
+        return self.range(e, self._id(p.period, p.measure, "check" if check else "record"), p.period, p.measure,
+                          labels.measure(p.measure), self.suffix(p.measure))
+
+    def change_range(self, p: GapPoint, check: bool = False) -> Markup:
+        e = p.change_check if check else p.change
+        measure = gaps.CHANGE_OF[p.measure]
+        return self.range(e, self._id(p.period, measure, p.reference, "check" if check else "record"), p.period,
+                          measure, f"change in the {labels.measure(p.measure)} since {p.reference}", "%", change=True)
+
+    # the target
+    def target_value(self) -> Markup:
+        t = self.a.target
+        return self.cite(t.value, self._id(t.target_period, t.measure, "target"), t.target_period, t.measure,
+                         f"target {labels.measure(t.measure)}", self.suffix(t.measure))
+
+    def reduction(self) -> Markup:
+        t = self.a.target
+        return self.cite(t.reduction, self._id(t.target_period, t.measure, "required-cut"), t.target_period,
+                         gaps.CHANGE_OF[t.measure], f"required cut in the {labels.measure(t.measure)}", "%", absolute=True)
+
+    def required(self, verdict: targets.Assessment) -> Markup:
+        t = self.a.target
+        return self.cite(verdict.required, self._id(verdict.period, t.measure, "required-change"), verdict.period,
+                         gaps.CHANGE_OF[t.measure], f"change the straight line to the target required by {verdict.period}",
+                         "%", absolute=True)
+
+    # data rows
+    def observation(self, row: pd.Series) -> Markup:
+        return self.ledger.cite(observation_figure(row, self.a.label(row["group"]), self.meta["title"]))
+
+    def plain(self, figure_id: str, period: str, measure: str, what: str, value: float, shown: str, rows,
+              derivation: str) -> Markup:
+        return self.ledger.cite(Figure(
+            figure_id=self._id(figure_id), label=self._label(period, what), indicator=self.meta["indicator"],
+            sex=self.a.sex, period=period, measure=measure, value=float(value), displayed=shown,
+            kind="derived", source_rows=";".join(rows), derivation=derivation,
+        ))
+
+
+def observation_figure(row: pd.Series, group_label: str, title: str) -> Figure:
+    """A data row's value as published, cited to the row itself."""
+    what = labels.measure(row["measure"]) if row["group"] == "gap" else f"{group_label}, {labels.measure(row['measure'])}"
+    if row["reference_period"]:
+        what += f" since {row['reference_period']}"
+    return Figure(
+        figure_id=row["id"], label=f"{title}{sex_suffix(row['sex'])}, {row['period']}: {what}",
+        indicator=row["indicator"], sex=row["sex"], period=row["period"], measure=row["measure"],
+        value=float(row["value"]), displayed=number(row["value"], int(row["decimals"])), kind="published",
+        source_rows=row["id"],
+    )
+
+
+# --- flags --------------------------------------------------------------------------------------
+
+
+def estimate_flags(e: Estimate) -> list[Markup]:
+    flags = []
+    if e.provisional:
+        flags.append(Markup('<span class="provisional">provisional</span>'))
+    if e.estimated:
+        flags.append(Markup("an estimate by its source"))
+    return flags
+
+
+def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
+    """Flags for a gap of record: provisional, an estimate, or computed with the range rounding allows."""
+    flags = estimate_flags(p.gap)
+    if p.gap.basis == est.LEVELS and p.gap.confidence:
+        flags.insert(0, Markup("95% confidence interval {}").format(c.gap_range(p)))
+    elif p.gap.basis == est.LEVELS:
+        flags.insert(0, Markup("computed from the rounded published levels, which allow {}").format(c.gap_range(p)))
+    return flags
+
+
+# --- sentences ----------------------------------------------------------------------------------
+
+
+def standing_sentence(c: Citer, p: GapPoint) -> Markup:
+    """Where the gap stood in a period, against the baseline: the figures of record, labelled.
+
+    Without a target (an analyst's series), the latest gap is set against the first period's, each with
+    its interval (or rounding range), and called wider or narrower only where the two do not overlap.
+    """
+    a = c.a
+    base = a.baseline
+    if a.target is None and base is not None and p.period != base.period and p.gap is not None \
+            and base.gap is not None and p.segment == base.segment:
+        ci = p.gap.confidence and base.gap.confidence
+        return squash(sentences().standing_ci({
+            "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
+            "comparator": a.comparator_label, "gap": c.gap(p), "unit": c.unit(p.measure),
+            "range_words": "95% confidence interval" if ci else "its rounding allows", "range": c.gap_range(p),
+            "base_gap": c.gap(base), "base_range": c.gap_range(base), "baseline": base.period,
+            "direction": est.compare(base.gap, p.gap), "ci": ci,
+        }))
+    context = {
+        "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
+        "comparator": a.comparator_label, "gap": None, "unit": c.unit(p.measure), "gap_flags": [],
+        "change": None, "direction": "", "baseline": a.baseline_period, "base_gap": None,
+        "base_unit": c.unit(p.measure), "base_flags": [], "change_how": None, "no_change": None,
+    }
+    if p.gap is not None and p.gap.basis != est.IMPLIED:
+        context.update(gap=c.gap(p), gap_flags=_how_gap(c, p))
+    if p.change is not None and base is not None and base.gap is not None:
+        context.update(change=c.change(p), direction=direction_word(p.change.value, p.change.decimals),
+                       base_gap=c.gap(base))
+        if base.gap.basis == est.LEVELS:
+            context["base_flags"] = [Markup("computed from the rounded published levels")]
+        context["change_how"] = _change_how(c, p)
+    elif p.period != a.baseline_period and base is not None:
+        brk = a.break_between(base.period, p.period)
+        if brk is not None:
+            context["no_change"] = (f"No change from the {base.period} baseline is computed: the method changed in "
+                                    f"{brk['first_period']}.")
+    if context["gap"] is None and context["change"] is None:
+        return Markup("")
+    return squash(sentences().standing(context))
+
+
+def _change_how(c: Citer, p: GapPoint) -> Markup:
+    e = p.change
+    if e.published:
+        base = c.a.baseline
+        text = Markup("as published")
+        if base is not None and base.segment != p.segment:
+            text = Markup("as published by its source across the change of method")
+        shown_with_gap = p.gap is not None and p.gap.basis != est.IMPLIED
+        flags = [f for f in estimate_flags(e) if not (shown_with_gap and f in estimate_flags(p.gap))]
+        return text + (Markup(" ({})").format(Markup(" and ").join(flags)) if flags else Markup(""))
+    rng = c.change_range(p)
+    if est.contains_zero(e):
+        return Markup("computed from the rounded gaps, whose rounding allows anything from {}, so it cannot show "
+                      "which way the gap moved").format(rng)
+    return Markup("computed from the rounded gaps, which allow {}").format(rng)
+
+
+def target_sentence(c: Citer) -> Markup:
+    t = c.a.target
+    if t is None:
+        return Markup("")
+    base = c.a.baseline
+    if t.value is not None and t.value.published:
+        how = "as published"
+    elif base is not None and base.gap is not None and base.gap.published:
+        how = f"computed from the published {t.baseline_period} gap"
+    else:
+        how = f"computed from the {t.baseline_period} gap, itself computed from rounded levels"
+    return squash(sentences().target({
+        "reduction": c.reduction(), "measure": labels.measure(t.measure), "baseline": t.baseline_period,
+        "period": t.target_period, "value": c.target_value() if t.value is not None else None,
+        "unit": c.unit(t.measure), "how": how,
+    }))
+
+
+def verdict_context(c: Citer) -> dict | None:
+    a, v = c.a, c.a.assessment
+    if v is None:
+        return None
+    context = {"status": v.status, "css": STATUS_CLASS[v.status], "stale": v.point is not None and v.period != a.as_of,
+               "period": v.period, "kind": "none", "within": v.within_target}
+    if v.point is not None:
+        p = v.point
+        final = parse_period(p.period)[1] >= parse_period(a.target.target_period)[1]
+        context.update(
+            change=c.change(p), direction=direction_word(p.change.value, p.change.decimals),
+            required=c.reduction() if final else c.required(v),
+            required_direction=direction_word(v.required.value, 1) if not final else "narrower",
+            kind="final" if final else ("close" if v.status == targets.TOO_CLOSE else "track"),
+            ci=p.change.confidence,
+        )
+    return context
+
+
+def verdict_sentence(c: Citer) -> Markup:
+    """'Verdict: on track (latest available: 2005-07).'"""
+    context = verdict_context(c)
+    return squash(sentences().verdict(context)) if context else Markup("")
+
+
+def requirement_sentence(c: Citer) -> Markup:
+    """What the straight line to the target required by the verdict's period."""
+    context = verdict_context(c)
+    return squash(sentences().requirement(context)) if context else Markup("")
+
+
+def movement_context(c: Citer, m: Movement, run: int) -> dict:
+    """What the movement template needs for one :class:`~healthgap.analysis.gaps.Movement`."""
+    a = c.a
+    context = {"earlier": m.earlier.period, "later": m.later.period, "basis": m.basis, "run": run,
+               "unit": c.unit(m.later.measure), "reference": m.later.reference, "missing": m.missing,
+               "ci": bool(m.later_figure is not None and m.later_figure.confidence
+                          and (m.earlier_figure is None or m.earlier_figure.confidence))}
+    if m.direction is None:
+        if m.reason == "method":
+            brk = a.break_between(m.earlier.period, m.later.period)
+            context.update(kind="method", break_period=brk["first_period"] if brk is not None else m.later.period)
+        else:
+            context.update(kind="bases", how_earlier=_basis_words(m.earlier), how_later=_basis_words(m.later))
+        return context
+    if m.basis == "published change":
+        context.update(b=c.change(m.later))
+    elif m.basis == "published changes":
+        fa, fb = c.change(m.earlier), c.change(m.later)
+        context.update(a=fa, b=fb, a_direction=direction_word(m.earlier.change.value, m.earlier.change.decimals),
+                       b_direction=direction_word(m.later.change.value, m.later.change.decimals))
+    elif m.basis == "published gaps":
+        context.update(a=c.gap(m.earlier), b=c.gap(m.later))
+    else:
+        context.update(a=c.gap(m.earlier, check=m.earlier.gap.basis != est.LEVELS),
+                       b=c.gap(m.later, check=m.later.gap.basis != est.LEVELS))
+    if m.direction == 0:
+        context["kind"] = "flat"
+    elif m.adjacent:
+        context.update(kind="run", verb=VERBS[m.direction])
+    else:
+        context.update(kind="gap", verb=COMPARATIVES[m.direction] if m.basis == "published changes" else VERBS[m.direction])
+    return context
+
+
+def _basis_words(p: GapPoint) -> str:
+    if p.gap is not None and p.gap.basis != est.IMPLIED:
+        return f"{p.period}: the gap {labels.BASES[p.gap.basis]}"
+    return f"{p.period}: the change from the baseline, {labels.BASES[p.change.basis]}"
+
+
+def movement_sentence(c: Citer) -> Markup:
+    """How the gap moved into its latest period, with "consecutive" only for adjacent periods."""
+    m, run = gaps.latest_run(c.a.points)
+    if m is None:
+        return Markup("")
+    return squash(sentences().movement(movement_context(c, m, run)))
+
+
+def standing_point(a: Analysis) -> GapPoint | None:
+    """The period the section's opening sentence stands on: the verdict's, else the latest."""
+    if a.assessment is not None and a.assessment.point is not None:
+        return a.assessment.point
+    return a.latest
+
+
+def contrast_sentence(c: Citer) -> Markup:
+    """Absolute and relative gaps side by side, from the baseline to the latest period both have.
+
+    Where the opening sentence has already given the target gap's change over the same span, only
+    the other gap is described, and whether it tells the same story.
+    """
+    a = c.a
+    mine, theirs = a.points, a.record.get(a.other_measure, [])
+    if not mine or not theirs or a.baseline is None:
+        return Markup("")
+    common = [p.period for p in mine if p.period in {q.period for q in theirs}]
+    first = a.baseline_period
+    if first not in common or common[-1] == first:
+        return Markup("")
+    last = common[-1]
+    pieces = []
+    for points in (mine, theirs):
+        b = next(p for p in points if p.period == first)
+        l = next(p for p in points if p.period == last)
+        pieces.append((b, l, gaps.movement(b, l)))
+    (b1, l1, m1), (b2, l2, m2) = pieces
+    ci = bool(l1.gap is not None and l1.gap.confidence)
+    stated = standing_point(a) is not None and standing_point(a).period == last and l1.change is not None
+    if m1.reason == "method" or m2.reason == "method":
+        if l2.change is None or not l2.change.published or (not stated and not (l1.change and l1.change.published)):
+            return Markup("")
+        context = {"kind": "changes", "earlier": first, "later": last, "stated": stated,
+                   "first_measure": labels.measure(l1.measure), "second_measure": labels.measure(l2.measure),
+                   "second": Markup("{} {}").format(c.change(l2), direction_word(l2.change.value, l2.change.decimals))}
+        if not stated:
+            context["first"] = Markup("{} {}").format(c.change(l1), direction_word(l1.change.value, l1.change.decimals))
+        return squash(sentences().contrast(context))
+    described = [_moved(c, b, l, m) for b, l, m in pieces]
+    if any(d is None for d in described):
+        return Markup("")
+    if stated:
+        if not m2.direction:
+            kind = "other-flat"
+        elif m1.direction and m2.direction != m1.direction:
+            kind = "other-differs"
+            described[1] = _moved(c, b2, l2, m2, pronoun=True)
+        else:
+            kind = "other-same"
+        return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last, "second": described[1],
+                                            "second_measure": labels.measure(l2.measure), "ci": ci}))
+    differ = bool(m1.direction and m2.direction and m1.direction != m2.direction)
+    kind = "differ" if differ else "same"
+    if not m1.direction and not m2.direction:
+        kind = "neither"
+    elif not m1.direction or not m2.direction:
+        kind = "one"
+        if not m1.direction:
+            described.reverse()
+    return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last,
+                                        "first": described[0], "second": described[1], "ci": ci}))
+
+
+def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement, pronoun: bool = False) -> Markup | None:
+    """'the absolute gap narrowed from 36.7 to 22.6', on the shared basis of the movement."""
+    macro = sentences().moved
+    context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
+               "direction": m.direction, "pronoun": pronoun,
+               "ci": bool(latest.gap is not None and latest.gap.confidence)}
+    if m.direction is None:
+        return None
+    if m.direction and latest.change is not None and latest.change.published and latest.reference == base.period:
+        context.update(change=c.change(latest), verb=VERBS[m.direction], how="as published")
+    elif m.basis == "published gaps":
+        context.update(a=c.gap(base), b=c.gap(latest), verb=VERBS.get(m.direction, ""))
+    elif m.basis == "gaps computed from levels":
+        context.update(a=c.gap(base, check=base.gap.basis != est.LEVELS),
+                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=VERBS.get(m.direction, ""))
+    else:
+        context.update(change=c.change(latest), verb=VERBS.get(m.direction, ""), how="as published")
+        if not m.direction:
+            return None
+    return squash(macro(context))
+
+
+def break_note(c: Citer) -> Markup:
+    """The method break inside the edition, named, with what is and is not compared across it."""
+    if c.a.breaks.empty:
+        return Markup("")
+    b = c.a.breaks.iloc[0]
+    return Markup("{} The chart draws it as a break; no change is computed across it, and a change its source "
+                  "published across it is labelled so.").format(b["description"])
+
+
+def single_period_note(c: Citer) -> Markup:
+    """One line where the data hold a single period: no trend can be stated."""
+    a = c.a
+    if a.extras and len(a.points) == 1:
+        return Markup("The data hold one period, {}, so this section says where the gap stands, not how it has "
+                      "moved.").format(a.points[0].period)
+    return Markup("")
+
+
+def stale_note(c: Citer) -> Markup:
+    """Why nothing later than the latest figure is shown, when it is older than the edition."""
+    a = c.a
+    if not a.stale:
+        return Markup("")
+    later = a.later_figures()
+    text = f"No {labels.measure(a.gap_measure)} for a period after {a.latest.period} is in the data for this edition"
+    if later.empty:
+        return Markup("{}.").format(text)
+    covered = sorted({(a.label(r["group"]), labels.measure(r["measure"]), r["period"]) for _, r in later.iterrows()},
+                     key=lambda x: (parse_period(x[2]), x[0], x[1]))
+    items = [f"{g}'s {m} for {p}" for g, m, p in covered]
+    from healthgap.page.render import series
+    return Markup("{}: the later figures found give only {}, from which no gap can be computed.").format(
+        text, series(items))
+
+
+def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
+    """One note per section on intervals: which levels have them and, worded for the indicator, why the rest do not."""
+    a0 = analyses[0]
+    meta = a0.indicator
+    noun = labels.LEVEL_NOUNS.get(meta["level_measure"], "levels")
+    behind = "the deaths and populations by age behind them" if meta["level_measure"] == "life_expectancy" \
+        else "the counts and populations behind them"
+    rows = [(a, r) for a in analyses for _, r in a.intervals.iterrows()]
+    if not rows:
+        text = Markup("No figure in this section has a confidence interval: the {} were published rounded, without {}, "
+                      "so the ranges given are those their rounding allows.").format(noun, behind)
+    else:
+        parts = []
+        for a, r in rows:
+            c = Citer(ledger, a)
+            obs = a.observations.set_index("id", drop=False)
+            decimals = int(meta["decimals"])
+            limits = [c.plain(f"{r['rate_id']}-{end}", r["period"], "rate",
+                              f"{a.label(r['group'])}, rate, {end} {r['confidence']:.0%} limit",
+                              r[f"{end}_ci"], number(r[f"{end}_ci"], decimals), [r["rate_id"], r["count_id"]],
+                              f"methods.crude_rate: Byar's {r['confidence']:.0%} limit for {r['count']:g} deaths, "
+                              f"scaled to the published rate {r['value']:g}")
+                      for end in ("lower", "upper")]
+            parts.append(Markup("{} in {}, {} ({} to {}) from {} deaths").format(
+                a.label(r["group"]), r["period"], c.observation(obs.loc[r["rate_id"]]), limits[0], limits[1],
+                c.observation(obs.loc[r["count_id"]])))
+        confidence = float(rows[0][1]["confidence"])
+        level = Citer(ledger, a0).plain("confidence-level", a0.as_of, "confidence-level", "confidence level",
+                                        100 * confidence, f"{confidence:.0%}", [],
+                                        "analysis.level_intervals: confidence level")
+        text = Markup("Where the number of deaths was published beside a rate, the rate has a {} confidence interval "
+                      "(Byar's method, on the denominator the two imply): {}. The other {} were published rounded, "
+                      "without counts, so the ranges given for them are those their rounding allows.").format(
+            level, Markup("; ").join(parts), noun)
+    if meta["nested"] == "yes":
+        text += Markup(" No interval is given for the gap: {} is part of {}, so the two are not independent.").format(
+            a0.disadvantaged_label, a0.comparator_label)
+    return text
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def record_rows(c: Citer) -> list[dict]:
+    """The rows of the section's record table: each period's gap and change, of record and recomputed."""
+    rows = []
+    for p in c.a.points:
+        gap = how_gap = check = change = how_change = change_check = None
+        if p.gap is not None:
+            gap = c.gap(p)
+            how_gap = labels.BASES[p.gap.basis]
+            if p.gap.basis == est.LEVELS:
+                check = c.gap_range(p)
+        if p.gap_check is not None:
+            check = Markup("{} ({})").format(c.gap(p, check=True), c.gap_range(p, check=True))
+        if p.change is not None:
+            change = Markup("{} {}").format(c.change(p), direction_word(p.change.value, p.change.decimals))
+            how_change = labels.BASES[p.change.basis]
+            if not p.change.published:
+                change_check = c.change_range(p)
+        if p.change_check is not None:
+            change_check = Markup("{} {} ({})").format(
+                c.change(p, check=True), direction_word(p.change_check.value, p.change_check.decimals),
+                c.change_range(p, check=True))
+        flags = estimate_flags(p.gap) if p.gap is not None else []
+        if p.change is not None:
+            flags += [f for f in estimate_flags(p.change) if f not in flags]
+        rows.append({"period": p.period, "gap": gap, "how_gap": how_gap, "check": check, "change": change,
+                     "how_change": how_change, "change_check": change_check, "flags": flags,
+                     "break": p.segment != (c.a.points[0].segment if c.a.points else 0)})
+    return rows
+
+
+def level(c: Citer, row: pd.Series) -> tuple[Markup, Markup]:
+    """A group's or the comparator's level, cited, and its interval (or nothing), for an analyst's series."""
+    a = c.a
+    label = a.label(row["group"])
+    what = f"{label}, {labels.measure(a.indicator['level_measure'])}"
+    inputs = tuple(i for i in str(row.get("inputs", row["id"])).split(";") if i)
+    confidence = not pd.isna(row["lower"])
+    e = Estimate(float(row["value"]), float(row["lower"]) if confidence else float(row["value"]),
+                 float(row["upper"]) if confidence else float(row["value"]),
+                 est.PUBLISHED if row["status"] == "published" else est.LEVELS, int(row["decimals"]),
+                 inputs if row["status"] != "published" else (row["id"],),
+                 "" if row["status"] == "published" else "groups.group_value",
+                 "" if row["status"] == "published" else f"{row['method']} of {int(row['areas'])} areas",
+                 interval=est.CONFIDENCE if confidence else est.ROUNDING)
+    figure_id = c._id(row["period"], row["group"], "level")
+    value = c.cite(e, figure_id, row["period"], a.indicator["level_measure"], what)
+    if not confidence:
+        return value, Markup("")
+    return value, c.range(e, figure_id, row["period"], a.indicator["level_measure"], what)
+
+
+def levels_sentence(c: Citer) -> Markup:
+    """The group's and the comparator's values in the latest period, with their intervals."""
+    a = c.a
+    if not a.extras or a.latest is None:
+        return Markup("")
+    rows = a.levels[a.levels["period"] == a.latest.period]
+    found = {r["group"]: r for _, r in rows.iterrows()}
+    if not {"group", "comparator"} <= set(found):
+        return Markup("")
+    value, rng = level(c, found["group"])
+    comparator_value, comparator_range = level(c, found["comparator"])
+    return squash(sentences().levels({
+        "group": a.disadvantaged_label, "measure": labels.measure(a.indicator["level_measure"]), "value": value,
+        "unit": c.unit("absolute_gap"), "range": rng, "period": a.latest.period, "comparator": a.comparator_label,
+        "comparator_value": comparator_value, "comparator_range": comparator_range,
+    }))
+
+
+def sii_sentence(c: Citer) -> Markup:
+    """The slope index of inequality across deprivation deciles: its latest value, and how it moved."""
+    a = c.a
+    frame = a.extras.get("sii") if a.extras else None
+    if frame is None or frame.empty:
+        return Markup("")
+    decimals = int(a.indicator["decimals"])
+
+    def cite(row: pd.Series) -> tuple[Markup, Markup, Estimate]:
+        has = not pd.isna(row["lower"])
+        e = Estimate(float(row["sii"]), float(row["lower"]) if has else float(row["sii"]),
+                     float(row["upper"]) if has else float(row["sii"]), est.LEVELS, decimals, (),
+                     "methods.sii", "weighted least squares on the deciles' cumulative population midpoints",
+                     interval=est.CONFIDENCE if has else est.ROUNDING)
+        figure_id = c._id(row["period"], "sii")
+        value = c.cite(e, figure_id, row["period"], "sii", "slope index of inequality")
+        rng = c.range(e, figure_id, row["period"], "sii", "slope index of inequality") if has else Markup("")
+        return value, rng, e
+
+    last = frame.iloc[-1]
+    value, rng, e = cite(last)
+    # quantile 1 is the most deprived: a negative slope means the most deprived end is higher
+    higher = e.value < 0
+    distance = Estimate(abs(e.value), abs(e.value), abs(e.value), est.LEVELS, decimals, (), "methods.sii",
+                        "the slope index's size")
+    context = {"period": last["period"], "value": value, "range": rng, "unit": c.unit("absolute_gap"),
+               "distance": c.cite(distance, c._id(last["period"], "sii-size"), last["period"], "sii",
+                                  "size of the slope index of inequality"),
+               "direction": "higher" if higher else "lower",
+               "first_period": None}
+    if len(frame) > 1:
+        first = frame.iloc[0]
+        first_value, first_range, f = cite(first)
+        moved = ""
+        if f.confidence and e.confidence:
+            if est.compare(f, e) == 0:
+                moved = "the intervals overlap, so the data cannot show that it moved"
+            elif abs(e.value) < abs(f.value):
+                moved = "the gap between the ends is significantly smaller now, as the intervals do not overlap"
+            else:
+                moved = "the gap between the ends is significantly larger now, as the intervals do not overlap"
+        context.update(first_period=first["period"], first_value=first_value, first_range=first_range, moved=moved)
+    return squash(sentences().sii(context))
+
+
+def method_note(c: Citer) -> Markup:
+    """How the group's value is computed, in one line (an analyst's series)."""
+    a = c.a
+    if not a.extras or not a.extras.get("method"):
+        return Markup("")
+    group = a.extras["group"]
+    return Markup("{} is {}. Its value in each period is {}.").format(
+        narrative_capitalise(a.disadvantaged_label), group.description, a.extras["method"])
+
+
+def narrative_capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Markup:
+    """The text of one indicator and sex: verdict first, then movement, contrast and notes."""
+    c = Citer(ledger, analysis)
+    latest = analysis.latest
+    return render(
+        "analysis.html.j2",
+        heading=labels.sex(analysis.sex).capitalize() if with_heading else "",
+        standing=standing_sentence(c, analysis.assessment.point if analysis.assessment is not None
+                                   and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
+        target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
+        movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
+        sii=sii_sentence(c), outlook=outlook_html(analysis, ledger),
+        notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
+    )
+
+
+def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
+    """How :func:`healthgap.analysis.projection.describe` and ``describe_pace`` write each figure on the page: cited in
+    the ledger as a derived figure (its formula and the data rows of the gaps it rests on), linked to its
+    provenance; the method's own constants (95%, 3) marked as method, not data."""
+    from healthgap.analysis import projection
+
+    a, p, pace = c.a, o.projection, o.pace
+    measure, suffix = a.gap_measure, c.suffix(a.gap_measure)
+    by_period = {point.period: point.gap for point in a.points if point.gap is not None}
+
+    def rows(periods) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r for period in periods if period in by_period for r in by_period[period].inputs))
+
+    def cite(role: str, value: float, decimals: int, what: str, formula: str, periods, at: str, unit: str) -> str:
+        e = Estimate(value=value, lower=value, upper=value, basis=est.GAPS, decimals=decimals, inputs=rows(periods),
+                     method=f"projection.{'project' if role in ('projection', 'lower', 'upper') else 'pace'}",
+                     formula=formula)
+        return str(c.cite(e, c._id(at, measure, f"trend-to-{a.as_of}", role), at, measure, what, unit))
+
+    def show(role: str, value: float, decimals: int) -> str:
+        if role in ("confidence", "minimum"):
+            text = f"{value:g}" + ("%" if role == "confidence" else "")
+            return str(Markup('<span class="formula">{}</span>').format(text))
+        if role == "target":
+            return str(c.target_value())
+        if role in ("projection", "lower", "upper"):
+            t = p.trend
+            x0 = period_midpoint(p.period)
+            fitted = projection._listing(p.fitted)
+            line = f"{t.intercept:.6g} + ({t.slope:.6g}) × ({x0:g} − {t.origin:g})"
+            bound = "" if role == "projection" else f" {'−' if role == 'lower' else '+'} {p.t:.4g} × {p.se:.4g}"
+            what = {"projection": f"gap projected by the trend since {p.since}",
+                    "lower": "lower end of the projection's 95% prediction interval",
+                    "upper": "upper end of the projection's 95% prediction interval"}[role]
+            return cite(role, value, decimals, what, f"OLS fitted on {fitted}: {line}{bound}", p.fitted, p.period, suffix)
+        span = period_midpoint(pace.latest) - period_midpoint(pace.since)
+        ahead = period_midpoint(pace.target_period) - period_midpoint(pace.latest)
+        first, last = by_period.get(pace.since), by_period.get(pace.latest)
+        formulas = {
+            "achieved": (f"change in the gap a year since {pace.since}",
+                         f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}", pace.latest),
+            "achieved_low": (f"change in the gap a year since {pace.since}, lowest its figures allow",
+                             f"({last.lower:.6g} − {first.upper:.6g}) / {span:g}" if first and last else "", pace.latest),
+            "achieved_high": (f"change in the gap a year since {pace.since}, highest its figures allow",
+                              f"({last.upper:.6g} − {first.lower:.6g}) / {span:g}" if first and last else "", pace.latest),
+            "needed": (f"change in the gap a year needed from {pace.latest} to reach the target",
+                       f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
+            "allowance": (f"widening a year the target allows from {pace.latest}",
+                          f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
+        }
+        what, formula, at = formulas[role]
+        return cite(role, value, decimals, what, formula, (pace.since, pace.latest), at, "")
+
+    return show
+
+
+def projected_html(c: Citer, result) -> Markup:
+    """A projection with its interval, each figure cited: "17.2 (12.1 to 22.3)"; "too few periods" without one."""
+    from healthgap.analysis import projection
+
+    if result is None or not result.enough:
+        return Markup(projection.TOO_FEW)
+    o = c.a.outlook
+    show = outlook_show(c, replace_projection(o, result))
+    d = o.decimals
+    return Markup("{} ({} to {})").format(Markup(show("projection", result.value, d)),
+                                          Markup(show("lower", result.lower, d)), Markup(show("upper", result.upper, d)))
+
+
+def replace_projection(o, result):
+    """An outlook with another projection of the same gap (a back-test's), for citing its figures."""
+    from dataclasses import replace
+
+    return replace(o, projection=result)
+
+
+def outlook_html(analysis: Analysis, ledger: Ledger) -> Markup:
+    """Where the gap is heading: the projection to the target period (or the horizon), the pace, and how
+    the projection was computed (:attr:`Analysis.outlook`), every figure cited in ``ledger``."""
+    from healthgap.analysis import projection
+
+    o = analysis.outlook
+    if o.projection is None or not analysis.points:
+        return Markup("")
+    p = o.projection
+    c = Citer(ledger, analysis)
+    show = outlook_show(c, o)
+    method = Markup("")
+    if p.enough:
+        skipped = projection._listing(p.left_out) if len(p.left_out) <= 3 else f"the {len(p.left_out)} periods between"
+        left_out = f"; {skipped} left out, as they share years with those fitted" if p.left_out else ""
+        method = Markup("Computed: a straight line fitted by least squares to the gap in {} (periods that share no "
+                        "year{}) and its {} prediction interval, which assumes the gap keeps to that line.").format(
+            projection._listing(p.fitted), left_out, Markup(show("confidence", p.confidence * 100, 0)))
+    if o.pace is not None:
+        pace = Markup(projection.describe_pace(o.pace, o.decimals, o.unit, o.target_decimals, show))
+    elif o.target is not None and p.method_since:
+        pace = Markup("The pace since the {} baseline cannot be measured: the method changed in {}.").format(
+            analysis.baseline_period, p.method_since)
+    else:
+        pace = Markup("")
+    sentence = Markup(projection.describe(p, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals, show))
+    return render("outlook.html.j2", sentence=sentence, pace=pace, method=method)
+
+
+def record_html(ledger: Ledger, analysis: Analysis) -> Markup:
+    """The record of the target's gap, period by period, in a collapsed table."""
+    c = Citer(ledger, analysis)
+    if not analysis.points:
+        return Markup("")
+    return render("record.html.j2", rows=record_rows(c), measure=labels.measure(analysis.gap_measure),
+                  sex=sex_suffix(analysis.sex), baseline=analysis.baseline_period, key=analysis.key,
+                  unit=short_unit(analysis.indicator) if analysis.gap_measure == "absolute_gap" else "%")
+
+
+# --- alt text -----------------------------------------------------------------------------------
+
+
+def levels_alt_text(analysis: Analysis, groups: list[str]) -> str:
+    meta = analysis.indicator
+    parts = []
+    for group in groups:
+        rows = analysis.levels[analysis.levels["group"] == group].sort_values("start")
+        values = ", ".join(f"{number(v, int(d))} in {p}" for p, v, d in zip(rows["period"], rows["value"], rows["decimals"]))
+        parts.append(f"{analysis.label(group)[:1].upper()}{analysis.label(group)[1:]}: {values}")
+    return f"Line chart of {meta['title'].lower()}{sex_suffix(analysis.sex)} ({meta['unit']}). " + "; ".join(parts) + "."
+
+
+def gap_alt_text(analysis: Analysis) -> str:
+    meta = analysis.indicator
+    measure = analysis.gap_measure
+    suffix = "%" if measure == "relative_gap_pct" else ""
+    values = []
+    for p in analysis.points:
+        if p.gap is None:
+            continue
+        how = {est.PUBLISHED: "published", est.LEVELS: "computed from levels", est.IMPLIED: "implied by a published change"}[p.gap.basis]
+        flag = ", provisional" if p.gap.provisional else ""
+        values.append(f"{p.gap.shown(suffix)} in {p.period} ({how}{flag})")
+    text = f"Chart of the {labels.measure(measure)} in {meta['title'].lower()}{sex_suffix(analysis.sex)}: {'; '.join(values)}."
+    t = analysis.target
+    if t is not None and t.value is not None and not analysis.trajectory.empty:
+        text += f" A dashed line runs from the baseline to the target of {t.value.shown(suffix)} in {t.target_period}."
+    if not analysis.breaks.empty:
+        text += f" A vertical line marks the change of method in {analysis.breaks.iloc[0]['first_period']}."
+    o = analysis.outlook
+    if o.projection is not None and o.projection.enough and analysis.points \
+            and period_midpoint(o.projection.period) > period_midpoint(analysis.points[-1].period):
+        text += (f" A dash-dot line and a hatched fan project the trend since {o.projection.since} to "
+                 f"{o.projection.period}: {o.interval()}.")
+    return text
+
+
+def sii_alt_text(analysis: Analysis) -> str:
+    frame = analysis.extras["sii"]
+    unit = short_unit(analysis.indicator)
+    decimals = int(analysis.indicator["decimals"])
+    first, last = frame.iloc[0], frame.iloc[-1]
+    return (f"Line chart of the slope index of inequality in {analysis.indicator['title'].lower()}{sex_suffix(analysis.sex)} "
+            f"across deprivation deciles ({unit}), from "
+            f"{number(first['sii'], decimals)} in {first['period']} to {number(last['sii'], decimals)} in {last['period']}.")
+
+
+def ranking_alt_text(analysis: Analysis) -> str:
+    table = analysis.extras["areas"]
+    decimals = int(analysis.indicator["decimals"])
+    worst, best = table.iloc[0], table.iloc[-1]
+    members = table[table["member"]]
+    top = int((members["rank"] <= len(table) // 5).sum())
+    return (f"Dot chart of {analysis.indicator['title'].lower()}{sex_suffix(analysis.sex)} in the {len(table)} areas "
+            f"in {analysis.latest.period}, worst first: from {worst['area_name']} "
+            f"({number(worst['value'], decimals)}) to {best['area_name']} ({number(best['value'], decimals)}). "
+            f"{len(members)} areas of {analysis.disadvantaged_label} are marked; {top} of them are among the worst fifth. "
+            f"A dashed line marks {analysis.comparator_label}.")

@@ -1,0 +1,99 @@
+"""Reading a CSV file as people save it, with every row's line number, and one-line errors for what cannot be read.
+
+Accepted as valid: a UTF-8 byte-order mark (Excel's "CSV UTF-8"), Windows (CRLF) or old Mac line ends,
+blank lines, and quoted fields that hold commas or newlines (a row then spans several lines; it is
+numbered by the line it starts on, as an editor shows it). Refused, each with one line naming the file,
+the line and the column where possible: a missing or empty file, text that is not UTF-8, a header with
+an empty or repeated column name, a row with more fields than the header, and a quote left open.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from healthgap.read.errors import DataError
+
+Row = tuple[int, dict[str, str]]
+"""A data row: the line it starts on (the header is line 1) and its fields by column name."""
+
+
+def _undecodable(raw: bytes, error: UnicodeDecodeError, name: str, header: bool = True) -> str:
+    """Where a byte that is not UTF-8 sits: its line, and its column when the first line is a header
+    that says which."""
+    line = raw.count(b"\n", 0, error.start) + 1
+    text = raw.decode("utf-8-sig", errors="replace")
+    start = raw.rfind(b"\n", 0, error.start) + 1
+    column = ""
+    try:
+        names = next(csv.reader(io.StringIO(text, newline="")))
+        before = raw[start:error.start].decode("utf-8", errors="replace")
+        field = next(csv.reader([before])) if before else [""]
+        index = len(field) - 1
+        if header and line > 1 and 0 <= index < len(names):
+            column = f", column {names[index].strip()!r}"
+    except (csv.Error, StopIteration):
+        pass
+    byte = raw[error.start:error.start + 1].hex()
+    return (f"{name}, line {line}{column}: expected UTF-8 text, got the byte 0x{byte} "
+            f"(save the file as CSV UTF-8)")
+
+
+def read_text(path: Path, name: str, header: bool = True) -> str:
+    """The file's text, decoded as UTF-8 with any byte-order mark dropped. ``header``: the first line
+    names the columns (so an undecodable byte's column can be named)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{name}: file not found" if not path.is_dir() else f"{name}: expected a file, found a folder")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(_undecodable(raw, error, name, header)) from None
+
+
+def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True,
+              short_rows: bool = False) -> tuple[list[str], list[Row]]:
+    """The header (names stripped) and each non-blank row with the line it starts on.
+
+    ``short_rows`` accepts rows with fewer fields than the header, the missing ones empty (Fingertips'
+    exports leave off trailing empty fields); otherwise a row must have as many fields as the header.
+    """
+    name = name or Path(path).name
+    text = read_text(path, name)
+    if not text.strip():
+        raise DataError(f"{name}, line 1: expected a header row, got an empty file")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line = 1
+    try:
+        header = [h.strip() for h in next(reader)]
+        for index, column in enumerate(header):
+            if not column:
+                raise DataError(f"{name}, line 1, column {index + 1}: expected a column name, got nothing")
+            if header.index(column) != index:
+                raise DataError(f"{name}, line 1, column {column!r}: expected each column once, got it twice")
+        rows: list[Row] = []
+        line = reader.line_num + 1
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                if len(record) > len(header):
+                    raise DataError(f"{name}, line {line}: expected {len(header)} fields as in the header, "
+                                    f"got {len(record)} (a comma in a value must be inside double quotes)")
+                if len(record) < len(header) and not short_rows:
+                    raise DataError(f"{name}, line {line}, column {header[len(record)]!r}: expected {len(header)} "
+                                    f"fields as in the header, got {len(record)}")
+                record = record + [""] * (len(header) - len(record))
+                rows.append((line, dict(zip(header, record))))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        if "expected after" in str(error):
+            raise DataError(f"{name}, line {line}: expected a comma or the end of the line after a closing double "
+                            f"quote (a double quote inside a quoted value is written twice: \"\")") from None
+        if "unexpected end of data" in str(error):
+            raise DataError(f"{name}, line {line}: expected a closing double quote; the quoted field that starts "
+                            f"on this line runs to the end of the file") from None
+        raise DataError(f"{name}, line {line}: not a readable CSV row ({error})") from None
+    if rows_required and not rows:
+        raise DataError(f"{name}, line 2: expected data rows after the header, found none")
+    return header, rows

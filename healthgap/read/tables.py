@@ -1,0 +1,373 @@
+"""Data and its validation: the tidy CSV tables in ``data/`` and the schema each must meet.
+
+Every table is read as text, checked against a pandera schema, and only then converted, so
+that one bad cell cannot hide the problems after it. A failure raises :class:`DataError`
+with one line naming the file, the line in that file, the column and what was expected.
+The tables and their columns are documented in ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from healthgap.read.errors import DataError, display_name as _display_name
+from healthgap.read.periods import parse_period, sort_periods
+
+from healthgap.read.vocabulary import (  # noqa: F401  (the tables' vocabulary, used across the library)
+    CHANGE_MEASURES, GAP_CHANGE_MEASURES, GAP_MEASURES, GROUP_GAP_MEASURES, KEY, MEASURES, SEXES, STATUSES,
+)
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+
+# --- the tables (their schemas are in healthgap.read.schemas) --------------------------------------
+
+
+# --- the dataset ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """A briefing's configuration, from ``briefing.toml`` in the data directory.
+
+    ``sections`` maps each notebook (by name) to the indicator it shows.
+    """
+
+    title: str
+    introduction: str
+    sections: dict[str, str] = field(default_factory=dict)
+
+
+CONFIG_NAME = "briefing.toml"
+
+
+def load_config(data_dir: Path, indicators: pd.DataFrame | None = None) -> Config:
+    """Read ``briefing.toml``: ``title``, ``introduction`` and ``[sections]`` (notebook = indicator).
+
+    A missing file gives a title from the folder and one section per indicator, named after it.
+    """
+    path = Path(data_dir) / CONFIG_NAME
+    name = _display_name(path)
+    known = list(indicators["indicator"]) if indicators is not None else []
+    if not path.is_file():
+        return Config(title=f"Health-inequality briefing: {Path(data_dir).name}", introduction="",
+                      sections={i: i for i in known})
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise DataError(f"{name}: {error}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: expected UTF-8 text") from None
+    for key in ("title", "introduction"):
+        if not isinstance(raw.get(key, ""), str):
+            raise DataError(f"{name}, key {key!r}: expected text")
+    if not str(raw.get("title", "")).strip():
+        raise DataError(f"{name}, key 'title': expected a title for the briefing")
+    sections = raw.get("sections", {i: i for i in known})
+    if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
+        raise DataError(f"{name}, table [sections]: expected lines like cancer = \"an indicator of indicators.csv\"")
+    for notebook, indicator in sections.items():
+        if known and indicator not in known:
+            raise DataError(
+                f"{name}, [sections] {notebook}: expected an indicator of indicators.csv "
+                f"({', '.join(known)}), got {indicator!r}"
+            )
+    return Config(title=raw["title"].strip(), introduction=" ".join(str(raw.get("introduction", "")).split()),
+                  sections=dict(sections))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """All the tables of one data directory, validated and typed."""
+
+    data_dir: Path
+    observations: pd.DataFrame
+    sources: pd.DataFrame
+    indicators: pd.DataFrame
+    targets: pd.DataFrame
+    context: pd.DataFrame
+    editions: pd.DataFrame
+    version: str
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    config: Config | None = None
+
+    def indicator(self, name: str) -> pd.Series:
+        """The ``indicators.csv`` row for one indicator."""
+        rows = self.indicators[self.indicators["indicator"] == name]
+        if rows.empty:
+            raise KeyError(f"indicator {name!r} is not in indicators.csv (known: {', '.join(self.indicators['indicator'])})")
+        return rows.iloc[0]
+
+    def target(self, indicator: str, sex: str) -> pd.Series | None:
+        """The ``targets.csv`` row for one indicator and sex, or None if it has no target."""
+        rows = self.targets[(self.targets["indicator"] == indicator) & (self.targets["sex"] == sex)]
+        return None if rows.empty else rows.iloc[0]
+
+    def edition(self, period: str | None) -> pd.Series | None:
+        """The publication that reported the data to ``period``, if ``editions.csv`` names one."""
+        period = period or latest_period(self.observations)
+        rows = self.editions[self.editions["period"] == period] if not self.editions.empty else self.editions
+        return None if rows.empty else rows.iloc[0]
+
+    def group_label(self, group: str) -> str:
+        """A group's label from ``groups.csv`` ("the Spearhead Group"); the code itself if it has none."""
+        if not self.groups.empty:
+            rows = self.groups[self.groups["group"] == group]
+            if not rows.empty:
+                return str(rows.iloc[0]["label"])
+        return group
+
+    def source(self, source_id: str) -> pd.Series:
+        return self.sources.set_index("source_id").loc[source_id]
+
+    def breaks_for(self, indicator: str, as_of: str | None = None) -> pd.DataFrame:
+        """The method breaks of an indicator that fall within the edition (first period by ``as_of``)."""
+        if self.breaks.empty:
+            return self.breaks
+        rows = self.breaks[self.breaks["indicator"] == indicator]
+        if as_of:
+            end = parse_period(as_of)[1]
+            rows = rows[rows["first_period"].map(lambda p: parse_period(p)[1] <= end)]
+        return rows
+
+
+def data_version(data_dir: Path) -> str:
+    """A content hash of every CSV and TOML file in the data directory (SHA-256 of names and bytes, 12 hex digits).
+
+    Two readers whose briefings show the same version read the same data.
+    """
+    digest = hashlib.sha256()
+    for path in sorted([*Path(data_dir).glob("*.csv"), *Path(data_dir).glob("*.toml")]):
+        if not path.is_file():
+            continue  # reported by the table's reader
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def _add_period_columns(frame: pd.DataFrame, column: str = "period", prefix: str = "") -> pd.DataFrame:
+    bounds = frame[column].map(parse_period)
+    frame[f"{prefix}start"] = bounds.map(lambda b: b[0]).astype("int64")
+    frame[f"{prefix}end"] = bounds.map(lambda b: b[1]).astype("int64")
+    return frame
+
+
+def _check_sexes(frame: pd.DataFrame, indicators: pd.DataFrame, name: str) -> None:
+    """Every row's sex must be one its indicator is reported for (``indicators.csv``, column sexes)."""
+    allowed = {row["indicator"]: row["sexes"].split(";") for _, row in indicators.iterrows()}
+    for _, row in frame.iterrows():
+        if row["sex"] not in allowed[row["indicator"]]:
+            raise DataError(
+                f"{name}, line {row['line']}, column 'sex': expected one of {', '.join(allowed[row['indicator']])} "
+                f"for indicator {row['indicator']!r} (its sexes in indicators.csv), got {row['sex']!r}"
+            )
+
+
+def _check_groups(data_dir: Path, groups: pd.DataFrame, indicators: pd.DataFrame, observations: pd.DataFrame) -> None:
+    """Every group an indicator or an observation names must be a group of ``groups.csv`` (or ``gap``)."""
+    known = set(groups["group"])
+    listed = ", ".join(groups["group"])
+    for table, frame, columns in (("indicators.csv", indicators, ("disadvantaged_group", "comparator_group")),
+                                  ("observations.csv", observations, ("group",))):
+        for column in columns:
+            unknown = frame[~frame[column].isin(known | ({"gap"} if column == "group" else set()))]
+            if not unknown.empty:
+                row = unknown.sort_values("line").iloc[0]
+                also = " or gap" if column == "group" else ""
+                raise DataError(f"{_display_name(data_dir / table)}, line {row['line']}, column {column!r}: expected a "
+                                f"group of groups.csv ({listed}){also}, got {row[column]!r}")
+
+
+def _decimal_places(text: str) -> int:
+    """Decimal places a figure was published to, from its text: "82.0" -> 1, "13" -> 0."""
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+_LOADED: dict[tuple[str, str], "Dataset"] = {}
+
+
+def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
+    """Read and validate ``sources``, ``indicators``, ``targets``, ``observations`` and ``context``.
+
+    Values become floats, periods gain ``start``/``end`` years, and rows are ordered by
+    indicator, sex and period. A directory whose content hash (:func:`data_version`) was already
+    loaded is not validated again: in this process it is kept in memory (a build reads it for the
+    title, the front and the back matter), and between processes (each notebook's kernel) in a cache
+    file (:func:`cache_dir`), keyed by the folder, its content and the library's code.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError(f"{_display_name(data_dir)}: data directory not found")
+    key = (str(data_dir.resolve()), data_version(data_dir))
+    if key not in _LOADED:
+        _LOADED.clear()  # one directory at a time is all a build needs
+        cached = _cache_file(*key)
+        dataset = _read_cache(cached)
+        if dataset is None:
+            dataset = _load_dataset(data_dir)
+            _write_cache(cached, dataset)
+        _LOADED[key] = dataset
+    return _LOADED[key]
+
+
+def cache_dir() -> Path:
+    """Where validated datasets are kept between processes: ``$XDG_CACHE_HOME/healthgap`` (``~/.cache``)."""
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "healthgap"
+
+
+def _cache_file(directory: str, version: str) -> Path:
+    """The cache file of one validated dataset: keyed by its folder, its content and the library's code,
+    so a change to any of them (a schema included) validates the tables again."""
+    from healthgap.read.digests import library_digest
+
+    key = hashlib.sha256(f"{directory}\0{version}\0{library_digest()}".encode()).hexdigest()[:24]
+    return cache_dir() / f"dataset-{key}.pickle"
+
+
+def _read_cache(path: Path) -> "Dataset | None":
+    import pickle
+
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def _write_cache(path: Path, dataset: "Dataset") -> None:
+    """Keep a validated dataset (written whole, then renamed); a cache that cannot be written is skipped."""
+    import os
+    import pickle
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(dataset, handle)
+        temporary.replace(path)
+    except OSError:
+        pass
+
+
+def _load_dataset(data_dir: Path) -> Dataset:
+    from healthgap.read import schemas# pandera: imported only when a table must be validated
+
+    sources = schemas.read_table(data_dir / "sources.csv", schemas.sources_schema())
+    indicators = schemas.read_table(data_dir / "indicators.csv", schemas.indicators_schema())
+    for column in ("decimals", "relative_gap_decimals"):
+        indicators[column] = indicators[column].astype(int)
+    targets = schemas.read_table(data_dir / "targets.csv", schemas.targets_schema(indicators, sources),
+                                 rows_required=False)
+    _check_sexes(targets, indicators, _display_name(data_dir / "targets.csv"))
+    targets["published_target_decimals"] = targets["published_target_value"].map(_decimal_places)
+    for column in ("reduction_pct", "published_target_value"):
+        targets[column] = pd.to_numeric(targets[column].replace("", None)).astype(float)
+    observations = schemas.read_table(data_dir / "observations.csv", schemas.observations_schema(indicators, sources))
+    _check_sexes(observations, indicators, _display_name(data_dir / "observations.csv"))
+    observations["decimals"] = observations["value"].map(_decimal_places)
+    observations["value"] = pd.to_numeric(observations["value"]).astype(float)
+    observations = _add_period_columns(observations)
+    observations = observations.sort_values(["indicator", "sex", "start", "end", "group", "measure"], kind="stable")
+    optional = {}
+    for table, schema in (("context", schemas.context_schema(sources, indicators)),
+                          ("editions", schemas.editions_schema(sources)), ("groups", schemas.groups_schema()),
+                          ("breaks", schemas.breaks_schema(indicators, sources))):
+        path = data_dir / f"{table}.csv"
+        optional[table] = schemas.read_table(path, schema, rows_required=False) if path.exists() else pd.DataFrame()
+    context, editions, groups, breaks = (optional[t] for t in ("context", "editions", "groups", "breaks"))
+    if not groups.empty:
+        _check_groups(data_dir, groups, indicators, observations)
+    return Dataset(
+        data_dir=data_dir,
+        observations=observations.reset_index(drop=True),
+        sources=sources,
+        indicators=indicators,
+        targets=targets,
+        context=context,
+        editions=editions,
+        version=data_version(data_dir),
+        groups=groups,
+        breaks=breaks,
+        config=load_config(data_dir, indicators),
+    )
+
+
+def context_as_of(dataset: "Dataset", period: str | None) -> pd.DataFrame:
+    """The figures not used (``context.csv``) that an edition could have known.
+
+    A row whose period is given is kept when that period ends by the edition's; a row whose source
+    gives no period is kept when its source was published no later than the edition's publication
+    (``editions.csv``), or, for an edition no publication is named for, only in the latest edition.
+    """
+    context = dataset.context
+    if context.empty or period is None or period == latest_period(dataset.observations):
+        return context
+    end = parse_period(period)[1]
+    edition = dataset.edition(period)
+    dates = dict(zip(dataset.sources["source_id"], dataset.sources["published"]))
+
+    def known(row: pd.Series) -> bool:
+        if row["period"]:
+            return parse_period(row["period"])[1] <= end
+        if edition is None:
+            return False
+        return bool(dates.get(row["source_id"])) and not published_after(dates[row["source_id"]], edition["published"])
+
+    return context[context.apply(known, axis=1)]
+
+
+def published_after(source_date: str, edition_date: str) -> bool:
+    """Whether a source came out after an edition, comparing dates at the precision both give.
+
+    "2009-12" is after "2007-12"; "2008" is not after "2008-03" (the year alone cannot say).
+    """
+    if not source_date or not edition_date:
+        return False
+    a, b = source_date.split("-"), edition_date.split("-")
+    shared = min(len(a), len(b))
+    return a[:shared] > b[:shared]
+
+
+def latest_period(observations: pd.DataFrame) -> str:
+    """The latest period (by last, then first year) among the observations."""
+    if observations.empty:
+        raise ValueError("no observations")
+    last = observations.sort_values(["end", "start"]).iloc[-1]
+    return str(last["period"])
+
+
+def as_of(observations: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """The observations known up to a period: rows whose period ends no later than it does.
+
+    ``None`` keeps everything. A label that names no period in the data is an error, so a
+    typing slip in ``AS_OF`` cannot silently give a different edition.
+    """
+    if period is None or str(period).strip() == "":
+        return observations
+    known = set(observations["period"])
+    if period not in known:
+        raise ValueError(f"as-of period {period!r} is not a period in the data (periods: {', '.join(sort_periods(known))})")
+    _, end = parse_period(period)
+    return observations[observations["end"] <= end]
+
+
+def preferred(observations: pd.DataFrame) -> pd.DataFrame:
+    """The rows the computation uses: one per key, the one marked ``preferred = yes``."""
+    return observations[observations["preferred"] == "yes"]
+
+
+def conflicts(observations: pd.DataFrame) -> pd.DataFrame:
+    """Keys published with different values by different sources, every row of each such key."""
+    grouped = observations.groupby(KEY, dropna=False)["value"]
+    differing = grouped.transform("nunique") > 1
+    return observations[differing]
