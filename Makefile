@@ -9,7 +9,7 @@ DATA ?= data
 OUT ?= outputs
 AS_OF ?=
 
-.PHONY: help env report check example browser test test-fast bench clean lab strip
+.PHONY: help env report check example browser test test-fast bench clean lab strip docs
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,3 +59,7 @@ strip: $(STAMP) ## remove outputs from the notebooks before committing
 
 clean: ## remove the environment and caches
 	rm -rf $(VENV) build .pytest_cache
+
+docs: $(STAMP) ## write docs/briefing-toml.md, the reference of every key, from the schema
+	@mkdir -p docs
+	$(BIN)/python -c "from healthgap.read.config import reference; print(reference(), end='')" > docs/briefing-toml.md

@@ -1,5 +1,5 @@
 """Command line: ``healthgap build --data DIR --out DIR [--as-of PERIOD] [--jobs N] [--force]
-[--notebooks NAMES...]`` and ``healthgap check --data DIR [--as-of PERIOD]``.
+[--sections NAMES...]`` and ``healthgap check --data DIR [--as-of PERIOD]``.
 
 Every failure is printed as one ``error: ...`` line on stderr with exit status 1 (130 when
 interrupted), no traceback: bad data name the file, line and column; a failed notebook names
@@ -15,26 +15,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from healthgap.build.pipeline import BuildError, build_briefing, default_notebooks, one_line
+from healthgap.build.pipeline import BuildError, build_briefing, one_line
 
 
 def resolve_notebooks(names: Sequence[str]) -> list[Path]:
-    """Turn ``--notebooks`` values into paths, in the order given.
-
-    A value naming an existing file is used as is; otherwise it names one of the
-    repository's notebooks, with or without ``.ipynb`` (``cancer`` or ``cancer.ipynb``).
-    """
-    known = {path.stem: path for path in default_notebooks()}
+    """``--notebooks`` values as paths, in the order given: each an existing ``.ipynb`` file."""
     paths: list[Path] = []
     for name in names:
-        if Path(name).is_file():
-            paths.append(Path(name))
-        elif Path(name).stem in known and Path(name).suffix in ("", ".ipynb"):
-            paths.append(known[Path(name).stem])
-        else:
-            raise BuildError(
-                f"unknown notebook {name!r}; expected one of {', '.join(known)} or a .ipynb path"
-            )
+        if not (Path(name).is_file() and Path(name).suffix == ".ipynb"):
+            raise BuildError(f"notebook {name!r} not found; expected the path of an .ipynb file (to build some "
+                             f"sections of the data's briefing.toml, use --sections)")
+        paths.append(Path(name))
     return paths
 
 
@@ -65,8 +56,10 @@ def parser() -> argparse.ArgumentParser:
                        help="notebooks to run at the same time (default: the number of cores)")
     build.add_argument("--force", action="store_true",
                        help="run every notebook and rebuild the page even if nothing changed")
-    build.add_argument("--notebooks", nargs="+", metavar="NAME",
-                       help="notebooks to run, in order (default: all four)")
+    build.add_argument("--sections", nargs="+", metavar="NAME",
+                       help="sections of briefing.toml to build, e.g. cancer (default: all of them)")
+    build.add_argument("--notebooks", nargs="+", metavar="PATH",
+                       help="run these notebooks instead, each as its own section (for a notebook of your own)")
     check = commands.add_parser("check", help="validate the data, as a build would, without building")
     check.add_argument("--data", required=True, type=Path, help="folder of source data")
     check.add_argument("--as-of", default=None, metavar="PERIOD", help="period label such as 2004-06")
@@ -125,6 +118,7 @@ def build(args: argparse.Namespace) -> int:
     notebooks = resolve_notebooks(args.notebooks) if args.notebooks else None
     briefing = build_briefing(
         args.data, args.out, args.as_of, notebooks=notebooks, jobs=args.jobs, progress=progress, force=args.force,
+        sections=args.sections,
     )
     seconds = time.monotonic() - started
     if events and events[-1].endswith("is up to date"):

@@ -34,7 +34,7 @@ def build(tmp_path_factory, as_of):
     from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp(f"briefing-{as_of or 'latest'}")
-    path = build_briefing(DATA, out, as_of, notebooks=NOTEBOOKS, jobs=2)
+    path = build_briefing(DATA, out, as_of, jobs=2)
     return path, path.read_text(encoding="utf-8")
 
 
@@ -60,11 +60,11 @@ def edition_2006_08(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def partial_build(tmp_path_factory):
-    """The latest edition with the cancer notebook alone, as `healthgap build --notebooks cancer` gives it."""
+    """The latest edition with the cancer section alone, as `healthgap build --sections cancer` gives it."""
     from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp("briefing-partial")
-    path = build_briefing(DATA, out, None, notebooks=NOTEBOOKS[:1], jobs=1)
+    path = build_briefing(DATA, out, None, sections=["cancer"], jobs=1)
     return path, path.read_text(encoding="utf-8")
 
 
@@ -77,7 +77,7 @@ def example_build(tmp_path_factory):
     from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp("briefing-example")
-    path = build_briefing(EXAMPLE, out, None, notebooks=NOTEBOOKS, jobs=2)
+    path = build_briefing(EXAMPLE, out, None, jobs=2)
     return path, path.read_text(encoding="utf-8")
 
 
@@ -90,5 +90,13 @@ def counts_build(tmp_path_factory):
     from healthgap.build.pipeline import build_briefing
 
     out = tmp_path_factory.mktemp("briefing-counts")
-    path = build_briefing(COUNTS_EXAMPLE, out, None, notebooks=NOTEBOOKS, jobs=2)
+    path = build_briefing(COUNTS_EXAMPLE, out, None, jobs=2)
     return path, path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def briefing():
+    """The national record, read as `make report` reads it (the latest edition)."""
+    from healthgap.read.briefing import load
+
+    return load(DATA)

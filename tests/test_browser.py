@@ -321,17 +321,18 @@ def legend_entries(ax) -> list[tuple[str, tuple, tuple]]:
 
 
 @pytest.fixture(scope="module")
-def drawn(dataset):
+def drawn(briefing):
     """Every kind of chart: levels and gap against a target (national data), the slope index and the
     ranking (an analyst's own series)."""
     import matplotlib.pyplot as plt
 
+    import healthgap as hg
     from healthgap.page import charts
-    from healthgap.analysis import local
-    from healthgap.analysis.indicator import analyse
+    from tests.support import analysed
 
-    figures = charts.charts(analyse(dataset, "life_expectancy", "male"))
-    figures += charts.charts(local.analyse(local.load(EXAMPLE), "circulatory", "persons"))
+    drawn = charts.charts(analysed(briefing, "life_expectancy", "male"))
+    drawn += charts.charts(hg.analyse(hg.load(EXAMPLE), "circulatory", "persons"))
+    figures = [(c.figure, c.alt) for c in drawn]
     yield figures
     for fig, _ in figures:
         plt.close(fig)

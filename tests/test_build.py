@@ -29,7 +29,7 @@ from healthgap.build.pipeline import (
     describe_failure,
 )
 
-PARAMETERS = 'data_dir = "../data"\nas_of = None\noutput_dir = "../outputs"'
+PARAMETERS = 'data_dir = "../data"\nas_of = None\noutput_dir = "../outputs"\nsection = None'
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAACAAAB4iG8MwAAAABJRU5ErkJggg=="
 ALT = "Cancer mortality gap, 1995-97 to 2004-06: narrowing"
 FIGURE = f"""\
@@ -55,19 +55,22 @@ def write_notebook(path: Path, *cells: nbformat.NotebookNode, parameters: str = 
     return path
 
 
+PAGE = {"tags": ["page"]}
+
+
 def figure_notebook(folder: Path) -> Path:
-    """Markdown, then a figure with alt text; writes figures.csv into output_dir."""
-    return write_notebook(folder / "figures.ipynb", new_markdown_cell("# Figures\n\nThe gap narrowed."),
-                          new_code_cell(FIGURE))
+    """Markdown, then a figure with alt text; writes figures.csv into output_dir (both cells for the page)."""
+    return write_notebook(folder / "figures.ipynb", new_markdown_cell("# Figures\n\nThe gap narrowed.", metadata=PAGE),
+                          new_code_cell(FIGURE, metadata=PAGE))
 
 
 def text_notebook(folder: Path) -> Path:
-    """Markdown and printed text, plus a cell tagged remove-cell."""
+    """Markdown and printed text for the page, plus a working cell that stays out of it."""
     return write_notebook(
         folder / "text.ipynb",
-        new_markdown_cell("## Life expectancy\n\nA second section."),
-        new_code_cell("print('REMOVED')", metadata={"tags": ["remove-cell"]}),
-        new_code_cell("print('life expectancy gap: 2.1 years')"),
+        new_markdown_cell("## Life expectancy\n\nA second section.", metadata=PAGE),
+        new_code_cell("print('REMOVED')"),
+        new_code_cell("print('life expectancy gap: 2.1 years')", metadata=PAGE),
     )
 
 
@@ -133,14 +136,14 @@ def test_describe_failure_is_one_line_in_committed_terms(tmp_path: Path) -> None
 
 def test_misspelt_parameter_is_an_error(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "typo.ipynb",
-                              parameters='data_dri = "../data"\nas_of = None\noutput_dir = "../outputs"')
+                              parameters='data_dri = "../data"\nas_of = None\noutput_dir = "../outputs"\nsection = None')
     with pytest.raises(BuildError, match=r"typo\.ipynb does not declare parameter 'data_dir'"):
         check_parameters(notebook)
 
 
 def test_parameter_papermill_cannot_parse_is_an_error(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "comment.ipynb", parameters=(
-        'data_dir = "../data"\nas_of = None  # None = the latest\noutput_dir = "../outputs"'))
+        'data_dir = "../data"\nas_of = None  # None = the latest\noutput_dir = "../outputs"\nsection = None'))
     with pytest.raises(BuildError, match=r"comment\.ipynb: papermill cannot read parameter 'as_of' on line 2"
                                          r".*more than one '='"):
         check_parameters(notebook)
@@ -157,7 +160,7 @@ def test_missing_parameters_cell_is_an_error(tmp_path: Path) -> None:
 def test_bad_parameters_stop_the_build_before_anything_runs(tmp_path: Path, build_data: Path) -> None:
     good = figure_notebook(tmp_path / "notebooks")
     typo = write_notebook(tmp_path / "notebooks" / "typo.ipynb",
-                          parameters='data_dir = "../data"\nasof = None\noutput_dir = "../outputs"')
+                          parameters='data_dir = "../data"\nasof = None\noutput_dir = "../outputs"\nsection = None')
     called: list[str | None] = []
     with pytest.raises(BuildError, match=r"typo\.ipynb does not declare parameter 'as_of'"):
         build_briefing(build_data, tmp_path / "out", None, notebooks=[good, typo],
@@ -194,12 +197,13 @@ def test_cli_reports_data_validation_errors(tmp_path: Path, build_data: Path,
     assert [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == []
 
 
-def test_cli_rejects_unknown_notebook_names(tmp_path: Path, build_data: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_rejects_unknown_section_names(tmp_path: Path, build_data: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     status = cli.main(["build", "--data", str(build_data), "--out", str(tmp_path / "out"),
-                       "--notebooks", "cancre"])
+                       "--sections", "cancre"])
     assert status == 1
-    assert "unknown notebook 'cancre'; expected one of cancer, circulatory" in capsys.readouterr().err
+    assert ("unknown section 'cancre'; expected one of cancer, circulatory, infant_mortality, life_expectancy "
+            "(the [sections] of data/briefing.toml)") in capsys.readouterr().err
 
 
 # --- executing notebooks ----------------------------------------------------------------------
@@ -360,7 +364,7 @@ def test_the_up_to_date_check_imports_nothing_heavy(tmp_path: Path, build_data: 
     out = tmp_path / "out"
     out.mkdir()
     (out / "briefing.html").write_text("<html></html>", encoding="utf-8")
-    _, page = incremental.keys([notebook], build_data, None)
+    _, page = incremental.keys([(notebook.stem, notebook)], build_data, None)
     incremental.save_manifest(out, {"page": page, "notebooks": {},
                                     "briefing_sha256": incremental.file_digest(out / "briefing.html")})
     script = (

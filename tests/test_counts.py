@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from healthgap.analysis import counts
-from healthgap.analysis import local
+import healthgap as hg
 from healthgap.read import ons
-from healthgap.read.tables import DataError
+from healthgap.read.errors import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth-2014"
@@ -19,7 +19,7 @@ LOWER_TIER = ("E06", "E07", "E08", "E09")
 
 @pytest.fixture(scope="module")
 def data():
-    return local.load(EXAMPLE)
+    return hg.load(EXAMPLE)
 
 
 @pytest.fixture(scope="module")
@@ -104,13 +104,13 @@ def test_esp2013_in_the_deaths_table_bands():
 
 
 def test_life_expectancy_for_the_group_and_england(data):
-    male = local.analyse(data, "life_expectancy", "male")
+    male = hg.analyse(data, "life_expectancy", "male")
     levels = male.levels.set_index("group")
     # England, males, 2014, from ONS's counts: 79.6 years (79.56 to 79.66)
     assert levels.loc["comparator", "value"] == pytest.approx(79.61, abs=0.01)
     gap = male.points[0].gap
     assert gap.confidence and gap.lower < gap.value < gap.upper
-    assert male.extras["method"].startswith("computed from its areas' summed deaths, births and populations")
+    assert male.method.startswith("computed from its areas' summed deaths, births and populations")
 
 
 def test_a_bad_count_names_its_file_line_and_column(tmp_path):

@@ -127,23 +127,23 @@ def test_corrections_of_the_second_check(dataset):
     assert obs.loc["circulatory-persons-2003-05-gap-absolute_gap", "value"] == 26.4
 
 
-def test_configuration(dataset):
-    config = dataset.config
-    assert config.title == "Health inequalities in England: progress on the 2010 targets"
-    assert config.sections == {name: name for name in ("cancer", "circulatory", "infant_mortality", "life_expectancy")}
-    assert dataset.group_label("all_nssec") == "all social groups"
-    assert list(dataset.breaks["first_period"]) == ["2007-09"]
+def test_configuration(briefing):
+    assert briefing.kind == "tables"
+    assert briefing.title == "Health inequalities in England: progress on the 2010 targets"
+    assert briefing.sections == {name: name for name in ("cancer", "circulatory", "infant_mortality", "life_expectancy")}
+    assert briefing.label("all_nssec") == "all social groups"
+    assert list(briefing.breaks["first_period"]) == ["2007-09"]
 
 
-def test_context_as_of_an_edition(dataset):
-    from healthgap.read.tables import context_as_of
-
-    early = context_as_of(dataset, "2004-06")
+def test_context_as_of_an_edition(briefing):
+    early = briefing.edition_of("2004-06").context
     # no figure about a period after 2004-06, and no undated figure from a source published after December 2007
     assert not early["period"].isin(["2005-07", "2006-08", "2007-09", "2008-10"]).any()
     assert "guardian_2010_10_28" not in set(early["source_id"])
     assert "cruk_2006_09_27" in set(early["source_id"])  # undated, published September 2006
-    assert len(context_as_of(dataset, None)) == len(dataset.context)
+    with (briefing.data_dir / "context.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(briefing.edition_of(None).context) == len(briefing.all_context) == len(rows)
 
 
 # --- bad input: one line naming file, line, column and what was expected ---------------------

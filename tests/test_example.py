@@ -34,9 +34,13 @@ def test_the_circulatory_section(example_build):
     assert "slope index of inequality in 2022-24 was" in text
 
 
-def test_a_section_the_data_lacks_is_left_out_with_one_line(example_build):
-    text = text_of(example_build[1])
-    assert "The infant mortality section is left out: this data's configuration gives it no indicator." in text
+def test_only_the_configured_sections_are_built(example_build):
+    # briefing.toml names cancer, circulatory and life expectancy: no infant mortality section, and no line about it
+    path, html = example_build
+    text = text_of(html)
+    assert "Infant mortality" not in text and "infant mortality section" not in text
+    assert sorted(p.name for p in (path.parent / "notebooks").iterdir()) == [
+        "cancer.ipynb", "circulatory.ipynb", "life_expectancy.ipynb"]
 
 
 def test_every_area_ranked_and_the_files_named(example_build):

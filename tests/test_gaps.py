@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from healthgap.analysis import estimates as est
-from healthgap.analysis.indicator import analyse
+from tests.support import analysed
 from healthgap.analysis.estimates import Estimate
 from healthgap.analysis.gaps import (
     Comparison,
@@ -97,8 +97,8 @@ def point(a, period, measure=None):
     return next(p for p in a.record[measure or a.gap_measure] if p.period == period)
 
 
-def test_a_published_gap_leads_and_the_recomputation_is_its_check(dataset):
-    a = analyse(dataset, "infant_mortality", "persons")
+def test_a_published_gap_leads_and_the_recomputation_is_its_check(briefing):
+    a = analysed(briefing, "infant_mortality", "persons")
     base = point(a, "1997-99")
     # Hansard (15 September 2004) published 13 %; 6.3 and 5.6, rounded, give 12.5 %
     assert base.gap.value == 13 and base.gap.published
@@ -107,22 +107,22 @@ def test_a_published_gap_leads_and_the_recomputation_is_its_check(dataset):
     assert a.target.value.value == 11.7 and a.target.value.published
 
 
-def test_figures_of_record_in_the_latest_edition(dataset):
-    male, female = (analyse(dataset, "life_expectancy", sex) for sex in ("male", "female"))
+def test_figures_of_record_in_the_latest_edition(briefing):
+    male, female = (analysed(briefing, "life_expectancy", sex) for sex in ("male", "female"))
     # NAO (July 2010): the relative gap 7 % (males) and 14 % (females) wider in 2006-08 than in 1995-97;
     # recomputed from the rounded levels it is 5.8 % and 11.1 %, a check only
     assert point(male, "2006-08").change.value == 7 and point(male, "2006-08").change.published
     assert point(female, "2006-08").change.value == 14
     assert point(male, "2006-08").change_check.value == pytest.approx(5.8, abs=0.05)
-    infant = analyse(dataset, "infant_mortality", "persons")
+    infant = analysed(briefing, "infant_mortality", "persons")
     latest = infant.assessment.point
     # Bambra (2012): 25 % narrower in 2008-10, an estimate on provisional data
     assert (latest.period, latest.change.value) == ("2008-10", -25)
     assert latest.change.estimated and latest.change.provisional
 
 
-def test_figures_of_record_in_the_2004_06_edition(dataset):
-    cancer = analyse(dataset, "cancer", "persons", "2004-06")
+def test_figures_of_record_in_the_2004_06_edition(briefing):
+    cancer = analysed(briefing, "cancer", "persons", "2004-06")
     # PharmaTimes (December 2007): the gap narrowed 11.3 % since the baseline; recomputed from the rounded
     # gaps, 100 x (18.4 - 20.7) / 20.7 = -11.1 %
     assert cancer.assessment.point.change.value == -11.3
@@ -131,8 +131,8 @@ def test_figures_of_record_in_the_2004_06_edition(dataset):
     assert cancer.target.value.value == pytest.approx(19.458) and not cancer.target.value.published
 
 
-def test_a_gap_implied_by_a_published_change(dataset):
-    a = analyse(dataset, "life_expectancy", "female", "2004-06")
+def test_a_gap_implied_by_a_published_change(briefing):
+    a = analysed(briefing, "life_expectancy", "female", "2004-06")
     p = point(a, "2004-06")
     # only the change was published (+11 %, PharmaTimes December 2007); the gap it implies: 1.4/79.7 x 1.11
     assert p.change.value == 11 and p.change.published
@@ -141,8 +141,8 @@ def test_a_gap_implied_by_a_published_change(dataset):
     assert "life_expectancy-female-2004-06-gap-pct_change_relative_gap-vs1995-97" in p.gap.inputs
 
 
-def test_no_change_is_computed_across_a_method_break(dataset):
-    a = analyse(dataset, "infant_mortality", "persons")
+def test_no_change_is_computed_across_a_method_break(briefing):
+    a = analysed(briefing, "infant_mortality", "persons")
     linked = point(a, "2007-09")
     # 12 % in 2007-09 is on the linked method: no change from the 1997-99 baseline is computed for it
     assert linked.segment == 1 and linked.gap.value == 12 and linked.change is None
@@ -167,42 +167,42 @@ def test_gap_record_on_its_own():
 # --- movements -----------------------------------------------------------------------------------
 
 
-def test_a_rise_only_where_rounding_allows_it(dataset):
-    female = analyse(dataset, "life_expectancy", "female")
+def test_a_rise_only_where_rounding_allows_it(briefing):
+    female = analysed(briefing, "life_expectancy", "female")
     m = movement(point(female, "2005-07"), point(female, "2006-08"))
     # published changes from 1995-97: 11 % wider then 14 % wider: the gap widened
     assert (m.basis, m.direction, m.adjacent) == ("published changes", 1, True)
     m = movement(point(female, "2004-06"), point(female, "2005-07"))
     # 11 % then 11 %: the published precision cannot tell
     assert m.direction == 0
-    infant = analyse(dataset, "infant_mortality", "persons")
+    infant = analysed(briefing, "infant_mortality", "persons")
     m = movement(point(infant, "2005-07"), point(infant, "2006-08"))
     assert (m.basis, m.direction) == ("published gaps", 0)  # 16 % and 16 %
 
 
-def test_consecutive_only_for_adjacent_periods(dataset):
-    circulatory = analyse(dataset, "circulatory", "persons")
+def test_consecutive_only_for_adjacent_periods(briefing):
+    circulatory = analysed(briefing, "circulatory", "persons")
     last, run = latest_run(circulatory.points)
     # 24.9 (2004-06) then 22.6 (2006-08): narrower, but 2005-07 is missing, so no "consecutive"
     assert (last.earlier.period, last.later.period, last.direction) == ("2004-06", "2006-08", -1)
     assert not last.adjacent and last.missing == ["2005-07"] and run == 0
-    male = analyse(dataset, "life_expectancy", "male")
+    male = analysed(briefing, "life_expectancy", "male")
     last, run = latest_run(male.points)
     # 2 % (2004-06), 4 % (2005-07), 7 % (2006-08) wider: two consecutive widenings; 2003-05 is on another basis
     assert (last.direction, run) == (1, 2)
 
 
-def test_no_comparison_across_a_method_break_or_across_bases(dataset):
-    infant = analyse(dataset, "infant_mortality", "persons")
+def test_no_comparison_across_a_method_break_or_across_bases(briefing):
+    infant = analysed(briefing, "infant_mortality", "persons")
     assert movement(point(infant, "2006-08"), point(infant, "2007-09")).reason == "method"
-    male = analyse(dataset, "life_expectancy", "male")
+    male = analysed(briefing, "life_expectancy", "male")
     # 2003-05: a gap computed from levels; 2004-06: only a published change. Nothing is shared.
     m = movement(point(male, "2003-05"), point(male, "2004-06"))
     assert (m.direction, m.reason) == (None, "bases")
 
 
-def test_a_published_change_from_the_earlier_period_decides(dataset):
-    male = analyse(dataset, "life_expectancy", "male")
+def test_a_published_change_from_the_earlier_period_decides(briefing):
+    male = analysed(briefing, "life_expectancy", "male")
     m = movement(point(male, "1995-97"), point(male, "2006-08"))
     # the levels' ranges (2.41-2.68 % against 2.57-2.82 %) meet, but the published change, 7 % wider, does not
     assert (m.basis, m.direction) == ("published change", 1)

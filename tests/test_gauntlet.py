@@ -240,8 +240,8 @@ CASES: list[tuple[str, Path, str, Mutation, str]] = [
     ("brk-bad-period", NATIONAL, "breaks.csv", cell("breaks.csv", 0, "first_period", "2007/09"), r"breaks\.csv, line 2, column 'first_period': expected a period like 1995-97, got '2007/09'"),
     # -- briefing.toml (national)
     ("toml-syntax", NATIONAL, "briefing.toml", replace_text("briefing.toml", "title = ", "title "), r"briefing\.toml: Expected '=' after a key in a key/value pair \(at line \d+, column \d+\)"),
-    ("toml-blank-title", NATIONAL, "briefing.toml", lambda f: (f / "briefing.toml").write_text('title = " "\n'), r"briefing\.toml, key 'title': expected a title for the briefing"),
-    ("toml-unknown-section", NATIONAL, "briefing.toml", replace_text("briefing.toml", 'cancer = "cancer"', 'cancer = "cancers"'), r"briefing\.toml, \[sections\] cancer: expected an indicator of indicators\.csv \(cancer, circulatory, infant_mortality, life_expectancy\), got 'cancers'"),
+    ("toml-blank-title", NATIONAL, "briefing.toml", lambda f: (f / "briefing.toml").write_text('title = " "\n'), r"briefing\.toml, line 1, key 'title': expected text, got an empty string"),
+    ("toml-unknown-section", NATIONAL, "briefing.toml", replace_text("briefing.toml", 'cancer = "cancer"', 'cancer = "cancers"'), r"briefing\.toml, line \d+, \[sections\], key 'cancer': expected an indicator of indicators\.csv \(cancer, circulatory, infant_mortality, life_expectancy\), got 'cancers'; did you mean 'cancer'\?"),
     # -- an analyst's series (Fingertips / ONS Explore Local Statistics files), checksums updated
     ("els-non-numeric", SERIES, "preventable-cardiovascular-mortality-england.csv", reseal(raw_cell("raw/preventable-cardiovascular-mortality-england.csv", 2, 5, "sixty")), r"preventable-cardiovascular-mortality-england\.csv, line 2, column 'observation': expected a number, got 'sixty'"),
     ("els-negative", SERIES, "preventable-cardiovascular-mortality-england.csv", reseal(raw_cell("raw/preventable-cardiovascular-mortality-england.csv", 2, 5, "-60.8")), r"preventable-cardiovascular-mortality-england\.csv, line 2, column 'observation': expected a non-negative number, got '-60.8'"),
@@ -258,9 +258,9 @@ CASES: list[tuple[str, Path, str, Mutation, str]] = [
     ("imd-score", SERIES, "indices_of_deprivation_2025_lad.csv", reseal(raw_cell("raw/indices_of_deprivation_2025_lad.csv", 2, 7, "high")), r"indices_of_deprivation_2025_lad\.csv, line 2, column 'average_score': expected a number, got 'high'"),
     ("series-checksum", SERIES, "preventable-cardiovascular-mortality-england.csv", raw_cell("raw/preventable-cardiovascular-mortality-england.csv", 2, 5, "60.8"), r"preventable-cardiovascular-mortality-england\.csv: expected sha256 [0-9a-f]{16}… as recorded in briefing\.toml, got [0-9a-f]{16}…; the file is not the one published"),
     ("series-file-missing", SERIES, "u75_preventable_cancer_mortality_40502.csv", remove("raw/u75_preventable_cancer_mortality_40502.csv"), r"u75_preventable_cancer_mortality_40502\.csv: file not found \(named in briefing\.toml, \[files\.cancer\]\)"),
-    ("series-fraction", SERIES, "briefing.toml", replace_text("briefing.toml", "fraction = 0.2", "fraction = 1.5"), r"briefing\.toml, \[group\], key 'fraction': expected a number between 0 and 1, got 1\.5"),
-    ("series-layout", SERIES, "briefing.toml", replace_text("briefing.toml", 'layout = "ons-els"', 'layout = "excel"'), r"briefing\.toml, \[files\.cvd\], key 'layout': expected one of .*, got 'excel'"),
-    ("series-url", SERIES, "briefing.toml", replace_text("briefing.toml", 'url = "https://github.com/ONSdigital', 'url = "javascript:alert(1)//github.com/ONSdigital'), r"briefing\.toml, \[files\.cvd\], key 'url': expected an http\(s\) URL, got 'javascript:alert\(1\)//github\.com/ONSdigital"),
+    ("series-fraction", SERIES, "briefing.toml", replace_text("briefing.toml", "fraction = 0.2", "fraction = 1.5"), r"briefing\.toml, line \d+, \[group\], key 'fraction': expected a number between 0 and 1, got 1\.5"),
+    ("series-layout", SERIES, "briefing.toml", replace_text("briefing.toml", 'layout = "ons-els"', 'layout = "excel"'), r"briefing\.toml, line \d+, \[files\.cvd\], key 'layout': expected one of .*, got 'excel'"),
+    ("series-url", SERIES, "briefing.toml", replace_text("briefing.toml", 'url = "https://github.com/ONSdigital', 'url = "javascript:alert(1)//github.com/ONSdigital'), r"briefing\.toml, line \d+, \[files\.cvd\], key 'url': expected an http\(s\) URL, got 'javascript:alert\(1\)//github\.com/ONSdigital"),
     # -- ONS count tables, checksums updated
     ("ons-deaths-words", COUNTS, "ons_deaths2014_table2_deaths_by_age_sex_area.csv", reseal(raw_cell("raw/ons_deaths2014_table2_deaths_by_age_sex_area.csv", 19, 3, "three")), r"ons_deaths2014_table2_deaths_by_age_sex_area\.csv, line 19, column '0 male': expected a number, got 'three'"),
     ("ons-deaths-negative", COUNTS, "ons_deaths2014_table2_deaths_by_age_sex_area.csv", reseal(raw_cell("raw/ons_deaths2014_table2_deaths_by_age_sex_area.csv", 19, 3, "-3")), r"ons_deaths2014_table2_deaths_by_age_sex_area\.csv, line 19, column '0 male': expected a non-negative number, got '-3'"),
@@ -341,7 +341,7 @@ def test_unusual_but_valid_input_is_accepted(tmp_path, capsys):
     assert text != path.read_text(encoding="utf-8-sig")
     status, out, err = run_check(folder, capsys)
     assert (status, err) == (0, "")
-    assert out.rstrip().endswith("valid: 8 tables, 106 observations of 4 indicators from 41 sources")
+    assert out.rstrip().endswith("valid: 106 observations of 4 indicators from 41 sources, 4 sections")
     assert _values(folder) == expected
     # the note kept its line break, and each row after it keeps its own line in the file: the third
     # data row starts on line 5, not 4, because the note of the first spans lines 2 and 3
@@ -369,7 +369,7 @@ def test_series_accept_a_byte_order_mark_and_windows_line_ends(tmp_path, capsys)
     reseal(lambda f: path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n")))(folder)
     status, out, err = run_check(folder, capsys)
     assert (status, err) == (0, ""), err
-    assert out.rstrip().endswith("valid: 4 files; 58 of 292 areas in the group")
+    assert out.rstrip().endswith("valid: 4 files, 3 sections; 58 of 292 areas in the group")
 
 
 # --- the command line: no traceback unless asked, and the build reads the data the same way --------

@@ -11,8 +11,9 @@ import pytest
 
 from healthgap.analysis import estimates as est
 from healthgap.analysis import groups
-from healthgap.analysis import local
-from healthgap.read.tables import DataError
+from healthgap.read import areas
+import healthgap as hg
+from healthgap.read.errors import DataError
 from healthgap.analysis.gaps import Comparison, gap_interval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,12 +22,12 @@ EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
 
 @pytest.fixture(scope="module")
 def data():
-    return local.load(EXAMPLE)
+    return hg.load(EXAMPLE)
 
 
 @pytest.fixture(scope="module")
 def circulatory(data):
-    return local.analyse(data, "circulatory", "persons")
+    return hg.analyse(data, "circulatory", "persons")
 
 
 def test_the_group_is_the_most_deprived_fifth(data):
@@ -44,9 +45,9 @@ def test_the_group_is_the_most_deprived_fifth(data):
 
 
 def test_size_of_a_fraction():
-    assert groups.size_of(0.2, 292) == 58 and groups.size_of(0.1, 292) == 29 and groups.size_of(0.2, 3) == 1
+    assert areas.size_of(0.2, 292) == 58 and areas.size_of(0.1, 292) == 29 and areas.size_of(0.2, 3) == 1
     with pytest.raises(ValueError):
-        groups.size_of(1.5, 10)
+        areas.size_of(1.5, 10)
 
 
 def test_group_and_england_values(circulatory):
@@ -60,7 +61,7 @@ def test_group_and_england_values(circulatory):
     assert [round(england[c], 1) for c in ("value", "lower", "upper")] == [60.8, 60.3, 61.2]
     england = levels.loc[("comparator", "2022-24")]
     assert [round(england[c], 1) for c in ("value", "lower", "upper")] == [30.2, 30.0, 30.5]
-    assert circulatory.extras["method"] == "the unweighted mean of its areas' values (the data give no populations)"
+    assert circulatory.method == "the unweighted mean of its areas' values (the data give no populations)"
 
 
 def test_the_absolute_gap_narrowed_while_the_relative_gap_widened(circulatory):
@@ -111,14 +112,14 @@ def test_group_value_weighted_unweighted_and_pooled():
 
 
 def test_every_area_ranked(circulatory):
-    table = circulatory.extras["areas"]
+    table = circulatory.areas
     assert len(table) == 292 and table["member"].sum() == 58
     assert table["value"].is_monotonic_decreasing  # worst (highest rate) first
     assert table.iloc[0]["rank"] == 1 and set(table["decile"]) == set(range(1, 11))
 
 
 def test_values_without_limits_have_only_their_rounding(data):
-    life = local.analyse(data, "life_expectancy", "female")
+    life = hg.analyse(data, "life_expectancy", "female")
     latest = life.points[-1].gap
     assert not latest.confidence and latest.upper - latest.lower == pytest.approx(0.2)  # +/-0.05 on each of two values
 
@@ -131,7 +132,7 @@ def test_a_changed_file_is_refused(tmp_path):
     path = copy / "raw" / "indices_of_deprivation_2025_lad.csv"
     path.write_bytes(path.read_bytes() + b"\n")
     with pytest.raises(DataError, match=r"^indices_of_deprivation_2025_lad.csv: expected sha256 feebe84170c06e65"):
-        local.load(copy)
+        hg.load(copy)
 
 
 def test_configuration_errors_name_the_key(tmp_path):
@@ -141,8 +142,8 @@ def test_configuration_errors_name_the_key(tmp_path):
     shutil.copytree(EXAMPLE, copy)
     config = copy / "briefing.toml"
     config.write_text(config.read_text(encoding="utf-8").replace("fraction = 0.2", "fraction = 2"), encoding="utf-8")
-    with pytest.raises(DataError, match=r"^briefing.toml, \[group\], key 'fraction': expected a number between 0 and 1"):
-        local.load(copy)
+    with pytest.raises(DataError, match=r"^briefing.toml, line \d+, \[group\], key 'fraction': expected a number between 0 and 1"):
+        hg.load(copy)
 
 
 # --- a small data directory built by hand: weights, other rules, the rest of England -------------------------
@@ -176,9 +177,11 @@ def small(tmp_path: Path, group: str, areas: str = "", extra_files: str = "") ->
         return (f'[files.{key}]\npath = "{name}"\nlayout = "{layout}"\nsource = "test"\nurl = "https://example.org"\n'
                 f'licence = "OGL"\nsha256 = "{digest}"\n')
 
+    if "populations" not in areas:
+        areas += "\nunweighted = true"
     config = (f'kind = "series"\ntitle = "Small"\n[areas]\ntier = "lower"\n{areas}\n[group]\n{group}\n'
               + spec("els", "els.csv", "ons-els") + spec("imd", "imd.csv", "imd") + spec("pop", "pop.csv", "populations")
-              + '[indicators.x]\ntitle = "X"\nfile = "els"\nmeasure = "rate"\nunit = "per 100,000"\n'
+              + '[indicators.x]\ntitle = "X"\nfile = "els"\nmeasure = "rate"\nunit = "per 100,000"\nhigher_is_worse = true\n'
               '[sections]\ncancer = "x"\n')
     (folder / "briefing.toml").write_text(config, encoding="utf-8")
     return folder
@@ -187,9 +190,9 @@ def small(tmp_path: Path, group: str, areas: str = "", extra_files: str = "") ->
 def test_a_group_weighted_by_population(tmp_path):
     folder = small(tmp_path, 'rule = "deprivation"\nfraction = 0.2\ndeprivation = "imd"\nedition = "test"',
                    'populations = "pop"')
-    data = local.load(folder)
+    data = hg.load(folder)
     assert data.group.codes == ("E07000010", "E07000009")
-    level = local.analyse(data, "x", "persons").levels.set_index("group").loc["group"]
+    level = hg.analyse(data, "x", "persons").levels.set_index("group").loc["group"]
     # (10,000 x 100 + 9,000 x 90) / 19,000 = 95.263
     assert level["value"] == pytest.approx((10_000 * 100 + 9_000 * 90) / 19_000)
     assert level["method"] == groups.WEIGHTED
@@ -197,8 +200,8 @@ def test_a_group_weighted_by_population(tmp_path):
 
 def test_a_listed_group_against_the_rest_of_england(tmp_path):
     folder = small(tmp_path, 'rule = "list"\npath = "list.csv"\nlabel = "two areas"', 'comparator = "rest of England"')
-    data = local.load(folder)
-    a = local.analyse(data, "x", "persons")
+    data = hg.load(folder)
+    a = hg.analyse(data, "x", "persons")
     levels = a.levels.set_index("group")
     # the group: (90 + 100) / 2 = 95; the rest: the mean of 10..80 = 45; independent, so no covariance term
     assert levels.loc["group", "value"] == 95 and levels.loc["comparator", "value"] == 45
@@ -207,6 +210,6 @@ def test_a_listed_group_against_the_rest_of_england(tmp_path):
 
 def test_a_group_by_the_worst_value_of_an_indicator(tmp_path):
     folder = small(tmp_path, 'rule = "indicator"\nfraction = 0.3\nindicator = "x"\nperiod = "2001-03"')
-    data = local.load(folder)
+    data = hg.load(folder)
     # the worst (highest) three of ten rates: areas 10, 9 and 8
     assert data.group.codes == ("E07000010", "E07000009", "E07000008")

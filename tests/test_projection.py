@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from healthgap.analysis import local
+import healthgap as hg
 from healthgap.analysis import projection as pj
-from healthgap.analysis.indicator import analyse
-from healthgap.read.tables import load_dataset
+from tests.support import analysed
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
@@ -167,11 +166,10 @@ def test_pace_against_hand_calculations():
 
 
 @pytest.fixture(scope="module")
-def national():
-    dataset = load_dataset(ROOT / "data")
+def national(briefing):
     keys = [("cancer", "persons"), ("circulatory", "persons"), ("infant_mortality", "persons"),
             ("life_expectancy", "male"), ("life_expectancy", "female")]
-    return {f"{i}-{s}": (analyse(dataset, i, s, "2004-06"), analyse(dataset, i, s)) for i, s in keys}
+    return {f"{i}-{s}": (analysed(briefing, i, s, "2004-06"), analysed(briefing, i, s)) for i, s in keys}
 
 
 @pytest.mark.parametrize(
@@ -269,7 +267,7 @@ def test_backtest_never_compares_across_a_method_break(national):
 
 @pytest.fixture(scope="module")
 def own_circulatory():
-    return local.analyse(local.load(EXAMPLE), "circulatory", "persons")
+    return hg.analyse(hg.load(EXAMPLE), "circulatory", "persons")
 
 
 @pytest.fixture(scope="module")

@@ -9,27 +9,27 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from healthgap.read.tables import load_dataset
-from healthgap.page.provenance import Ledger
-from healthgap.page.reconcile import (
+from healthgap.analysis.reconcile import (
     CANNOT,
     CONSISTENT,
     DIFFERS,
     VERDICTS,
     bounds,
     reconcile,
-    reconciliation_html,
     rounding_interval,
     verdict,
     verdict_counts,
 )
+from healthgap.page.provenance import Ledger
+from healthgap.page.reconcile import reconciliation_html
+from healthgap.read.briefing import load as load_dataset
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.fixture(scope="module")
-def frame(dataset) -> pd.DataFrame:
-    return reconcile(dataset)
+def frame(briefing) -> pd.DataFrame:
+    return reconcile(briefing)
 
 
 def row(frame: pd.DataFrame, observation_id: str) -> pd.Series:
@@ -261,8 +261,8 @@ def test_a_baseline_that_may_be_zero_cannot_be_divided_by(data_copy):
 # --- the appendix ---------------------------------------------------------------------------------
 
 
-def test_html_appendix(frame, dataset):
-    html = str(reconciliation_html(Ledger(), frame, dataset))
+def test_html_appendix(frame, briefing):
+    html = str(reconciliation_html(Ledger(), frame, briefing))
     assert html.startswith('<details class="appendix" id="reconciliation">')
     assert html.endswith("</details>")
     assert "<caption>" in html and html.count('<th scope="col">') == 7
@@ -288,9 +288,9 @@ def test_html_escapes_data(data_copy):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_as_of_an_edition(dataset):
+def test_as_of_an_edition(briefing):
     # the 2004-06 edition: nothing published for a later period is reconciled, nor used as an input
-    edition = reconcile(dataset, "2004-06")
+    edition = reconcile(briefing.edition_of("2004-06"))
     assert not edition.empty
     ends = edition["period"].str[:4].astype(int)
     assert (ends <= 2004).all()

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.notebooks
 
 def command(out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "healthgap.cli", "build", "--data", str(DATA), "--out", str(out),
-            "--notebooks", "cancer", "--jobs", "1", *extra]
+            "--sections", "cancer", "--jobs", "1", *extra]
 
 
 def run(out: Path, *extra: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
@@ -148,7 +148,7 @@ def test_a_failed_build_keeps_everything(last_good, tmp_path):
     text = (data / "targets.csv").read_text(encoding="utf-8")
     (data / "targets.csv").write_text(text.replace("1995-97,2009-11", "1995-97,1990-92", 1), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "healthgap.cli", "build", "--data", str(data), "--out", str(out),
-                             "--notebooks", "cancer", "--jobs", "1"], capture_output=True, text=True, timeout=300)
+                             "--sections", "cancer", "--jobs", "1"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "targets.csv, line 2, column 'target_period'" in result.stderr
     assert published(out) == before
@@ -166,7 +166,7 @@ def test_two_builds_are_byte_identical(partial_build, tmp_path_factory):
     # a folder beside the first, so the data's path relative to it (in the executed notebook) is the same
     again = tmp_path_factory.mktemp("again")
     assert again.parent == first_out.parent
-    second = build_briefing(DATA, again, None, notebooks=[ROOT / "notebooks" / "cancer.ipynb"], jobs=1)
+    second = build_briefing(DATA, again, None, sections=["cancer"], jobs=1)
     first, again = published(first_out), published(second.parent)
     assert sorted(first) == sorted(again)
     assert "briefing.html" in first and "figures.csv" in first
@@ -184,7 +184,7 @@ def test_one_build_at_a_time(last_good, capsys):
 
     out, before = last_good
     with exclusive(out):
-        status = cli.main(["build", "--data", str(DATA), "--out", str(out), "--notebooks", "cancer", "--force"])
+        status = cli.main(["build", "--data", str(DATA), "--out", str(out), "--sections", "cancer", "--force"])
     err = capsys.readouterr().err
     assert status == 1 and err == f"error: another build is writing to {out.resolve()}; wait for it to finish\n"
     assert published(out) == before

@@ -17,12 +17,15 @@ ALT = 'Gap "narrowed" <by 2%> & more'
 FRONT = '<h1 id="front">Toy briefing</h1><p class="edition">Edition: test</p>'
 
 
+PAGE = {"tags": ["page"]}
+
+
 def executed_notebook(topic: str) -> nbformat.NotebookNode:
     """An executed notebook, as papermill leaves it, with every kind of cell the
-    briefing must keep or drop."""
+    briefing must keep or drop: the cells tagged for the page, and the analyst's working cells."""
     figure = new_code_cell(
         "display(Image(png), metadata={'image/png': {'alt': alt}})",
-        execution_count=3,
+        execution_count=3, metadata=PAGE,
         outputs=[
             new_output("display_data", data={"image/png": PNG, "text/plain": "<Image>"},
                        metadata={"image/png": {"alt": ALT}}),
@@ -35,16 +38,17 @@ def executed_notebook(topic: str) -> nbformat.NotebookNode:
                       metadata={"tags": ["parameters"]}),
         new_code_cell('data_dir = "/elsewhere"', metadata={"tags": ["injected-parameters"]},
                       outputs=[new_output("stream", name="stdout", text="INJECTED-OUTPUT\n")]),
-        new_markdown_cell(f"# {topic.title()}\n\nThe {topic} gap narrowed."),
+        new_markdown_cell(f"# {topic.title()}\n\nThe {topic} gap narrowed.", metadata=PAGE),
         figure,
-        new_code_cell("import pandas as pd", execution_count=4),
-        new_code_cell("print('hidden')", metadata={"tags": ["remove-cell"]},
+        new_code_cell("import pandas as pd", execution_count=4, metadata=PAGE),
+        new_code_cell("working", execution_count=5,
                       outputs=[new_output("stream", name="stdout", text="REMOVED-CELL\n")]),
-        new_code_cell("table", execution_count=5, outputs=[new_output(
+        new_markdown_cell("## A working note, out of the page: WORKING-NOTE"),
+        new_code_cell("table", execution_count=5, metadata=PAGE, outputs=[new_output(
             "execute_result", execution_count=5,
             data={"text/html": "<table><tr><th>Area</th><td>1.5</td></tr></table>",
                   "text/plain": "table"})]),
-        new_code_cell("1 / 0", execution_count=6, outputs=[new_output(
+        new_code_cell("1 / 0", execution_count=6, metadata=PAGE, outputs=[new_output(
             "error", ename="ZeroDivisionError", evalue="division by zero",
             traceback=["Traceback (most recent call last)", "ZeroDivisionError"])]),
     ]
@@ -102,7 +106,7 @@ def test_image_is_embedded_with_its_alt_text(html: str) -> None:
 def test_kept_and_dropped_content(html: str) -> None:
     assert "The cancer gap narrowed." in html and "cancer stdout kept" in html
     assert "<th>Area</th>" in html
-    for dropped in ("INJECTED-OUTPUT", "REMOVED-CELL", "STDERR-NOISE", "Traceback",
+    for dropped in ("INJECTED-OUTPUT", "REMOVED-CELL", "WORKING-NOTE", "STDERR-NOISE", "Traceback",
                     "ZeroDivisionError", 'data_dir = "'):
         assert dropped not in html
 
@@ -128,7 +132,7 @@ def test_cell_ids_stay_unique_across_notebooks(html: str) -> None:
 
 def test_remote_image_in_markdown_is_refused() -> None:
     notebook = executed_notebook("cancer")
-    notebook.cells.append(new_markdown_cell("![logo](https://example.org/logo.png)"))
+    notebook.cells.append(new_markdown_cell("![logo](https://example.org/logo.png)", metadata=PAGE))
     with pytest.raises(NotSelfContainedError, match="https://example.org/logo.png"):
         assemble_briefing([notebook], FRONT, "Toy")
 

@@ -6,7 +6,7 @@ import pytest
 
 from healthgap.analysis import estimates as est
 from healthgap.analysis import targets
-from healthgap.analysis.indicator import analyse
+from tests.support import analysed
 from healthgap.read.tables import parse_period
 from healthgap.analysis.gaps import GapPoint
 
@@ -83,10 +83,10 @@ def test_assess_uses_latest_period():
         ("life_expectancy", "female", None, targets.NOT_ON_TRACK),
     ],
 )
-def test_verdicts_on_real_data(dataset, indicator, sex, as_of, status):
-    assert analyse(dataset, indicator, sex, as_of).assessment.status == status
+def test_verdicts_on_real_data(briefing, indicator, sex, as_of, status):
+    assert analysed(briefing, indicator, sex, as_of).assessment.status == status
 
 
-def test_a_verdict_on_the_latest_available_change(dataset):
-    a = analyse(dataset, "infant_mortality", "persons", "2007-09")
+def test_a_verdict_on_the_latest_available_change(briefing):
+    a = analysed(briefing, "infant_mortality", "persons", "2007-09")
     assert a.assessment.period == "2006-08" and a.latest.period == "2007-09"

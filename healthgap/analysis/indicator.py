@@ -1,8 +1,10 @@
 """One indicator and sex, analysed as of one edition: its levels, its gap record, its target and verdict.
 
-This composes the data, gap and target modules. The notebooks, the summary, the charts, the
-reconciliation and the tests all start from :func:`analyse`, so every figure they show is computed
-once, here, and read from the :class:`Analysis` it returns.
+One function, :func:`analyse`, for the national record and an analyst's own data alike: it composes the
+levels (:mod:`healthgap.analysis.levels`), the gap record (:mod:`healthgap.analysis.gaps`) and the target
+(:mod:`healthgap.analysis.targets`). The notebooks, the summary, the charts, the reconciliation and the tests
+all start from it, so every figure they show is computed once, here, and read from the :class:`Analysis` it
+returns; the page layer turns it into words, tables and charts.
 """
 
 from __future__ import annotations
@@ -12,18 +14,29 @@ from functools import cached_property
 
 import pandas as pd
 
-from healthgap.read import tables as hd
-from healthgap.analysis import gaps
 from healthgap import methods
-from healthgap.analysis import targets
+from healthgap.analysis import gaps, targets
 from healthgap.analysis.gaps import Comparison, GapPoint
+from healthgap.read.areas import Group
+from healthgap.read.briefing import Briefing, Indicator
+from healthgap.read.periods import parse_period, sort_periods
+from healthgap.read.vocabulary import GROUP_GAP_MEASURES
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything the briefing says about one indicator and sex at one edition."""
+    """Everything the briefing says about one indicator and sex at one edition, as data.
 
-    indicator: pd.Series
+    ``levels``: the group's and the comparator's values by period (published, or computed from the areas:
+    ``method`` says how, in words). ``record``: the gap of record in each period, absolute and relative
+    (:func:`healthgap.analysis.gaps.gap_record`). ``target`` and ``assessment``: the target and the verdict.
+    ``intervals``: the levels' confidence intervals. ``breaks``: changes of method. Where the group is made of
+    areas: ``group`` (its definition), ``share`` (its share of the comparator), ``areas`` (every area in the
+    latest period, ranked) and ``sii`` (the slope index of inequality by period). ``horizon``: the period a gap
+    without a target is projected to.
+    """
+
+    indicator: Indicator
     comparison: Comparison
     sex: str
     as_of: str
@@ -35,10 +48,14 @@ class Analysis:
     intervals: pd.DataFrame
     breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
     labels: dict[str, str] = field(default_factory=dict)
-    extras: dict = field(default_factory=dict)
-    """For an analyst's series: ``method`` (how the group's value is computed, in words), ``share`` (its
-    share of the comparator), ``group`` (:class:`~healthgap.analysis.groups.Group`), ``areas`` (every area in the
-    latest period, ranked) and ``sii`` (the slope index of inequality by period)."""
+    method: str = ""
+    share: float = 0.0
+    share_of: str = "areas"
+    """What the share is of: "population" where the data give populations, else "areas"."""
+    group: Group | None = None
+    areas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sii: pd.DataFrame = field(default_factory=pd.DataFrame)
+    horizon: str | None = None
 
     @property
     def key(self) -> str:
@@ -46,12 +63,12 @@ class Analysis:
 
     @cached_property
     def outlook(self):
-        """Where the gap is heading (:func:`healthgap.analysis.projection.outlook`): to the target period, or for an
-        analyst's series to the horizon of its configuration (``extras["horizon"]``). Computed once, read by
-        the text, the summary, the chart and its alt text."""
+        """Where the gap is heading (:func:`healthgap.analysis.projection.outlook`): to the target period, or to
+        the configured horizon (``[projection] horizon``). Computed once, read by the text, the summary, the
+        chart and its alt text."""
         from healthgap.analysis import projection
 
-        return projection.outlook(self, self.extras.get("horizon"))
+        return projection.outlook(self, self.horizon)
 
     @property
     def gap_measure(self) -> str:
@@ -110,73 +127,161 @@ class Analysis:
     def later_figures(self) -> pd.DataFrame:
         """Rows of the edition dated after the record's latest period (e.g. England-only rates)."""
         latest = self.latest
-        if latest is None:
+        if latest is None or self.observations.empty:
             return self.observations.iloc[0:0]
-        rows = hd.preferred(self.observations)
+        rows = self.observations[self.observations["preferred"] == "yes"] if not self.observations.empty \
+            else self.observations
         return rows[rows["end"] > latest.end]
+
+    # --- the steps of the analysis, as tables a notebook shows --------------------------------------
+
+    def values_table(self) -> pd.DataFrame:
+        """The group's and the comparator's value in each period, with their limits (where the data give them)
+        and how each was obtained: one row per period."""
+        if self.levels.empty:
+            return pd.DataFrame(columns=["period"])
+        rows = []
+        for period in sort_periods(self.levels["period"]):
+            row = {"period": period}
+            for code, name in ((self.comparison.disadvantaged, "group"), (self.comparison.comparator, "comparator")):
+                found = self.levels[(self.levels["period"] == period) & (self.levels["group"] == code)]
+                r = found.iloc[0] if not found.empty else None
+                row[name] = r["value"] if r is not None else float("nan")
+                for end in ("lower", "upper"):
+                    row[f"{name}_{end}"] = r[end] if r is not None and end in r else float("nan")
+                row[f"{name}_from"] = (r["method"] if "method" in r else r.get("status", "")) if r is not None else ""
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        return frame.dropna(axis=1, how="all")
+
+    def record_table(self, measure: str | None = None) -> pd.DataFrame:
+        """The gap of record (absolute or relative; the target's by default) in each period, with its range and
+        how it was obtained, and its change from the baseline."""
+        measure = measure or self.gap_measure
+        rows = []
+        for p in self.record.get(measure, []):
+            rows.append({"period": p.period,
+                         "gap": p.gap.value if p.gap is not None else float("nan"),
+                         "gap_lower": p.gap.lower if p.gap is not None else float("nan"),
+                         "gap_upper": p.gap.upper if p.gap is not None else float("nan"),
+                         "gap_from": p.gap.basis if p.gap is not None else "",
+                         "change_pct": p.change.value if p.change is not None else float("nan"),
+                         "change_from": p.change.basis if p.change is not None else "",
+                         "since": p.reference, "method_segment": p.segment})
+        return pd.DataFrame(rows)
+
+    def verdict_table(self) -> pd.DataFrame:
+        """The target and the verdict on it, in one row (empty without a target)."""
+        t, v = self.target, self.assessment
+        if t is None:
+            return pd.DataFrame()
+        return pd.DataFrame([{
+            "gap": t.measure, "baseline": t.baseline_period, "target_period": t.target_period,
+            "cut_pct": t.reduction_pct, "target_gap": t.value.value if t.value is not None else float("nan"),
+            "verdict": v.status if v is not None else "", "judged_in": v.period if v is not None else "",
+            "change_pct": v.point.change.value if v is not None and v.point is not None else float("nan"),
+            "required_pct": v.required.value if v is not None and v.required is not None else float("nan"),
+        }])
+
+    def outlook_table(self) -> pd.DataFrame:
+        """Where the gap is heading, in one row: the projection with its interval, and the pace (empty where the
+        gap is projected nowhere)."""
+        o = self.outlook
+        p = o.projection
+        if p is None:
+            return pd.DataFrame()
+        row = {"to": p.period, "projected": p.value if p.enough else float("nan"),
+               "lower": p.lower if p.enough else float("nan"), "upper": p.upper if p.enough else float("nan"),
+               "fitted_on": ", ".join(p.fitted) if p.enough else "too few periods", "verdict": o.verdict or ""}
+        if o.pace is not None:
+            row.update(pace_achieved=o.pace.achieved, pace_needed=o.pace.needed)
+        return pd.DataFrame([row])
 
     def break_between(self, earlier: str, later: str) -> pd.Series | None:
         """The method break that falls between two periods, if any."""
         for _, b in self.breaks.iterrows():
-            if hd.parse_period(earlier)[0] < hd.parse_period(b["first_period"])[0] <= hd.parse_period(later)[0]:
+            if parse_period(earlier)[0] < parse_period(b["first_period"])[0] <= parse_period(later)[0]:
                 return b
         return None
 
 
-def comparison_for(meta: pd.Series, sex: str) -> Comparison:
-    """The :class:`~healthgap.analysis.gaps.Comparison` an ``indicators.csv`` row describes, for one sex."""
-    return Comparison(
-        indicator=meta["indicator"], sex=sex, disadvantaged=meta["disadvantaged_group"],
-        comparator=meta["comparator_group"], higher_is_worse=meta["higher_is_worse"] == "yes",
-        decimals=int(meta["decimals"]), relative_decimals=int(meta["relative_gap_decimals"]),
-        nested=meta["nested"] == "yes",
-    )
-
-
-def group_levels(observations: pd.DataFrame, meta: pd.Series, sex: str) -> pd.DataFrame:
-    """The two compared groups' levels (rates or life expectancies), one preferred row per group and period."""
-    rows = observations[
-        (observations["indicator"] == meta["indicator"])
-        & (observations["sex"] == sex)
-        & (observations["measure"] == meta["level_measure"])
-        & observations["group"].isin([meta["disadvantaged_group"], meta["comparator_group"]])
-    ]
-    return hd.preferred(rows).reset_index(drop=True)
+def comparison_for(ind: Indicator, sex: str, share: float = 0.0) -> Comparison:
+    """Who is compared with whom for one indicator and sex, which way round, and to what precision."""
+    return Comparison(indicator=ind.key, sex=sex, disadvantaged=ind.group, comparator=ind.comparator,
+                      higher_is_worse=ind.higher_is_worse, decimals=ind.decimals,
+                      relative_decimals=ind.relative_decimals, nested=ind.nested, share=share)
 
 
 def published_gaps(observations: pd.DataFrame) -> pd.DataFrame:
     """The preferred published rows about the gap itself: gaps and percentage changes in gaps."""
-    rows = observations[(observations["group"] == "gap") & observations["measure"].isin(hd.GROUP_GAP_MEASURES)]
-    return hd.preferred(rows).reset_index(drop=True)
+    if observations.empty:
+        return pd.DataFrame(columns=["period", "measure", "reference_period", "value", "decimals", "id"])
+    rows = observations[(observations["group"] == "gap") & observations["measure"].isin(GROUP_GAP_MEASURES)]
+    return rows[rows["preferred"] == "yes"].reset_index(drop=True)
 
 
-def analyse(dataset: hd.Dataset, indicator: str, sex: str, as_of: str | None = None) -> Analysis:
-    """Analyse one indicator and sex with the data known up to ``as_of`` (default: the latest period)."""
-    meta = dataset.indicator(indicator)
-    if sex not in meta["sexes"].split(";"):
-        raise ValueError(f"indicator {indicator!r} has no sex {sex!r} (it has: {meta['sexes'].replace(';', ', ')})")
-    observations = hd.as_of(dataset.observations, as_of)
-    observations = observations[(observations["indicator"] == indicator) & (observations["sex"] == sex)]
-    edition = as_of or hd.latest_period(dataset.observations)
-    comparison = comparison_for(meta, sex)
-    target_row = dataset.target(indicator, sex)
-    baseline = target_row["baseline_period"] if target_row is not None else None
-    breaks = dataset.breaks_for(indicator, edition)
+def edition_of_indicator(briefing: Briefing, indicator: str, sex: str, levels: pd.DataFrame) -> str:
+    """The period an indicator's analysis stands at: the latest period its data hold by the edition (so a figure
+    older than that is the "latest available"); the edition itself where its data hold nothing."""
+    periods = set(briefing.published(indicator, sex)["period"]) if not briefing.observations.empty else set()
+    if not levels.empty:
+        periods |= set(levels["period"])
+    return sort_periods(periods)[-1] if periods else briefing.edition
+
+
+def analyse(briefing: Briefing, indicator: str, sex: str) -> Analysis:
+    """One indicator and sex, as of the briefing's edition: the two groups' values, the gap record with its
+    intervals, the target and its verdict, and, where the group is made of areas, every area ranked and the
+    slope index of inequality. Each figure is computed once, here."""
+    from healthgap.analysis import levels as hlevels
+
+    ind = briefing.indicator(indicator)
+    if sex not in ind.sexes:
+        raise ValueError(f"indicator {indicator!r} has no sex {sex!r} (it has: {', '.join(ind.sexes)})")
+    observations = briefing.published(indicator, sex)
+    levels, method, share = hlevels.group_levels(briefing, indicator, sex)
+    edition = edition_of_indicator(briefing, indicator, sex, levels)
+    comparison = comparison_for(ind, sex, share)
+    target_row = briefing.target(indicator, sex)
+    breaks = briefing.breaks_for(indicator)
     break_periods = list(breaks["first_period"]) if not breaks.empty else []
-    levels = group_levels(observations, meta, sex)
-    record = gaps.gap_record(levels, published_gaps(observations), comparison, baseline, break_periods)
+    record = gaps.gap_record(levels, published_gaps(observations), comparison, briefing.baseline(indicator, sex),
+                             break_periods)
     target = assessment = None
     if target_row is not None:
         points = record[target_row["gap_measure"]]
         base = next((p for p in points if p.period == target_row["baseline_period"]), None)
-        target = targets.make_target(target_row, base)
+        target = targets.make_target(target_row, base, table="targets.csv" if briefing.kind == "tables"
+                                     else "briefing.toml")
         assessment = targets.assess(points, target)
-    labels = dict(zip(dataset.groups["group"], dataset.groups["label"])) if not dataset.groups.empty else {}
+    periods = sort_periods(levels["period"]) if not levels.empty else []
+    area_rows = hlevels.area_table(briefing, indicator, sex, periods[-1]) if periods else pd.DataFrame()
     return Analysis(
-        indicator=meta, comparison=comparison, sex=sex, as_of=edition,
-        observations=observations.reset_index(drop=True), levels=levels, record=record, target=target,
-        assessment=assessment, intervals=level_intervals(observations, levels), breaks=breaks, labels=labels,
-    )
+        indicator=ind, comparison=comparison, sex=sex, as_of=edition, observations=observations, levels=levels,
+        record=record, target=target, assessment=assessment, intervals=intervals_of(observations, levels),
+        breaks=breaks, labels=briefing.labels, method=method, share=share,
+        share_of="population" if briefing.populations is not None else "areas", group=briefing.group,
+        areas=area_rows, sii=hlevels.sii_series(briefing, indicator, sex, periods),
+        horizon=briefing.config.horizon)
+
+
+def analyse_each_sex(briefing: Briefing, indicator: str | None) -> list[Analysis]:
+    """One analysis per sex the indicator shows (none where the section has no indicator in these data)."""
+    if indicator is None:
+        return []
+    return [analyse(briefing, indicator, sex) for sex in briefing.indicator(indicator).sexes]
+
+
+def intervals_of(observations: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
+    """The levels' confidence intervals: the computed limits of a group made of areas, or, for published
+    rates, those a published count implies (:func:`level_intervals`)."""
+    if not levels.empty and "lower" in levels and "interval" in levels:
+        found = levels[levels["interval"] == "confidence"]
+        return pd.DataFrame({"period": found["period"], "group": found["group"], "value": found["value"],
+                             "lower_ci": found["lower"], "upper_ci": found["upper"]}).reset_index(drop=True)
+    if observations.empty:
+        return pd.DataFrame(columns=["period", "group", "value", "lower_ci", "upper_ci"])
+    return level_intervals(observations, levels)
 
 
 def level_intervals(observations: pd.DataFrame, levels: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -189,7 +294,7 @@ def level_intervals(observations: pd.DataFrame, levels: pd.DataFrame, confidence
     ``value``, ``lower_ci``, ``upper_ci``, ``confidence``, ``count``, ``rate_id``, ``count_id``.
     """
     columns = ["period", "group", "value", "lower_ci", "upper_ci", "confidence", "count", "rate_id", "count_id"]
-    counts = hd.preferred(observations[observations["measure"] == "deaths"])
+    counts = observations[(observations["measure"] == "deaths") & (observations["preferred"] == "yes")]
     rates = levels[levels["measure"] == "rate"]
     paired = rates.merge(counts, on=["period", "group"], suffixes=("", "_count"))
     if paired.empty:
@@ -208,13 +313,3 @@ def level_intervals(observations: pd.DataFrame, levels: pd.DataFrame, confidence
         on=["period", "group"],
     )
     return result[columns].reset_index(drop=True)
-
-
-def analyse_all(dataset: hd.Dataset, as_of: str | None = None, indicators: list[str] | None = None) -> list[Analysis]:
-    """Every indicator and sex of the dataset (or of ``indicators``), in the order of ``indicators.csv``."""
-    return [
-        analyse(dataset, row["indicator"], sex, as_of)
-        for _, row in dataset.indicators.iterrows()
-        if indicators is None or row["indicator"] in indicators
-        for sex in row["sexes"].split(";")
-    ]

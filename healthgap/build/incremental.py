@@ -45,20 +45,21 @@ def data_files(data_dir: Path) -> list[Path]:
     return sorted(set(files))
 
 
-def notebook_key(notebook: Path, data_digest: str, library: str, as_of: str | None) -> str:
-    """The key of one executed notebook: the notebook's bytes, the data, the library and the parameters."""
+def notebook_key(section: str, notebook: Path, data_digest: str, library: str, as_of: str | None) -> str:
+    """The key of one executed notebook: its section, the notebook's bytes, the data, the library and the
+    parameters."""
     digest = hashlib.sha256()
-    for part in (Path(notebook).name.encode(), Path(notebook).read_bytes(), data_digest.encode(), library.encode(),
-                 str(as_of).encode()):
+    for part in (section.encode(), Path(notebook).name.encode(), Path(notebook).read_bytes(), data_digest.encode(),
+                 library.encode(), str(as_of).encode()):
         digest.update(part + b"\0")
     return digest.hexdigest()
 
 
-def keys(notebooks: Sequence[Path], data_dir: Path, as_of: str | None) -> tuple[dict[str, str], str]:
-    """Each notebook's key (by name) and the page's key (all of them, in order)."""
+def keys(planned: Sequence[tuple[str, Path]], data_dir: Path, as_of: str | None) -> tuple[dict[str, str], str]:
+    """Each section's key (by name) and the page's key (all of them, in order)."""
     data_digest = digest_files(data_files(data_dir), Path(data_dir))
     library = library_digest()
-    found = {Path(n).name: notebook_key(Path(n), data_digest, library, as_of) for n in notebooks}
+    found = {name: notebook_key(name, Path(n), data_digest, library, as_of) for name, n in planned}
     page = hashlib.sha256("\0".join(f"{name}={key}" for name, key in found.items()).encode()).hexdigest()
     return found, page
 

@@ -57,8 +57,11 @@ BRIEFING_TITLE = "Health-inequality briefing"
 SUMMARY_PREFIX = "summary-"
 """Each section writes ``summary-<notebook>.json``: its lines of the opening summary."""
 
-PARAMETER_NAMES = ("data_dir", "as_of", "output_dir")
+PARAMETER_NAMES = ("data_dir", "as_of", "output_dir", "section")
 """The parameters every notebook declares in its cell tagged ``parameters``."""
+
+GENERIC = "indicator"
+"""The notebook (``notebooks/indicator.ipynb``) that briefs a section with no notebook of its own name."""
 
 FrontMatter = Callable[[Path, "str | None", Path, "list[str]"], str]
 """(data_dir, as_of, staged output, section names in order) -> the HTML opening the briefing."""
@@ -105,7 +108,7 @@ def committed_cell_index(committed: nbformat.NotebookNode, executed_index: int) 
     return executed_index - 1 if executed_index > inserted_at else executed_index
 
 
-def describe_failure(notebook: Path, error: papermill.PapermillExecutionError) -> str:
+def describe_failure(notebook: Path, error: papermill.PapermillExecutionError, shown: str | None = None) -> str:
     """One line naming the notebook, the failing cell (index and first source line, as in
     the committed notebook) and the error name and value, e.g.
     ``cancer.ipynb, cell 4 ("gap = slope_index(rates)"): ValueError: rates must be positive``.
@@ -117,7 +120,7 @@ def describe_failure(notebook: Path, error: papermill.PapermillExecutionError) -
     cell = "the injected-parameters cell" if index is None else f"cell {index}"
     where = f'{cell} ("{_first_source_line(error.source)}")'
     message = one_line(error.evalue)
-    return f"{notebook.name}, {where}: {error.ename}" + (f": {message}" if message else "")
+    return f"{shown or notebook.name}, {where}: {error.ename}" + (f": {message}" if message else "")
 
 
 # --- checking the notebooks before anything runs -------------------------------------------
@@ -250,11 +253,22 @@ def check_notebooks(notebooks: Sequence[Path]) -> None:
 
 @dataclass(frozen=True)
 class NotebookRun:
-    """One notebook to execute: source, where the executed copy goes, and its parameters."""
+    """One notebook to execute for one section: source, where the executed copy goes, and its parameters."""
 
     notebook: Path
     executed: Path
     parameters: dict[str, str | None]
+
+    @property
+    def name(self) -> str:
+        """The executed notebook's name: the section's (``campylobacter.ipynb``, run from ``indicator.ipynb``)."""
+        return Path(self.executed).name
+
+    @property
+    def shown(self) -> str:
+        """The notebook as progress and errors name it: ``cancer.ipynb``; ``indicator.ipynb (section x)``."""
+        stem = Path(self.executed).stem
+        return self.notebook.name if self.notebook.stem == stem else f"{self.notebook.name} (section {stem})"
 
 
 @dataclass(frozen=True)
@@ -287,10 +301,10 @@ def execute_notebook(run: NotebookRun) -> RunOutcome:
             kernel_manager_class=IPCKernelManager,
         )
     except papermill.PapermillExecutionError as error:
-        return RunOutcome(run, describe_failure(run.notebook, error))
+        return RunOutcome(run, describe_failure(run.notebook, error, run.shown))
     except Exception as error:  # the kernel died or would not start, a timeout, ...
         name = type(error).__name__
-        return RunOutcome(run, f"{run.notebook.name}: {name}: {one_line(str(error))}")
+        return RunOutcome(run, f"{run.shown}: {name}: {one_line(str(error))}")
     return RunOutcome(run)
 
 
@@ -316,7 +330,7 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _qu
         for run in runs:
             if abort is not None and abort.is_set():
                 break
-            progress(f"running {run.notebook.name}")
+            progress(f"running {run.shown}")
             started = time.monotonic()
             outcomes.append(execute_notebook(run))
             _report(progress, outcomes[-1], time.monotonic() - started)
@@ -332,7 +346,7 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _qu
         pending = {}
         for index, run in enumerate(runs):
             pending[index] = pool.apply_async(execute_notebook, (run,))
-            progress(f"running {run.notebook.name}")
+            progress(f"running {run.shown}")
         while pending and not aborted:
             for index in [i for i, result in pending.items() if result.ready()]:
                 results[index] = pending.pop(index).get()
@@ -349,13 +363,14 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _qu
 
 def _report(progress: Progress, outcome: RunOutcome, seconds: float) -> None:
     state = "failed" if outcome.error else "finished"
-    progress(f"{state} {outcome.run.notebook.name} in {seconds:.1f} s")
+    progress(f"{state} {outcome.run.shown} in {seconds:.1f} s")
 
 
 # --- moving results into place ---------------------------------------------------------------
 
 
-def portable_notebook(executed: Path, data_dir: Path, as_of: str | None, published_dir: Path) -> None:
+def portable_notebook(executed: Path, data_dir: Path, as_of: str | None, published_dir: Path,
+                      section: str | None = None) -> None:
     """Make an executed notebook the same whichever build, machine or cached run it came from, and fit to
     re-run by hand from where it is published (``<out>/notebooks/``).
 
@@ -369,7 +384,7 @@ def portable_notebook(executed: Path, data_dir: Path, as_of: str | None, publish
 
     notebook = nbformat.read(executed, as_version=4)
     parameters = {"data_dir": os.path.relpath(data_dir, published_dir), "as_of": as_of,
-                  "output_dir": os.path.join("..", "scratch")}
+                  "output_dir": os.path.join("..", "scratch"), "section": section or Path(executed).stem}
     for cell in notebook.cells:
         for key in ("execution", "papermill"):
             cell.metadata.pop(key, None)
@@ -399,7 +414,7 @@ def keep_failed(outcomes: Sequence[RunOutcome], out_dir: Path) -> list[Path]:
     kept: list[Path] = []
     for outcome in outcomes:
         if outcome.error and outcome.run.executed.is_file():
-            target = out_dir / FAILED_DIR / outcome.run.notebook.name
+            target = out_dir / FAILED_DIR / outcome.run.name
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(outcome.run.executed, target)
             kept.append(target)
@@ -412,7 +427,7 @@ def forget_failures(outcomes: Sequence[RunOutcome], out_dir: Path) -> None:
     failed_dir = out_dir / FAILED_DIR
     for outcome in outcomes:
         if not outcome.error:
-            (failed_dir / outcome.run.notebook.name).unlink(missing_ok=True)
+            (failed_dir / outcome.run.name).unlink(missing_ok=True)
     if failed_dir.is_dir() and not any(failed_dir.iterdir()):
         failed_dir.rmdir()
 
@@ -431,50 +446,87 @@ def failure_message(outcomes: Sequence[RunOutcome], kept: Sequence[Path]) -> str
 # --- the build -------------------------------------------------------------------------------
 
 
-def default_notebooks() -> list[Path]:
-    """The four briefing notebooks of the repository, in briefing order.
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+"""The repository's notebooks: one per indicator of the national record, and the generic one."""
 
-    Located from this module's own file (``healthgap/build.py`` -> ``notebooks/``), which
-    holds even when an editable install imports ``healthgap`` as a namespace package
-    (whose ``__file__`` is None).
-    """
-    folder = Path(__file__).resolve().parents[2] / "notebooks"
-    names = ("cancer", "circulatory", "infant_mortality", "life_expectancy")
-    return [folder / f"{name}.ipynb" for name in names]
+
+def default_notebooks() -> list[Path]:
+    """The four indicators' notebooks of the repository, in the national briefing's order."""
+    return [NOTEBOOKS / f"{name}.ipynb" for name in ("cancer", "circulatory", "infant_mortality", "life_expectancy")]
+
+
+def notebook_for(section: str, folder: Path = NOTEBOOKS) -> Path:
+    """The notebook that briefs a section: the one of its name, else the generic ``indicator.ipynb``."""
+    own = Path(folder) / f"{section}.ipynb"
+    return own if own.is_file() else Path(folder) / f"{GENERIC}.ipynb"
+
+
+def configured_sections(data_dir: Path) -> list[str]:
+    """The sections a data folder's ``briefing.toml`` names, in order (read without the heavy imports; the
+    configuration's problems are reported when the data are read)."""
+    from healthgap.read import config
+
+    try:
+        return list(config.read_config(data_dir, lambda: list(_indicators_csv(data_dir))).sections)
+    except ValueError:
+        return []
+
+
+def _indicators_csv(data_dir: Path) -> list[str]:
+    import csv
+
+    path = Path(data_dir) / "indicators.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [row.get("indicator", "") for row in csv.DictReader(handle)]
+
+
+def plan(data_dir: Path, notebooks: Sequence[Path] | None = None, sections: Sequence[str] | None = None
+         ) -> list[tuple[str, Path]]:
+    """Each section to run and its notebook, in the briefing's order: explicit ``notebooks`` (each its own
+    section, named by its file), or the sections ``briefing.toml`` names (only ``sections`` where given),
+    each with :func:`notebook_for`."""
+    if notebooks is not None:
+        return [(Path(n).stem, Path(n).resolve()) for n in notebooks]
+    configured = configured_sections(data_dir)
+    if sections is not None:
+        unknown = [s for s in sections if s not in configured]
+        if unknown:
+            import difflib
+
+            near = difflib.get_close_matches(unknown[0], configured, n=1)
+            raise BuildError(f"unknown section {unknown[0]!r}; expected one of {', '.join(configured) or 'none'} "
+                             f"(the [sections] of {Path(data_dir).name}/briefing.toml)"
+                             + (f"; did you mean {near[0]!r}?" if near else ""))
+        configured = [s for s in configured if s in sections]
+    return [(name, notebook_for(name)) for name in configured]
 
 
 def read_data(data_dir: Path, as_of: str | None = None):
-    """Read and validate every file of a data folder as a build does: an analyst's series
-    (:func:`healthgap.analysis.local.load`) or the national tables (:func:`healthgap.read.tables.load_dataset`).
-
-    A problem raises :class:`~healthgap.read.tables.DataError` naming file, line and column.
-    """
-    from healthgap.analysis import local
-    from healthgap.read.tables import as_of as known_as_of
-    from healthgap.read.tables import load_dataset
+    """Read and validate every file of a data folder as a build does (:func:`healthgap.read.briefing.load`):
+    a problem raises :class:`~healthgap.read.errors.DataError` naming file, line and column."""
+    from healthgap.analysis.levels import check
+    from healthgap.read.briefing import load
 
     if not Path(data_dir).is_dir():
         raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
-    if local.is_series(data_dir):
-        return local.load(data_dir)
-    dataset = load_dataset(data_dir)
-    known_as_of(dataset.observations, as_of)  # an edition must name a period of the data
-    return dataset
+    briefing = load(data_dir, as_of)
+    check(briefing)
+    return briefing
 
 
 def validate_data(data_dir: Path, as_of: str | None = None) -> str:
     """Validate a data folder (:func:`read_data`); a one-line account of what was read."""
-    from healthgap.read.tables import Dataset
-
-    data = read_data(data_dir, as_of)
-    if not isinstance(data, Dataset):
-        files, ranked = len(data.config.files), len(data.group.ranked) or len(data.areas)
-        return (f"valid: {files} file{'s' if files != 1 else ''}; {len(data.group.codes)} of {ranked} areas "
-                f"in the group")
-    tables = 3 + sum(not frame.empty for frame in (data.targets, data.context, data.editions, data.groups,
-                                                    data.breaks))
-    return (f"valid: {tables} tables, {len(data.observations)} observations of {len(data.indicators)} "
-            f"indicators from {len(data.sources)} sources")
+    briefing = read_data(data_dir, as_of)
+    sections = f"{len(briefing.sections)} section{'s' if len(briefing.sections) != 1 else ''}"
+    if briefing.kind == "series":
+        files = len(briefing.config.files)
+        ranked = len(briefing.group.ranked) or len(briefing.areas)
+        return (f"valid: {files} file{'s' if files != 1 else ''}, {sections}; {len(briefing.group.codes)} of "
+                f"{ranked} areas in the group")
+    return (f"valid: {len(briefing.all_observations)} observations of {len(briefing.indicators)} indicators from "
+            f"{len(briefing.sources)} sources, {sections}")
 
 
 def briefing_title(data_dir: Path, as_of: str | None) -> str:
@@ -482,10 +534,8 @@ def briefing_title(data_dir: Path, as_of: str | None) -> str:
 
     Reading the data validates it, so bad data stops the build with its own one-line error.
     """
-    data = read_data(data_dir, as_of)
-    config = data.config
-    title = config.title if config is not None else BRIEFING_TITLE
-    return title if as_of is None else f"{title} (data to {as_of})"
+    briefing = read_data(data_dir, as_of)
+    return briefing.title if as_of is None else f"{briefing.title} (data to {as_of})"
 
 
 def built_indicators(folder: Path) -> list[str]:
@@ -647,8 +697,8 @@ def publish(generation: Path, out_dir: Path) -> None:
 # --- the build -------------------------------------------------------------------------------
 
 
-def _cached(out_dir: Path, name: str, key: str) -> Path:
-    return state_dir(out_dir) / CACHE / Path(name).stem / key
+def _cached(out_dir: Path, section: str, key: str) -> Path:
+    return state_dir(out_dir) / CACHE / section / key
 
 
 def build_briefing(
@@ -657,12 +707,17 @@ def build_briefing(
     as_of: str | None,
     notebooks: list[Path] | None = None,
     jobs: int | None = None,
+    sections: Sequence[str] | None = None,
     front_matter: FrontMatter | None = None,
     back_matter: BackMatter | None = None,
     progress: Progress = _quiet,
     force: bool = False,
 ) -> Path:
     """Execute the notebooks on ``data_dir`` and publish ``out_dir/briefing.html``; return it.
+
+    Each section ``briefing.toml`` names runs its notebook (:func:`plan`: ``notebooks/<section>.ipynb``, else
+    the generic ``notebooks/indicator.ipynb``, run once per such section); ``sections`` picks some of them,
+    and explicit ``notebooks`` replace the plan (each its own section, named by its file).
 
     Nothing runs when the page's inputs are unchanged and the published briefing is the one recorded
     (``force`` builds anyway); a notebook whose inputs are unchanged is reused from the cache. Before
@@ -679,25 +734,27 @@ def build_briefing(
     nothing the reader sees changes, and a BuildError names notebook, cell and error.
     """
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
-    if notebooks is None:
-        notebooks = default_notebooks()
-    notebooks = [Path(notebook).resolve() for notebook in notebooks]
     if not data_dir.is_dir():
         raise BuildError(f"data folder {data_dir} not found; expected a folder of source data")
     if out_dir.exists() and not out_dir.is_dir():
         raise BuildError(f"output folder {out_dir} is a file; expected a folder (or a path that does not exist yet)")
-    missing = [n for n in notebooks if not n.is_file()]
+    planned = plan(data_dir, notebooks, sections)
+    if not planned:
+        read_data(data_dir, as_of)  # a configuration without sections says so, as itself
+        raise BuildError(f"no sections to build: {data_dir.name}/briefing.toml names none")
+    missing = [n for _, n in planned if not n.is_file()]
     if missing:
         raise BuildError(f"notebook {missing[0]} not found; expected an existing .ipynb file")
+    names = [name for name, _ in planned]
     briefing = out_dir / BRIEFING_NAME
-    keys, page = incremental.keys(notebooks, data_dir, as_of)
+    keys, page = incremental.keys(planned, data_dir, as_of)
     if not force and front_matter is None and back_matter is None and incremental.up_to_date(out_dir, page, briefing):
         with exclusive(out_dir, wait=False) as alone:
             if alone:
                 clear_debris(out_dir)  # what a killed build left
         progress(f"{briefing} is up to date")
         return briefing
-    check_notebooks(notebooks)
+    check_notebooks(list(dict.fromkeys(n for _, n in planned)))
     if front_matter is None:
         from healthgap.page.summary import front_matter_html as front_matter
     if back_matter is None:
@@ -713,22 +770,23 @@ def build_briefing(
         published = False
         try:
             site = generation / SITE
-            sections = generation / "sections"
+            outputs = generation / "sections"
             executed_dir = site / NOTEBOOKS_DIR
             executed_dir.mkdir()
-            runs, reused = [], []
-            for notebook in notebooks:
-                cached = _cached(out_dir, notebook.name, keys[notebook.name])
-                section = sections / notebook.stem
+            runs = []
+            for name, notebook in planned:
+                cached = _cached(out_dir, name, keys[name])
+                output = outputs / name
+                run = NotebookRun(notebook, executed_dir / f"{name}.ipynb",
+                                  {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(output),
+                                   "section": name})
                 if not force and (cached / "executed.ipynb").is_file():
-                    shutil.copytree(cached / "output", section)
-                    shutil.copy2(cached / "executed.ipynb", executed_dir / notebook.name)
-                    reused.append(notebook)
-                    progress(f"reused {notebook.name} (unchanged)")
+                    shutil.copytree(cached / "output", output)
+                    shutil.copy2(cached / "executed.ipynb", run.executed)
+                    progress(f"reused {run.shown} (unchanged)")
                     continue
-                section.mkdir(parents=True)
-                parameters = {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(section)}
-                runs.append(NotebookRun(notebook, executed_dir / notebook.name, parameters))
+                output.mkdir(parents=True)
+                runs.append(run)
             # the data are read and validated while the notebooks start: a bad table stops the build with its
             # own one-line error, in preference to the notebooks' failures it causes
             ran: dict[str, list[RunOutcome]] = {}
@@ -757,23 +815,23 @@ def build_briefing(
             if any(outcome.error for outcome in outcomes):
                 raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
             for run in runs:  # keep each fresh result for the next build
-                cached = _cached(out_dir, run.notebook.name, keys[run.notebook.name])
+                cached = _cached(out_dir, run.parameters["section"], keys[run.parameters["section"]])
                 if cached.parent.is_dir():
                     shutil.rmtree(cached.parent)
                 shutil.copytree(Path(run.parameters["output_dir"]), cached / "output")
                 shutil.copy2(run.executed, cached / "executed.ipynb")
-            for notebook in notebooks:
-                for path in (sections / notebook.stem).iterdir():
+            for name in names:
+                for path in (outputs / name).iterdir():
                     shutil.copy2(path, site / path.name)
-                portable_notebook(executed_dir / notebook.name, data_dir, as_of, out_dir / NOTEBOOKS_DIR)
-            shutil.rmtree(sections)
+                portable_notebook(executed_dir / f"{name}.ipynb", data_dir, as_of, out_dir / NOTEBOOKS_DIR, name)
+            shutil.rmtree(outputs)
 
             import nbformat
 
             from healthgap.page.report import assemble_briefing
 
-            executed = [nbformat.read(executed_dir / n.name, as_version=4) for n in notebooks]
-            front_html = front_matter(data_dir, as_of, site, [n.stem for n in notebooks])
+            executed = [nbformat.read(executed_dir / f"{name}.ipynb", as_version=4) for name in names]
+            front_html = front_matter(data_dir, as_of, site, names)
             back_html = back_matter(data_dir, as_of, site, built_indicators(site))
             for summary in site.glob(f"{SUMMARY_PREFIX}*.json"):
                 summary.unlink()

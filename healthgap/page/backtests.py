@@ -9,13 +9,14 @@ gives it.
 
 from __future__ import annotations
 
-import pandas as pd
 from markupsafe import Markup
 
-from healthgap.read import tables as hd
-from healthgap.page import labels
-from healthgap.page.sentences import sex_suffix
+from healthgap.analysis.indicator import Analysis
 from healthgap.page.provenance import Ledger
+from healthgap.page.sentences import sex_suffix
+from healthgap.read import labels
+from healthgap.read.briefing import Briefing
+from healthgap.read.periods import parse_period, sort_periods
 
 
 def _outcome_cells(ledger: Ledger, then, now, outcome) -> dict:
@@ -38,59 +39,37 @@ def _outcome_cells(ledger: Ledger, then, now, outcome) -> dict:
             "verdict": verdict, "fitted": projection._listing(result.fitted) if result.enough else ""}
 
 
-def national_rows(ledger: Ledger, dataset: hd.Dataset, as_of: str | None,
-                       indicators: list[str] | None) -> list[dict]:
-    """For each earlier edition (``editions.csv``) and each target: what the edition's trend projected for the
-    target period and for the last period observed since on its method, beside the gap observed there.
-    Only editions before this one, and with a later period on their method: an edition never shows what
-    happened after it."""
+def rows(ledger: Ledger, briefing: Briefing, analyses: list[Analysis]) -> list[dict]:
+    """For each earlier edition and each analysis of a section: what the edition's trend projected for the target
+    period (where there is one) and for the last period observed since on its method, beside the gap observed
+    there. The earlier editions are the publications the data name (``editions.csv``) and the period set in
+    ``[projection] backtest_until``, each before this edition: an edition never shows what happened after it.
+    The latter is also the counterfactual: where the gap would be, had that trend gone on."""
     from healthgap.analysis import projection
     from healthgap.analysis.indicator import analyse
     from healthgap.page.sentences import Citer, projected_html
 
-    end = hd.parse_period(as_of or hd.latest_period(dataset.observations))[1]
-    known = set(dataset.observations["period"])
-    rows = []
-    editions = dataset.editions if not dataset.editions.empty else pd.DataFrame(columns=["period"])
-    earlier = hd.sort_periods([p for p in editions["period"] if p in known and hd.parse_period(p)[1] < end])
-    targets = [t for _, t in dataset.targets.iterrows() if indicators is None or t["indicator"] in indicators]
-    current = {(t["indicator"], t["sex"]): analyse(dataset, t["indicator"], t["sex"], as_of) for t in targets} \
-        if earlier else {}
+    if not analyses:
+        return []
+    end = parse_period(briefing.edition)[1]
+    named = list(briefing.editions["period"]) if not briefing.editions.empty else []
+    if briefing.config.backtest_until:
+        named.append(briefing.config.backtest_until)
+    earlier = sort_periods(p for p in named if p in briefing.periods and parse_period(p)[1] < end)
+    found = []
     for period in earlier:
-        for t in targets:
-            then = analyse(dataset, t["indicator"], t["sex"], period)
-            now = current[(t["indicator"], t["sex"])]
+        then_briefing = briefing.edition_of(period)
+        for now in analyses:
+            then = analyse(then_briefing, now.indicator.key, now.sex)
             outcome = projection.backtest_analysis(then, now)
             if outcome is None:  # no later period on the edition's method to compare with
                 continue
             outlook = then.outlook
-            row = {"edition": period, "name": f"{then.indicator['title']}{sex_suffix(t['sex'])}",
-                   "measure": labels.measure(then.gap_measure), "target_period": outlook.target_period,
-                   "at_target": projected_html(Citer(ledger, then), outlook.projection)}
+            row = {"edition": period, "name": f"{then.indicator.title}{sex_suffix(now.sex)}",
+                   "measure": labels.measure(then.gap_measure),
+                   "target_period": outlook.target_period if then.target is not None else "",
+                   "at_target": projected_html(Citer(ledger, then), outlook.projection) if then.target is not None
+                   else ""}
             row.update(_outcome_cells(ledger, then, now, outcome))
-            rows.append(row)
-    return rows
-
-
-def series_rows(ledger: Ledger, analyses, until: str | None) -> list[dict]:
-    """For an analyst's series: the trend fitted on the periods to ``until`` (``[projection] backtest_until``),
-    projected to the latest period and set beside the gap observed there, for each analysis (indicator and
-    sex) of a section. This is also the counterfactual: where the gap would be, had that trend gone on."""
-    from dataclasses import replace
-
-    from healthgap.analysis import projection
-
-    if until is None:
-        return []
-    rows = []
-    for now in analyses:
-        points = projection.gap_series(now)
-        if not points:
-            continue
-        outcome = projection.backtest(points, until, points[-1][0], projection.breaks_of(now))
-        then = replace(now, as_of=until)  # the trend's figures are cited as of the period it was fitted to
-        row = {"edition": until, "name": f"{now.indicator['title']}{sex_suffix(now.sex)}",
-               "measure": labels.measure(now.gap_measure), "target_period": "", "at_target": ""}
-        row.update(_outcome_cells(ledger, then, now, outcome))
-        rows.append(row)
-    return rows
+            found.append(row)
+    return found

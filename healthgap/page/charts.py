@@ -16,11 +16,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from healthgap.analysis import estimates as est# noqa: E402
-from healthgap.page import labels
-from healthgap.page import sentences as narrative
-from healthgap.page import render# noqa: E402
+from healthgap.analysis import estimates as est  # noqa: E402
 from healthgap.analysis.indicator import Analysis  # noqa: E402
+from healthgap.page import render  # noqa: E402
+from healthgap.read import labels  # noqa: E402
+from healthgap.page import sentences as narrative  # noqa: E402
 from healthgap.read.periods import period_midpoint, sort_periods  # noqa: E402
 
 COLOURS = {"disadvantaged": "#b2182b", "comparator": "#2166ac", "gap": "#1b1b1b", "target": "#1b7837"}
@@ -28,7 +28,11 @@ MARKERS = {est.PUBLISHED: ("o", "full"), est.LEVELS: ("s", "none"), est.IMPLIED:
 FONT = 9
 
 plt.rcParams.update({"font.size": FONT, "axes.titlesize": FONT + 1, "svg.hashsalt": "healthgap",
-                     "path.simplify": True})
+                     "path.simplify": True, "text.parse_math": False})
+"""Chart text is plain text: a ``$`` in a name from the data is a dollar sign, never mathematics."""
+
+MEASURES = {"absolute": "absolute_gap", "relative": "relative_gap_pct", "absolute_gap": "absolute_gap",
+            "relative_gap_pct": "relative_gap_pct"}
 
 
 def _style(ax: plt.Axes, title: str, ylabel: str) -> None:
@@ -55,13 +59,13 @@ def drawn_groups(analysis: Analysis) -> list[str]:
     return [g for g in groups if (analysis.levels["group"] == g).sum() >= 2]
 
 
-def gap_points(analysis: Analysis):
-    return [p for p in analysis.points if p.gap is not None]
+def gap_points(analysis: Analysis, measure: str | None = None):
+    return [p for p in analysis.record.get(measure or analysis.gap_measure, []) if p.gap is not None]
 
 
 def relative_axis_label(analysis: Analysis) -> str:
     """'% of England's life expectancy': what a relative gap is a percentage of."""
-    level = labels.measure(analysis.indicator["level_measure"])
+    level = labels.measure(analysis.indicator.measure)
     return f"% of {render.possessive(analysis.comparator_label)} {level}"
 
 
@@ -104,7 +108,7 @@ def levels_panel(ax: plt.Axes, analysis: Analysis, groups: list[str]) -> None:
                         fmt="none", ecolor=colour, capsize=3, linewidth=1)
         periods += list(rows["period"])
     draw_breaks(ax, analysis)
-    _style(ax, f"{meta['title']}: both groups", narrative.short_unit(meta))
+    _style(ax, f"{meta.title}: both groups", meta.short_unit)
     _period_ticks(ax, periods)
     ax.legend(frameon=False, fontsize=FONT - 1)
 
@@ -113,9 +117,12 @@ def narrative_label(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
-    meta, measure = analysis.indicator, analysis.gap_measure
-    points = gap_points(analysis)
+def gap_panel(ax: plt.Axes, analysis: Analysis, measure: str | None = None) -> None:
+    """The gap of record over time (``measure``: the target's gap by default), with its interval, how each
+    figure was obtained, the straight line to the target and the trend projected (for the target's gap)."""
+    meta, measure = analysis.indicator, measure or analysis.gap_measure
+    own = measure == analysis.gap_measure
+    points = gap_points(analysis, measure)
     # one line per method segment: never joined across a break
     for segment in sorted({p.segment for p in points}):
         seg = [p for p in points if p.segment == segment]
@@ -138,14 +145,14 @@ def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
         ax.annotate("provisional", (period_midpoint(p.period), p.gap.value), textcoords="offset points",
                     xytext=(0, -16), ha="center", fontsize=FONT - 1)
     periods = [p.period for p in points]
-    trajectory = analysis.trajectory
+    trajectory = analysis.trajectory if own else analysis.trajectory.iloc[0:0]
     if not trajectory.empty:
         ax.plot(trajectory["midpoint"], trajectory["value"], linestyle="--", color=COLOURS["target"],
                 label="straight line to the target", zorder=1)
         ax.scatter([trajectory["midpoint"].iloc[-1]], [trajectory["value"].iloc[-1]], marker="*", s=110,
                    color=COLOURS["target"], label="target", zorder=3)
         periods += list(trajectory["period"])
-    fan = projection_fan(ax, analysis)
+    fan = projection_fan(ax, analysis) if own else None
     if fan is not None:
         periods.append(analysis.outlook.projection.period)
     draw_breaks(ax, analysis)
@@ -159,7 +166,7 @@ def gap_panel(ax: plt.Axes, analysis: Analysis) -> None:
     if fan is not None and (max(fan["upper"]) > top or min(fan["lower"]) < low):
         ax.annotate("the interval runs off the chart", (0.99, 0.99), xycoords="axes fraction", ha="right", va="top",
                     fontsize=FONT - 1, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
-    ylabel = relative_axis_label(analysis) if measure == "relative_gap_pct" else narrative.short_unit(meta)
+    ylabel = relative_axis_label(analysis) if measure == "relative_gap_pct" else meta.short_unit
     _style(ax, f"{labels.measure(measure).capitalize()}", ylabel)
     ax.legend(frameon=False, fontsize=FONT - 1, loc="lower left")
 
@@ -188,10 +195,37 @@ def projection_fan(ax: plt.Axes, analysis: Analysis) -> dict | None:
     return fan
 
 
-def chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
-    """The section's figure for one indicator and sex, or None when no series has two points."""
-    groups = drawn_groups(analysis)
-    has_gap = len(gap_points(analysis)) >= 2
+class Chart:
+    """A chart as the page shows it: a PNG and its alt text. A notebook displays it as an image carrying that
+    text (the last value of a cell, or ``display(chart)``)."""
+
+    def __init__(self, figure: plt.Figure, alt: str) -> None:
+        self.figure, self.alt = figure, alt
+        self._png: bytes | None = None
+
+    @property
+    def png(self) -> bytes:
+        """The PNG (drawn once; the figure is closed then)."""
+        if self._png is None:
+            self._png = png(self.figure)
+        return self._png
+
+    def _repr_png_(self):
+        return self.png, {"alt": self.alt}
+
+    def __repr__(self) -> str:
+        return f"Chart: {self.alt}"
+
+
+def chart(analysis: Analysis, measure: str | None = None, levels: bool = True) -> Chart | None:
+    """The section's figure for one indicator and sex: both groups' levels beside the gap, or the gap alone
+    (``levels=False``). ``measure``: "absolute" or "relative" (default: the gap the target is set on). None when
+    no series has two points (a single figure goes in a sentence instead)."""
+    if measure is not None and measure not in MEASURES:
+        raise ValueError(f"measure {measure!r}: expected 'absolute' or 'relative'")
+    measure = MEASURES.get(measure, analysis.gap_measure)
+    groups = drawn_groups(analysis) if levels else []
+    has_gap = len(gap_points(analysis, measure)) >= 2
     panels = (["levels"] if groups else []) + (["gap"] if has_gap else [])
     if not panels:
         return None
@@ -202,27 +236,27 @@ def chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
             levels_panel(ax, analysis, groups)
             alts.append(narrative.levels_alt_text(analysis, groups))
         else:
-            gap_panel(ax, analysis)
-            alts.append(narrative.gap_alt_text(analysis))
+            gap_panel(ax, analysis, measure)
+            alts.append(narrative.gap_alt_text(analysis, measure))
     fig.tight_layout()
-    return fig, " ".join(alts)
+    return Chart(fig, " ".join(alts))
 
 
 def sii_panel(ax: plt.Axes, analysis: Analysis) -> None:
-    frame = analysis.extras["sii"]
+    frame = analysis.sii
     x = frame["period"].map(period_midpoint)
     ax.plot(x, frame["sii"], color=COLOURS["gap"], marker="o", markersize=4, label="slope index of inequality")
     if frame["lower"].notna().all():
         ax.fill_between(x, frame["lower"], frame["upper"], color="#bbbbbb", alpha=0.5, linewidth=0,
                         label="95% confidence interval")
     ax.axhline(0, color="#505a5f", linewidth=0.8)
-    _style(ax, "Slope index of inequality across deprivation deciles", narrative.short_unit(analysis.indicator))
+    _style(ax, "Slope index of inequality across deprivation deciles", analysis.indicator.short_unit)
     _period_ticks(ax, list(frame["period"]))
     ax.legend(frameon=False, fontsize=FONT - 1)
 
 
 def ranking_panel(ax: plt.Axes, analysis: Analysis) -> None:
-    table = analysis.extras["areas"]
+    table = analysis.areas
     members = table[table["member"]]
     others = table[~table["member"]]
     for part, colour, marker, label in ((others, "#8c8c8c", "o", "other areas"),
@@ -231,21 +265,20 @@ def ranking_panel(ax: plt.Axes, analysis: Analysis) -> None:
             ax.errorbar(part["rank"], part["value"], yerr=[part["value"] - part["lower"], part["upper"] - part["value"]],
                         fmt="none", ecolor=colour, alpha=0.35, linewidth=0.6)
         ax.scatter(part["rank"], part["value"], s=10, marker=marker, color=colour, label=label, zorder=3)
-    comparator = analysis.levels[(analysis.levels["group"] == "comparator")
+    comparator = analysis.levels[(analysis.levels["group"] == analysis.comparison.comparator)
                                  & (analysis.levels["period"] == analysis.latest.period)]
     if not comparator.empty:
         ax.axhline(float(comparator["value"].iloc[0]), color=COLOURS["comparator"], linestyle="--", linewidth=1,
                    label=narrative_label(analysis.comparator_label))
-    _style(ax, f"Every area in {analysis.latest.period}, worst first", narrative.short_unit(analysis.indicator))
+    _style(ax, f"Every area in {analysis.latest.period}, worst first", analysis.indicator.short_unit)
     ax.set_xlabel("rank")
     ax.legend(frameon=False, fontsize=FONT - 1)
 
 
-def extra_chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
-    """For an analyst's series: the slope index of inequality over time and every area ranked."""
-    extras = analysis.extras or {}
-    has_sii = extras.get("sii") is not None and len(extras["sii"]) >= 2
-    has_areas = extras.get("areas") is not None and len(extras["areas"]) >= 2 and analysis.latest is not None
+def inequality_chart(analysis: Analysis) -> Chart | None:
+    """Where the group is made of areas: the slope index of inequality over time beside every area ranked."""
+    has_sii = len(analysis.sii) >= 2
+    has_areas = len(analysis.areas) >= 2 and analysis.latest is not None
     panels = (["sii"] if has_sii else []) + (["areas"] if has_areas else [])
     if not panels:
         return None
@@ -259,12 +292,13 @@ def extra_chart(analysis: Analysis) -> tuple[plt.Figure, str] | None:
             ranking_panel(ax, analysis)
             alts.append(narrative.ranking_alt_text(analysis))
     fig.tight_layout()
-    return fig, " ".join(alts)
+    return Chart(fig, " ".join(alts))
 
 
-def charts(analysis: Analysis) -> list[tuple[plt.Figure, str]]:
-    """Every chart of one indicator and sex, in the order they are shown."""
-    return [drawn for drawn in (chart(analysis), extra_chart(analysis)) if drawn is not None]
+def charts(analysis: Analysis) -> list[Chart]:
+    """Every chart of one analysis as a section shows them by default: levels beside the gap, then (where the group
+    is made of areas) the slope index beside every area ranked."""
+    return [c for c in (chart(analysis), inequality_chart(analysis)) if c is not None]
 
 
 def png(fig: plt.Figure) -> bytes:
@@ -275,11 +309,10 @@ def png(fig: plt.Figure) -> bytes:
     return buffer.getvalue()
 
 
-def show(drawn: tuple[plt.Figure, str] | None) -> None:
+def show(drawn: Chart | None) -> None:
     """Display a chart in the notebook as a PNG carrying its alt text (nothing if there is no chart)."""
     if drawn is None:
         return
-    from IPython.display import Image, display
+    from IPython.display import display
 
-    fig, alt = drawn
-    display(Image(png(fig)), metadata={"image/png": {"alt": alt}})
+    display(drawn)

@@ -98,3 +98,11 @@ def sentences():
 def squash(html: str) -> Markup:
     """Whitespace inside rendered HTML collapsed to single spaces (templates are written on many lines)."""
     return Markup(" ".join(str(html).split()))
+
+
+class Fragment(Markup):
+    """HTML the page is made of, shown as HTML where a notebook displays it (the last value of a cell, or
+    ``display(fragment)``), and in the briefing where the cell is tagged for the page."""
+
+    def _repr_html_(self) -> str:
+        return str(self)

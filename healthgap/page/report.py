@@ -1,8 +1,9 @@
 """Assemble executed notebooks into one self-contained HTML briefing.
 
-nbconvert cannot merge notebooks, so the executed notebooks' cells are concatenated into one
-notebook (minus parameter cells, cells tagged ``remove-cell``, stderr streams and error
-outputs) and exported once with the ``briefing`` template in ``healthgap/templates``. That
+nbconvert cannot merge notebooks, so the cells each executed notebook tags for the page (``page``) are
+concatenated into one notebook (their outputs only: no code, no stderr streams, no error outputs) and
+exported once with the ``briefing`` template in ``healthgap/page/templates``. Every other cell is the
+analyst's working: it stays in the notebook, visible in Jupyter, and out of the page. That
 template extends JupyterLab's layout, drops every script that would be fetched from a CDN,
 places the front matter first and carries image alt text through.
 """
@@ -24,8 +25,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "briefing"
 """The nbconvert template (a folder of ``TEMPLATES_DIR``) used for the briefing."""
 
-DROPPED_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
-"""Cells carrying any of these tags never reach the briefing."""
+PAGE_TAG = "page"
+"""Cells carrying this tag are the page's; the others are the analysis shown in the notebook only."""
 
 
 LOADED_URL_ATTRIBUTES = ("src", "srcset", "poster", "data")
@@ -114,14 +115,13 @@ def briefing_cells(
 ) -> list[nbformat.NotebookNode]:
     """Copies of the cells of one executed notebook that belong in the briefing.
 
-    Drops cells tagged ``parameters``, ``injected-parameters`` or ``remove-cell``, drops
-    stderr streams and error outputs, and drops code cells left without any output (their
-    input is hidden anyway, so they would render as empty boxes). Cell ids get ``prefix``
-    so that ids stay unique once several notebooks are concatenated.
+    Keeps the cells tagged ``page`` (:data:`PAGE_TAG`), drops stderr streams and error outputs, and drops
+    code cells left without any output (their input is hidden anyway, so they would render as empty boxes).
+    Cell ids get ``prefix`` so that ids stay unique once several notebooks are concatenated.
     """
     kept: list[nbformat.NotebookNode] = []
     for cell in executed.cells:
-        if _tags(cell) & DROPPED_CELL_TAGS:
+        if PAGE_TAG not in _tags(cell):
             continue
         cell = copy.deepcopy(cell)
         if cell.cell_type == "code":

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from healthgap.analysis import estimates as est
 from healthgap.analysis import gaps
-from healthgap.page import labels
+from healthgap.read import labels
 from healthgap.analysis import targets
 from healthgap.analysis.indicator import Analysis
 from healthgap.read.periods import parse_period, period_midpoint
@@ -47,9 +47,9 @@ def sex_suffix(sex: str) -> str:
     return "" if sex == "persons" else f", {labels.sex(sex)}"
 
 
-def short_unit(meta: pd.Series) -> str:
+def short_unit(meta) -> str:
     """The unit without its parenthetical qualifier: 'deaths per 100,000'."""
-    return str(meta["unit"]).split(" (")[0]
+    return meta.short_unit
 
 
 class Citer:
@@ -65,7 +65,7 @@ class Citer:
         return "-".join([self.a.key, *parts])
 
     def _label(self, period: str, what: str) -> str:
-        return f"{self.meta['title']}{sex_suffix(self.a.sex)}, {period}: {what}"
+        return f"{self.meta.title}{sex_suffix(self.a.sex)}, {period}: {what}"
 
     def suffix(self, measure: str) -> str:
         return "%" if measure in ("relative_gap_pct", *gaps.CHANGE_OF.values()) else ""
@@ -79,7 +79,7 @@ class Citer:
     def cite(self, e: Estimate, figure_id: str, period: str, measure: str, what: str, suffix: str = "",
              absolute: bool = False) -> Markup:
         shown = number(abs(e.value) if absolute else e.value, e.decimals) + suffix
-        return self.ledger.cite(figure_of(e, figure_id, self._label(period, what), self.meta["indicator"],
+        return self.ledger.cite(figure_of(e, figure_id, self._label(period, what), self.meta.key,
                                           self.a.sex, period, measure, shown))
 
     # the record
@@ -146,12 +146,12 @@ class Citer:
 
     # data rows
     def observation(self, row: pd.Series) -> Markup:
-        return self.ledger.cite(observation_figure(row, self.a.label(row["group"]), self.meta["title"]))
+        return self.ledger.cite(observation_figure(row, self.a.label(row["group"]), self.meta.title))
 
     def plain(self, figure_id: str, period: str, measure: str, what: str, value: float, shown: str, rows,
               derivation: str) -> Markup:
         return self.ledger.cite(Figure(
-            figure_id=self._id(figure_id), label=self._label(period, what), indicator=self.meta["indicator"],
+            figure_id=self._id(figure_id), label=self._label(period, what), indicator=self.meta.key,
             sex=self.a.sex, period=period, measure=measure, value=float(value), displayed=shown,
             kind="derived", source_rows=";".join(rows), derivation=derivation,
         ))
@@ -449,7 +449,7 @@ def break_note(c: Citer) -> Markup:
 def single_period_note(c: Citer) -> Markup:
     """One line where the data hold a single period: no trend can be stated."""
     a = c.a
-    if a.extras and len(a.points) == 1:
+    if a.group is not None and len(a.points) == 1:
         return Markup("The data hold one period, {}, so this section says where the gap stands, not how it has "
                       "moved.").format(a.points[0].period)
     return Markup("")
@@ -473,11 +473,17 @@ def stale_note(c: Citer) -> Markup:
 
 
 def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
-    """One note per section on intervals: which levels have them and, worded for the indicator, why the rest do not."""
+    """One note per section on intervals: which levels have them and, worded for the indicator, why the rest do not.
+
+    Where the group's value is computed from its areas, the note says how its interval and the gap's are found
+    (:func:`computed_intervals_note`); where the groups' values are published, which have intervals and why
+    the others do not."""
     a0 = analyses[0]
+    if a0.method:
+        return computed_intervals_note(a0)
     meta = a0.indicator
-    noun = labels.LEVEL_NOUNS.get(meta["level_measure"], "levels")
-    behind = "the deaths and populations by age behind them" if meta["level_measure"] == "life_expectancy" \
+    noun = labels.LEVEL_NOUNS.get(meta.measure, "levels")
+    behind = "the deaths and populations by age behind them" if meta.measure == "life_expectancy" \
         else "the counts and populations behind them"
     rows = [(a, r) for a in analyses for _, r in a.intervals.iterrows()]
     if not rows:
@@ -488,7 +494,7 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
         for a, r in rows:
             c = Citer(ledger, a)
             obs = a.observations.set_index("id", drop=False)
-            decimals = int(meta["decimals"])
+            decimals = meta.decimals
             limits = [c.plain(f"{r['rate_id']}-{end}", r["period"], "rate",
                               f"{a.label(r['group'])}, rate, {end} {r['confidence']:.0%} limit",
                               r[f"{end}_ci"], number(r[f"{end}_ci"], decimals), [r["rate_id"], r["count_id"]],
@@ -506,10 +512,25 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
                       "(Byar's method, on the denominator the two imply): {}. The other {} were published rounded, "
                       "without counts, so the ranges given for them are those their rounding allows.").format(
             level, Markup("; ").join(parts), noun)
-    if meta["nested"] == "yes":
+    if meta.nested:
         text += Markup(" No interval is given for the gap: {} is part of {}, so the two are not independent.").format(
             a0.disadvantaged_label, a0.comparator_label)
     return text
+
+
+def computed_intervals_note(a: Analysis) -> Markup:
+    """The intervals of a group made of areas: from its areas' limits, and the gap's allowing for the group being
+    part of the comparator; or none, where the data give no limits."""
+    if a.intervals.empty:
+        return Markup("The data give no confidence limits, so no figure here has an interval: the ranges given "
+                      "are those the values' rounding allows.")
+    if a.comparison.nested:
+        return Markup("Intervals are 95% confidence intervals: the group's from its areas' limits (standard errors "
+                      "from the limits, on the log scale for rates), and the gap's allowing for the group being part "
+                      "of {} (about {} of its {}), as the two are not independent.").format(
+            a.comparator_label, f"{a.share:.0%}", a.share_of)
+    return Markup("Intervals are 95% confidence intervals; the group and {} are independent.").format(
+        a.comparator_label)
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -549,7 +570,7 @@ def level(c: Citer, row: pd.Series) -> tuple[Markup, Markup]:
     """A group's or the comparator's level, cited, and its interval (or nothing), for an analyst's series."""
     a = c.a
     label = a.label(row["group"])
-    what = f"{label}, {labels.measure(a.indicator['level_measure'])}"
+    what = f"{label}, {labels.measure(a.indicator.measure)}"
     inputs = tuple(i for i in str(row.get("inputs", row["id"])).split(";") if i)
     confidence = not pd.isna(row["lower"])
     e = Estimate(float(row["value"]), float(row["lower"]) if confidence else float(row["value"]),
@@ -560,25 +581,26 @@ def level(c: Citer, row: pd.Series) -> tuple[Markup, Markup]:
                  "" if row["status"] == "published" else f"{row['method']} of {int(row['areas'])} areas",
                  interval=est.CONFIDENCE if confidence else est.ROUNDING)
     figure_id = c._id(row["period"], row["group"], "level")
-    value = c.cite(e, figure_id, row["period"], a.indicator["level_measure"], what)
+    value = c.cite(e, figure_id, row["period"], a.indicator.measure, what)
     if not confidence:
         return value, Markup("")
-    return value, c.range(e, figure_id, row["period"], a.indicator["level_measure"], what)
+    return value, c.range(e, figure_id, row["period"], a.indicator.measure, what)
 
 
 def levels_sentence(c: Citer) -> Markup:
     """The group's and the comparator's values in the latest period, with their intervals."""
     a = c.a
-    if not a.extras or a.latest is None:
+    if not a.method or a.latest is None:
         return Markup("")
     rows = a.levels[a.levels["period"] == a.latest.period]
     found = {r["group"]: r for _, r in rows.iterrows()}
-    if not {"group", "comparator"} <= set(found):
+    group, comparator = a.comparison.disadvantaged, a.comparison.comparator
+    if not {group, comparator} <= set(found):
         return Markup("")
-    value, rng = level(c, found["group"])
-    comparator_value, comparator_range = level(c, found["comparator"])
+    value, rng = level(c, found[group])
+    comparator_value, comparator_range = level(c, found[comparator])
     return squash(sentences().levels({
-        "group": a.disadvantaged_label, "measure": labels.measure(a.indicator["level_measure"]), "value": value,
+        "group": a.disadvantaged_label, "measure": labels.measure(a.indicator.measure), "value": value,
         "unit": c.unit("absolute_gap"), "range": rng, "period": a.latest.period, "comparator": a.comparator_label,
         "comparator_value": comparator_value, "comparator_range": comparator_range,
     }))
@@ -587,10 +609,10 @@ def levels_sentence(c: Citer) -> Markup:
 def sii_sentence(c: Citer) -> Markup:
     """The slope index of inequality across deprivation deciles: its latest value, and how it moved."""
     a = c.a
-    frame = a.extras.get("sii") if a.extras else None
+    frame = a.sii
     if frame is None or frame.empty:
         return Markup("")
-    decimals = int(a.indicator["decimals"])
+    decimals = a.indicator.decimals
 
     def cite(row: pd.Series) -> tuple[Markup, Markup, Estimate]:
         has = not pd.isna(row["lower"])
@@ -632,11 +654,10 @@ def sii_sentence(c: Citer) -> Markup:
 def method_note(c: Citer) -> Markup:
     """How the group's value is computed, in one line (an analyst's series)."""
     a = c.a
-    if not a.extras or not a.extras.get("method"):
+    if not a.method or a.group is None:
         return Markup("")
-    group = a.extras["group"]
     return Markup("{} is {}. Its value in each period is {}.").format(
-        narrative_capitalise(a.disadvantaged_label), group.description, a.extras["method"])
+        narrative_capitalise(a.disadvantaged_label), a.group.description, a.method)
 
 
 def narrative_capitalise(text: str) -> str:
@@ -784,28 +805,29 @@ def levels_alt_text(analysis: Analysis, groups: list[str]) -> str:
         rows = analysis.levels[analysis.levels["group"] == group].sort_values("start")
         values = ", ".join(f"{number(v, int(d))} in {p}" for p, v, d in zip(rows["period"], rows["value"], rows["decimals"]))
         parts.append(f"{analysis.label(group)[:1].upper()}{analysis.label(group)[1:]}: {values}")
-    return f"Line chart of {meta['title'].lower()}{sex_suffix(analysis.sex)} ({meta['unit']}). " + "; ".join(parts) + "."
+    return f"Line chart of {meta.title.lower()}{sex_suffix(analysis.sex)} ({meta.unit}). " + "; ".join(parts) + "."
 
 
-def gap_alt_text(analysis: Analysis) -> str:
+def gap_alt_text(analysis: Analysis, measure: str | None = None) -> str:
     meta = analysis.indicator
-    measure = analysis.gap_measure
+    measure = measure or analysis.gap_measure
+    own = measure == analysis.gap_measure
     suffix = "%" if measure == "relative_gap_pct" else ""
     values = []
-    for p in analysis.points:
+    for p in analysis.record.get(measure, []):
         if p.gap is None:
             continue
         how = {est.PUBLISHED: "published", est.LEVELS: "computed from levels", est.IMPLIED: "implied by a published change"}[p.gap.basis]
         flag = ", provisional" if p.gap.provisional else ""
         values.append(f"{p.gap.shown(suffix)} in {p.period} ({how}{flag})")
-    text = f"Chart of the {labels.measure(measure)} in {meta['title'].lower()}{sex_suffix(analysis.sex)}: {'; '.join(values)}."
+    text = f"Chart of the {labels.measure(measure)} in {meta.title.lower()}{sex_suffix(analysis.sex)}: {'; '.join(values)}."
     t = analysis.target
-    if t is not None and t.value is not None and not analysis.trajectory.empty:
+    if own and t is not None and t.value is not None and not analysis.trajectory.empty:
         text += f" A dashed line runs from the baseline to the target of {t.value.shown(suffix)} in {t.target_period}."
     if not analysis.breaks.empty:
         text += f" A vertical line marks the change of method in {analysis.breaks.iloc[0]['first_period']}."
     o = analysis.outlook
-    if o.projection is not None and o.projection.enough and analysis.points \
+    if own and o.projection is not None and o.projection.enough and analysis.points \
             and period_midpoint(o.projection.period) > period_midpoint(analysis.points[-1].period):
         text += (f" A dash-dot line and a hatched fan project the trend since {o.projection.since} to "
                  f"{o.projection.period}: {o.interval()}.")
@@ -813,22 +835,22 @@ def gap_alt_text(analysis: Analysis) -> str:
 
 
 def sii_alt_text(analysis: Analysis) -> str:
-    frame = analysis.extras["sii"]
+    frame = analysis.sii
     unit = short_unit(analysis.indicator)
-    decimals = int(analysis.indicator["decimals"])
+    decimals = analysis.indicator.decimals
     first, last = frame.iloc[0], frame.iloc[-1]
-    return (f"Line chart of the slope index of inequality in {analysis.indicator['title'].lower()}{sex_suffix(analysis.sex)} "
+    return (f"Line chart of the slope index of inequality in {analysis.indicator.title.lower()}{sex_suffix(analysis.sex)} "
             f"across deprivation deciles ({unit}), from "
             f"{number(first['sii'], decimals)} in {first['period']} to {number(last['sii'], decimals)} in {last['period']}.")
 
 
 def ranking_alt_text(analysis: Analysis) -> str:
-    table = analysis.extras["areas"]
-    decimals = int(analysis.indicator["decimals"])
+    table = analysis.areas
+    decimals = analysis.indicator.decimals
     worst, best = table.iloc[0], table.iloc[-1]
     members = table[table["member"]]
     top = int((members["rank"] <= len(table) // 5).sum())
-    return (f"Dot chart of {analysis.indicator['title'].lower()}{sex_suffix(analysis.sex)} in the {len(table)} areas "
+    return (f"Dot chart of {analysis.indicator.title.lower()}{sex_suffix(analysis.sex)} in the {len(table)} areas "
             f"in {analysis.latest.period}, worst first: from {worst['area_name']} "
             f"({number(worst['value'], decimals)}) to {best['area_name']} ({number(best['value'], decimals)}). "
             f"{len(members)} areas of {analysis.disadvantaged_label} are marked; {top} of them are among the worst fifth. "

@@ -25,6 +25,7 @@ import csv
 import io
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -233,3 +234,116 @@ def match_names(names: pd.DataFrame, reference: pd.DataFrame) -> tuple[pd.DataFr
         else:
             unmatched.append({"area_name": row["area_name"], "reason": "no area of that name in the population table"})
     return pd.DataFrame(matched, columns=["name_key", "area_code"]), pd.DataFrame(unmatched, columns=["area_name", "reason"])
+
+
+# --- the tables side by side, matched to codes ---------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """The counts of the ONS tables, matched to area codes: deaths and populations by area, sex and band,
+    infant deaths and live births by area, ONS's published rates, and every name that did not match."""
+
+    deaths: pd.DataFrame       # area_code, sex, age_band, deaths, row
+    population: pd.DataFrame   # area_code, sex, age_band, population, row
+    infants: pd.DataFrame      # area_code, infant_deaths, live_births, rows
+    published: pd.DataFrame    # area_code, asmr_persons, asmr_male, asmr_female, imr, row
+    names: pd.Series           # area_code -> area name
+    unmatched: pd.DataFrame    # area_name, table, reason
+    period: str
+
+
+def _attach(frame: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    return frame.merge(matches, on="name_key", how="inner")
+
+
+def assemble(deaths: pd.DataFrame, rates: pd.DataFrame, populations: dict[str, pd.DataFrame],
+             births: pd.DataFrame, period: str) -> Counts:
+    """Match the tables' area names to the population table's codes and put the counts side by side.
+
+    ``populations``: the MYE2 tables by sex (``male``, ``female``; ``persons`` optional, checked against
+    their sum). A combined area of the deaths tables ("Cornwall and Isles of Scilly") gets the summed
+    populations of its parts.
+    """
+    if "male" not in populations or "female" not in populations:
+        raise DataError("the population tables for males and for females are both needed")
+    reference = populations["male"][["area_code", "area_name"]].drop_duplicates("area_code")
+    unmatched = []
+    attached = {}
+    for table, frame in (("deaths by age", deaths), ("deaths and rates", rates), ("live births", births)):
+        key = ["name_key", "sex", "age_band"] if "age_band" in frame else ["name_key"]
+        repeated = frame[frame.duplicated(key, keep="first")].drop_duplicates("name_key")
+        unmatched.append(pd.DataFrame({"area_name": repeated["area_name"], "table": table,
+                                       "reason": "repeated in the table (lines " + repeated["line"].astype(str)
+                                       + "); the first row is used"}))
+        frame = frame.drop_duplicates(key, keep="first")
+        matches, missing = match_names(frame[["area_name", "name_key"]], reference)
+        unmatched.append(missing.assign(table=table))
+        attached[table] = _attach(frame, matches)
+    names = dict(zip(reference["area_code"], reference["area_name"]))
+    pop_rows = []
+    for sex in ("male", "female"):
+        frame = populations[sex]
+        banded = frame.assign(age_band=frame["age"].map(age_band),
+                              row=frame["file"] + ":" + frame["line"].astype(str))
+        grouped = banded.groupby(["area_code", "age_band"], as_index=False, sort=False).agg(
+            population=("population", "sum"), row=("row", "first"))
+        pop_rows.append(grouped.assign(sex=sex))
+    population = pd.concat(pop_rows, ignore_index=True)
+    combined = sorted({c for t in attached.values() for c in t["area_code"] if "+" in c})
+    for code in combined:
+        parts = population[population["area_code"].isin(code.split("+"))]
+        summed = parts.groupby(["sex", "age_band"], as_index=False).agg(
+            population=("population", "sum"), row=("row", lambda x: ";".join(x)))
+        population = pd.concat([population, summed.assign(area_code=code)], ignore_index=True)
+        names[code] = " and ".join(names[c] for c in code.split("+"))
+    d = attached["deaths by age"]
+    d = d.assign(row=d["file"] + ":" + d["line"].astype(str))[["area_code", "sex", "age_band", "deaths", "row"]]
+    r = attached["deaths and rates"]
+    b = attached["live births"]
+    infants = r[["area_code", "infant_deaths", "file", "line"]].merge(
+        b[["area_code", "live_births", "file", "line"]], on="area_code", suffixes=("_deaths", "_births"))
+    infants["rows"] = (infants["file_deaths"] + ":" + infants["line_deaths"].astype(str) + ";"
+                       + infants["file_births"] + ":" + infants["line_births"].astype(str))
+    published = r.assign(row=r["file"] + ":" + r["line"].astype(str))[
+        ["area_code", "asmr_persons", "asmr_male", "asmr_female", "imr", "row"]]
+    if "persons" in populations:
+        _check_persons(populations, population)
+    _check_within(d, population, infants)
+    return Counts(deaths=d, population=population, infants=infants[["area_code", "infant_deaths", "live_births", "rows"]],
+                  published=published, names=pd.Series(names), unmatched=pd.concat(unmatched, ignore_index=True),
+                  period=period)
+
+
+def _check_within(deaths: pd.DataFrame, population: pd.DataFrame, infants: pd.DataFrame) -> None:
+    """No count above its denominator: an area's deaths at an age and sex within its population of that age
+    and sex, its infant deaths within its live births. The first offending row (by line) is reported."""
+    joined = deaths.merge(population[["area_code", "sex", "age_band", "population", "row"]],
+                          on=["area_code", "sex", "age_band"], suffixes=("", "_population"))
+    over = joined[joined["deaths"] > joined["population"]]
+    if not over.empty:
+        r = over.assign(at=over["row"].str.split(":").str[-1].astype(int)).sort_values("at").iloc[0]
+        file, line = r["row"].rsplit(":", 1)
+        raise DataError(f"{file}, line {line}, column '{r['age_band']} {r['sex']}': expected deaths no more than the "
+                        f"population of that age and sex ({r['population']:,.0f} in "
+                        f"{r['row_population'].split(';')[0]}), got {r['deaths']:,.0f}")
+    over = infants[infants["infant_deaths"] > infants["live_births"]]
+    if not over.empty:
+        r = over.sort_values("line_deaths").iloc[0]
+        raise DataError(f"{r['file_deaths']}, line {r['line_deaths']}, column 'infant_deaths': expected infant deaths "
+                        f"no more than the live births ({r['live_births']:,.0f} in {r['file_births']}, line "
+                        f"{r['line_births']}), got {r['infant_deaths']:,.0f}")
+
+
+def _check_persons(populations: dict[str, pd.DataFrame], banded: pd.DataFrame) -> None:
+    """The persons table must be the sum of the males' and females' (it is, to the person, in MYE2)."""
+    persons = populations["persons"].groupby("area_code")["population"].sum()
+    both = banded.groupby("area_code")["population"].sum()
+    common = persons.index.intersection(both.index)
+    diff = (persons[common] - both[common]).abs()
+    if (diff > 0.5).any():
+        code = diff[diff > 0.5].index[0]
+        rows = populations["persons"][populations["persons"]["area_code"] == code]
+        raise DataError(f"{rows['file'].iloc[0]}, line {rows['line'].iloc[0]}, column 'ALL AGES': expected the persons "
+                        f"population of {code} to be the males' plus the females' ({both[code]:,.0f}), got "
+                        f"{persons[code]:,.0f}")

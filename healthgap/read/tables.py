@@ -9,7 +9,6 @@ The tables and their columns are documented in ``data/README.md``.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,56 +31,6 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 @dataclass(frozen=True)
-class Config:
-    """A briefing's configuration, from ``briefing.toml`` in the data directory.
-
-    ``sections`` maps each notebook (by name) to the indicator it shows.
-    """
-
-    title: str
-    introduction: str
-    sections: dict[str, str] = field(default_factory=dict)
-
-
-CONFIG_NAME = "briefing.toml"
-
-
-def load_config(data_dir: Path, indicators: pd.DataFrame | None = None) -> Config:
-    """Read ``briefing.toml``: ``title``, ``introduction`` and ``[sections]`` (notebook = indicator).
-
-    A missing file gives a title from the folder and one section per indicator, named after it.
-    """
-    path = Path(data_dir) / CONFIG_NAME
-    name = _display_name(path)
-    known = list(indicators["indicator"]) if indicators is not None else []
-    if not path.is_file():
-        return Config(title=f"Health-inequality briefing: {Path(data_dir).name}", introduction="",
-                      sections={i: i for i in known})
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise DataError(f"{name}: {error}") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: expected UTF-8 text") from None
-    for key in ("title", "introduction"):
-        if not isinstance(raw.get(key, ""), str):
-            raise DataError(f"{name}, key {key!r}: expected text")
-    if not str(raw.get("title", "")).strip():
-        raise DataError(f"{name}, key 'title': expected a title for the briefing")
-    sections = raw.get("sections", {i: i for i in known})
-    if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
-        raise DataError(f"{name}, table [sections]: expected lines like cancer = \"an indicator of indicators.csv\"")
-    for notebook, indicator in sections.items():
-        if known and indicator not in known:
-            raise DataError(
-                f"{name}, [sections] {notebook}: expected an indicator of indicators.csv "
-                f"({', '.join(known)}), got {indicator!r}"
-            )
-    return Config(title=raw["title"].strip(), introduction=" ".join(str(raw.get("introduction", "")).split()),
-                  sections=dict(sections))
-
-
-@dataclass(frozen=True)
 class Dataset:
     """All the tables of one data directory, validated and typed."""
 
@@ -95,7 +44,6 @@ class Dataset:
     version: str
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
-    config: Config | None = None
 
     def indicator(self, name: str) -> pd.Series:
         """The ``indicators.csv`` row for one indicator."""
@@ -298,23 +246,23 @@ def _load_dataset(data_dir: Path) -> Dataset:
         version=data_version(data_dir),
         groups=groups,
         breaks=breaks,
-        config=load_config(data_dir, indicators),
     )
 
 
-def context_as_of(dataset: "Dataset", period: str | None) -> pd.DataFrame:
+def context_known(context: pd.DataFrame, sources: pd.DataFrame, editions: pd.DataFrame, period: str | None,
+                  latest: str | None) -> pd.DataFrame:
     """The figures not used (``context.csv``) that an edition could have known.
 
     A row whose period is given is kept when that period ends by the edition's; a row whose source
     gives no period is kept when its source was published no later than the edition's publication
     (``editions.csv``), or, for an edition no publication is named for, only in the latest edition.
     """
-    context = dataset.context
-    if context.empty or period is None or period == latest_period(dataset.observations):
+    if context.empty or period is None or period == latest:
         return context
     end = parse_period(period)[1]
-    edition = dataset.edition(period)
-    dates = dict(zip(dataset.sources["source_id"], dataset.sources["published"]))
+    rows = editions[editions["period"] == period] if not editions.empty else editions
+    edition = None if rows.empty else rows.iloc[0]
+    dates = dict(zip(sources["source_id"], sources["published"]))
 
     def known(row: pd.Series) -> bool:
         if row["period"]:

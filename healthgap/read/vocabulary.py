@@ -21,3 +21,13 @@ STATUSES = ("published", "estimate", "derived")
 """``published``: as the source gave it; ``estimate``: the source gave it as an estimate;
 ``derived``: computed by the curator from other published figures."""
 KEY = ["indicator", "sex", "period", "group", "measure", "reference_period"]
+
+COUNT_INDICATORS = {
+    "dsr_all_ages": "Mortality from all causes, all ages",
+    "dsr_under_75": "Mortality from all causes under 75",
+    "infant_mortality": "Infant mortality",
+    "life_expectancy": "Life expectancy at birth",
+}
+COUNT_SEXES = {"dsr_all_ages": ("persons", "male", "female"), "dsr_under_75": ("persons", "male", "female"),
+         "infant_mortality": ("persons",), "life_expectancy": ("male", "female")}
+"""Indicators computed from ONS's count tables (:mod:`healthgap.analysis.counts`), and the sexes each has."""

@@ -49,7 +49,7 @@ def measure(code: str) -> str:
     try:
         return MEASURES[code]
     except KeyError:
-        raise KeyError(f"measure {code!r} has no label in healthgap.page.labels.MEASURES") from None
+        raise KeyError(f"measure {code!r} has no label in healthgap.read.labels.MEASURES") from None
 
 
 def sex(code: str) -> str:

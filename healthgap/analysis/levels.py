@@ -1,0 +1,270 @@
+"""The group's and the comparator's values, period by period; every area ranked; the slope index of inequality.
+
+Where the data publish the two groups' values (the national record: the Spearhead Group's rate beside
+England's), those are the values, as published. Where the data hold values for every area (an analyst's
+Fingertips or ONS series) or the counts behind them (ONS's tables), the group's value is computed from its
+areas, in this order (:func:`healthgap.analysis.groups.group_value`):
+
+1. pooled from counts: the group's own deaths, births and populations summed (ONS's tables), or its areas'
+   counts and denominators where the values are their ratio;
+2. the population-weighted mean of its areas' values, where ``[areas] populations`` gives populations;
+3. the unweighted mean of the areas' values only where the configuration asks for it (``[areas]
+   unweighted = true``), and then called "the mean of the areas' values", never the group's rate.
+
+The comparator is England's published value, or the rest of England computed the same way from the areas
+outside the group.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from healthgap.analysis import groups
+from healthgap.read import areas as hareas
+from healthgap.read.briefing import COMPARATOR, GROUP, Briefing, Indicator
+from healthgap.read.errors import DataError
+from healthgap.read.periods import parse_period, sort_periods
+
+LEVEL_COLUMNS = ["group", "period", "value", "lower", "upper", "decimals", "log_scale", "id", "inputs", "areas",
+                 "method", "revision", "status", "interval", "measure", "start", "end"]
+"""The columns of the levels a group made of areas gets (published levels carry ``observations.csv``'s)."""
+
+LOG_SCALE = {"rate": True, "proportion": False, "life_expectancy": False, "value": False}
+"""Whether an indicator's values are combined on the log scale (rates) or as they are."""
+
+
+def indicator_rows(briefing: Briefing, indicator: str, sex: str) -> pd.DataFrame:
+    """Every area's row of one indicator and sex known by the edition: as the file gives them, or computed from
+    ONS's counts (:func:`healthgap.analysis.counts.compute`), in the tidy shape of :mod:`healthgap.read.layouts`.
+    Empty where the data publish the groups' values instead of the areas'."""
+    ind = briefing.indicator(indicator)
+    if not ind.computed:
+        return briefing.rows(indicator, sex)
+    key = ("computed", ind.spec.compute)
+    if key not in briefing.cache:
+        from healthgap.analysis import counts
+
+        briefing.cache[key] = counts.indicators(briefing.counts, [ind.spec.compute])[ind.spec.compute]
+    frame = briefing.cache[key]
+    return frame[(frame["sex"] == sex) & (frame["category_type"] == "")].reset_index(drop=True)
+
+
+def rows_used(briefing: Briefing, indicator: str | None) -> pd.DataFrame:
+    """The rows a section rests on, as a table: the published figures of the indicator known by the edition
+    (their id, period, group, measure, value and source), or every area's row of an analyst's indicator (area,
+    period, value, limits, where it was read), each sex it shows."""
+    if indicator is None:
+        return pd.DataFrame()
+    ind = briefing.indicator(indicator)
+    published = pd.concat([briefing.published(indicator, sex) for sex in ind.sexes]) if not \
+        briefing.observations.empty else pd.DataFrame()
+    if not published.empty:
+        columns = ["id", "sex", "period", "group", "measure", "reference_period", "value", "revision", "preferred",
+                   "source_id"]
+        return published[columns].reset_index(drop=True)
+    rows = pd.concat([indicator_rows(briefing, indicator, sex) for sex in ind.sexes])
+    columns = ["area_code", "area_name", "sex", "period", "value", "lower", "upper", "count", "denominator", "row_id"]
+    return rows[[c for c in columns if c in rows and rows[c].notna().any()]].reset_index(drop=True)
+
+
+def published_levels(briefing: Briefing, ind: Indicator, sex: str) -> pd.DataFrame:
+    """The two compared groups' published values: one preferred row per group and period."""
+    rows = briefing.published(ind.key, sex)
+    if rows.empty:
+        return rows
+    rows = rows[(rows["measure"] == ind.measure) & rows["group"].isin([ind.group, ind.comparator])]
+    return rows[rows["preferred"] == "yes"].reset_index(drop=True)
+
+
+def in_tier(briefing: Briefing, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the tier's areas, less any the configuration excludes."""
+    rows = rows[hareas.in_tier(rows["area_code"], briefing.config.areas.tier)]
+    if briefing.group is not None and not briefing.group.excluded.empty:
+        rows = rows[~rows["area_code"].isin(briefing.group.excluded["area_code"])]
+    return rows
+
+
+def weights(briefing: Briefing, period: str) -> pd.Series | None:
+    """Each area's population in a period (by area code), or None where the data give no populations."""
+    populations = briefing.populations
+    if populations is None:
+        return None
+    rows = populations[populations["period"] == period]
+    if rows.empty:
+        raise DataError(f"no populations for {period} in {populations['file'].iloc[0]}, which the weighted means need")
+    return rows.set_index("area_code")["population"]
+
+
+def _weighting(briefing: Briefing, ind: Indicator, rows: pd.DataFrame) -> None:
+    """Stop with one line where a group's value would be an unweighted mean nobody asked for."""
+    if ind.computed or briefing.populations is not None or briefing.config.areas.unweighted:
+        return
+    if groups.pooling_multiplier(rows.dropna(subset=["value"])) is not None:
+        return
+    raise DataError(f"[indicators.{ind.key}] gives values without counts, and [areas] names no populations: the "
+                    f"group's value needs populations to weight its areas (key 'populations' of [areas]); to use the "
+                    f"unweighted mean of the areas' values instead, set unweighted = true in [areas]")
+
+
+def check(briefing: Briefing) -> None:
+    """What the analysis needs of the data beyond what reading them checks: that every indicator's group value
+    can be computed as the configuration asks (pooled, weighted, or an unweighted mean only where asked)."""
+    for ind in briefing.indicators.values():
+        if ind.spec is None or ind.computed:
+            continue
+        rows = in_tier(briefing, briefing.rows(ind.key))
+        _weighting(briefing, ind, rows)
+
+
+def group_levels(briefing: Briefing, indicator: str, sex: str) -> tuple[pd.DataFrame, str, float]:
+    """The group's and the comparator's value in each period, as rows the gap record reads.
+
+    Returns the rows (``group`` is the indicator's group or comparator code; ``id`` names the data rows each
+    rests on), how the group's value was obtained in words (empty where it is published), and the group's share
+    of the comparator (its population share, else its share of the areas: the weight of the nested covariance).
+    """
+    ind = briefing.indicator(indicator)
+    published = published_levels(briefing, ind, sex)
+    if not published.empty:
+        return published, "", 0.0
+    rows = indicator_rows(briefing, indicator, sex)
+    if rows.empty:
+        return pd.DataFrame(columns=LEVEL_COLUMNS), "", 0.0
+    log_scale = LOG_SCALE[ind.measure]
+    tier = in_tier(briefing, rows)
+    codes = set(briefing.group.codes)
+    members = tier[tier["area_code"].isin(codes)]
+    others = tier[~tier["area_code"].isin(codes)]
+    _weighting(briefing, ind, members)
+    areas = briefing.config.areas
+    records, methods_used = [], set()
+    for period in sort_periods(rows["period"]):
+        w = weights(briefing, period)
+        g = _value(briefing, ind, sex, members[members["period"] == period], codes, log_scale, w)
+        if g["areas"] == 0:
+            continue
+        methods_used.add(g["method"])
+        records.append(_record(GROUP, period, g, ind))
+        if areas.comparator == "England":
+            found = rows[(rows["area_code"] == areas.comparator_code) & (rows["period"] == period)]
+            if found.empty:
+                continue
+            c = found.iloc[0]
+            records.append({"group": COMPARATOR, "period": period, "value": c["value"], "lower": c["lower"],
+                            "upper": c["upper"], "decimals": ind.decimals, "log_scale": log_scale, "id": c["row_id"],
+                            "inputs": c["row_id"], "areas": 0,
+                            "method": "computed from England's counts" if ind.computed else "published",
+                            "revision": "final", "status": "computed" if ind.computed else "published",
+                            "interval": "confidence" if not math.isnan(c["lower"]) else "rounding"})
+        else:
+            r = _value(briefing, ind, sex, others[others["period"] == period], set(others["area_code"]), log_scale, w)
+            records.append(_record(COMPARATOR, period, r, ind))
+    frame = pd.DataFrame(records, columns=LEVEL_COLUMNS[:-3] if not records else None)
+    if frame.empty:
+        return pd.DataFrame(columns=LEVEL_COLUMNS), "", 0.0
+    frame.loc[frame["interval"] == "rounding", ["lower", "upper"]] = math.nan
+    bounds = frame["period"].map(parse_period)
+    frame["start"], frame["end"] = bounds.map(lambda b: b[0]), bounds.map(lambda b: b[1])
+    frame["measure"] = ind.measure
+    method = " and ".join(groups.METHOD_WORDS[m] for m in sorted(methods_used))
+    return frame, method, _share(briefing, tier, members, rows)
+
+
+def _value(briefing: Briefing, ind: Indicator, sex: str, rows: pd.DataFrame, codes, log_scale: bool,
+           w: pd.Series | None) -> dict:
+    if ind.computed:
+        from healthgap.analysis import counts
+
+        return counts.pooled(briefing.counts, ind.spec.compute, sex, codes)
+    return groups.group_value(rows, log_scale, w, decimals=ind.decimals)
+
+
+def _record(code: str, period: str, g: dict, ind: Indicator) -> dict:
+    return {"group": code, "period": period, "value": g["value"], "lower": g["lower"], "upper": g["upper"],
+            "decimals": ind.decimals, "log_scale": LOG_SCALE[ind.measure], "id": ";".join(g["inputs"]),
+            "inputs": ";".join(g["inputs"]), "areas": g["areas"], "method": g["method"], "revision": "final",
+            "status": "computed", "interval": "confidence" if not math.isnan(g["se"]) else "rounding"}
+
+
+def _share(briefing: Briefing, tier: pd.DataFrame, members: pd.DataFrame, rows: pd.DataFrame) -> float:
+    """The group's share of the comparator: its population share in the latest period where the data give
+    populations, else its share of the tier's areas."""
+    ranked = tier["area_code"].nunique()
+    share = members["area_code"].nunique() / ranked if ranked else 0.0
+    if briefing.populations is not None and not rows.empty:
+        w = weights(briefing, sort_periods(rows["period"])[-1])
+        total = w.reindex(tier["area_code"].unique()).sum()
+        share = float(w.reindex(members["area_code"].unique()).sum() / total) if total else share
+    return share
+
+
+def area_table(briefing: Briefing, indicator: str, sex: str, period: str) -> pd.DataFrame:
+    """Every area of the tier in one period: its value and limits, whether it is in the group, its deprivation
+    decile (where the data rank the areas by deprivation), worst first. Empty for published group values."""
+    ind = briefing.indicator(indicator)
+    rows = indicator_rows(briefing, indicator, sex)
+    if rows.empty or briefing.group is None:
+        return pd.DataFrame()
+    rows = in_tier(briefing, rows)
+    rows = rows[rows["period"] == period].dropna(subset=["value"])
+    table = rows[["area_code", "area_name", "value", "lower", "upper", "row_id", "value_note"]].copy()
+    table["member"] = table["area_code"].isin(briefing.group.codes)
+    ranked = briefing.group.ranked
+    if "imd_score" in ranked:
+        deciles = ranked.assign(decile=hareas.deciles(ranked)).set_index("area_code")["decile"]
+        table["decile"] = table["area_code"].map(deciles)
+    table = table.sort_values("value", ascending=not ind.higher_is_worse, kind="stable").reset_index(drop=True)
+    table["rank"] = range(1, len(table) + 1)
+    return table
+
+
+def sii_series(briefing: Briefing, indicator: str, sex: str, periods: list[str]) -> pd.DataFrame:
+    """The slope index of inequality across deprivation deciles of areas, per period (empty without a
+    deprivation ranking): each decile's value is its areas' value as the group's is computed, its population
+    share its population's share where the data give populations (else its share of the ranked areas), and
+    :func:`healthgap.methods.sii` fits the line (PHEindicatormethods' ``phe_sii``)."""
+    from healthgap import methods
+
+    ind = briefing.indicator(indicator)
+    group = briefing.group
+    if group is None or briefing.imd is None or "imd_score" not in group.ranked:
+        return pd.DataFrame()
+    ranked = group.ranked.assign(decile=hareas.deciles(group.ranked))
+    rows = in_tier(briefing, indicator_rows(briefing, indicator, sex)).merge(ranked[["area_code", "decile"]],
+                                                                            on="area_code")
+    log_scale = LOG_SCALE[ind.measure]
+    records = []
+    for period in periods:
+        w = weights(briefing, period)
+        for decile, part in rows[rows["period"] == period].groupby("decile"):
+            g = _value(briefing, ind, sex, part, set(part["area_code"]), log_scale, w)
+            if ind.computed:
+                w = briefing.counts.population.groupby("area_code")["population"].sum()
+            if g["areas"]:
+                population = float(w.reindex(part["area_code"]).sum()) if w is not None else g["areas"]
+                records.append({"period": period, "decile": int(decile), "value": g["value"], "lower": g["lower"],
+                                "upper": g["upper"], "se": g["se"], "areas": g["areas"], "population": population})
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        return frame
+    frame = frame[frame.groupby("period")["decile"].transform("nunique") == 10]
+    results = []
+    for period, part in frame.groupby("period", sort=False):
+        part = part.assign(population=part["population"].astype(float))
+        has_limits = part["lower"].notna().all() and part["se"].notna().all()
+        if has_limits:  # the deciles' 95 % limits: sii takes their standard errors on the log scale for rates
+            result = methods.sii(part, quantile="decile", population="population", value="value", lower="lower",
+                                 upper="upper", value_type="rate" if log_scale else "normal", confidence=0.95,
+                                 repetitions=10_000, seed=20040101)
+        else:  # no limits in the data: the point estimate only
+            result = methods.sii(part.assign(se=0.0), quantile="decile", population="population", value="value",
+                                 se="se", value_type="normal", confidence=0.95, repetitions=1_000, seed=1)
+        row = result.iloc[0]
+        results.append({"period": period, "sii": float(row["sii"]),
+                        "lower": float(row["sii_lower"]) if has_limits else math.nan,
+                        "upper": float(row["sii_upper"]) if has_limits else math.nan, "rii": float(row["rii"])})
+    out = pd.DataFrame(results)
+    out["start"] = out["period"].map(lambda p: parse_period(p)[0])
+    return out.sort_values("start").reset_index(drop=True)
