@@ -457,6 +457,24 @@ def test_a_file_already_there_is_refused(api, folder: Path, capsys) -> None:
     assert snapshot(folder) == before
 
 
+def test_a_briefing_that_cannot_be_read_is_left_alone(api, folder: Path, capsys) -> None:
+    (folder / "briefing.toml").write_text(BRIEFING + "[files.campylobacter\n", encoding="utf-8")
+    before = snapshot(folder)
+    status, out, err = run(["fetch", "--indicator", "93356", "--area-type", "102", "--into", str(folder)], capsys)
+    assert (status, out) == (1, "")
+    assert err.startswith(f"error: {folder / 'briefing.toml'}: ") and err.count("\n") == 1
+    assert err.endswith("; expected a readable briefing.toml to record the fetch in\n")
+    assert snapshot(folder) == before
+    assert api.requests == []
+
+
+def test_into_a_file_is_refused(api, tmp_path: Path, capsys) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert run(["fetch", "--indicator", "93356", "--area-type", "102", "--into", str(tmp_path / "notes.txt")],
+               capsys) == (1, "", f"error: --into {tmp_path / 'notes.txt'}: expected a folder, found a file\n")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
 def test_a_failure_while_recording_takes_the_file_back(api, folder: Path, monkeypatch) -> None:
     before = snapshot(folder)
     real_replace = fetch.os.replace
@@ -503,3 +521,15 @@ def test_the_query_names_the_parameters_the_clients_use() -> None:
                    "&child_area_type_id=501&parent_area_type_id=15")
     assert urllib.parse.urlsplit(fetch.Client().url("indicator_search", search_text="heart disease")).query == \
         "search_text=heart%20disease"
+
+
+@pytest.mark.notebooks
+def test_a_briefing_builds_from_the_fetched_data(api, folder: Path, tmp_path: Path, capsys) -> None:
+    assert run(["fetch", "--indicator", "93356", "--area-type", "102", "--into", str(folder), "--key",
+                "campylobacter"], capsys)[0] == 0
+    status, out, err = run(["build", "--data", str(folder), "--out", str(tmp_path / "out"), "--notebooks", "cancer",
+                            "--jobs", "1"], capsys)
+    assert (status, err) == (0, "")
+    page = (tmp_path / "out" / "briefing.html").read_text(encoding="utf-8")
+    assert "Campylobacter in three areas against England" in page
+    assert "Open Government Licence v3.0" in page and EXPORT_SHA256 in page

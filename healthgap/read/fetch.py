@@ -72,7 +72,7 @@ EXPORT_COLUMNS = (
 
 CONFIG_NAME = "briefing.toml"
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-USER_AGENT = "healthgap (https://fingertips.phe.org.uk/api client)"
+USER_AGENT = "healthgap-fetch"
 
 
 class FetchError(ValueError):
