@@ -530,6 +530,27 @@ def test_a_briefing_builds_from_the_fetched_data(api, folder: Path, tmp_path: Pa
     status, out, err = run(["build", "--data", str(folder), "--out", str(tmp_path / "out"), "--notebooks", "cancer",
                             "--jobs", "1"], capsys)
     assert (status, err) == (0, "")
+    assert out.endswith("(1 notebook run, 0 reused)\n")
     page = (tmp_path / "out" / "briefing.html").read_text(encoding="utf-8")
     assert "Campylobacter in three areas against England" in page
     assert "Open Government Licence v3.0" in page and EXPORT_SHA256 in page
+
+
+def test_the_columns_checked_are_the_ones_the_reader_needs(tmp_path: Path) -> None:
+    import csv
+
+    header, *rows = list(csv.reader(EXPORT.read_text(encoding="utf-8").splitlines(keepends=True)))
+    keep = [header.index(c) for c in fetch.EXPORT_COLUMNS]
+    only = tmp_path / "only_those.csv"
+    with only.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([[row[i] if i < len(row) else "" for i in keep] for row in [header, *rows]])
+    assert len(layouts.read(only, "fingertips-export")) == 852  # enough for the reader
+    for column in fetch.EXPORT_COLUMNS:  # and each of them needed, by the reader and by the fetch
+        first, rest = EXPORT.read_bytes().split(b"\r\n", 1)
+        names = first.decode().split(",")  # the header holds no quoted names
+        body = ",".join("Renamed" if name == column else name for name in names).encode() + b"\r\n" + rest
+        (tmp_path / "renamed.csv").write_bytes(body)
+        with pytest.raises(layouts.DataError, match=f"missing column '{column}'"):
+            layouts.read(tmp_path / "renamed.csv", "fingertips-export")
+        with pytest.raises(fetch.FetchError, match="expected Fingertips' CSV export with columns"):
+            fetch.check_export(body, "u")
