@@ -1,5 +1,6 @@
 """Command line: ``healthgap build --data DIR --out DIR [--as-of PERIOD] [--jobs N] [--force]
-[--sections NAMES...]`` and ``healthgap check --data DIR [--as-of PERIOD]``.
+[--sections NAMES...]``, ``healthgap check --data DIR [--as-of PERIOD]`` and ``healthgap fetch --indicator N
+--area-type ID --into DIR`` (``--search WORDS``, ``--indicator N --area-types``; :mod:`healthgap.read.fetch`).
 
 Every failure is printed as one ``error: ...`` line on stderr with exit status 1 (130 when
 interrupted), no traceback: bad data name the file, line and column; a failed notebook names
@@ -40,6 +41,24 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_number(text: str) -> float:
+    """argparse type for ``--timeout``: a number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
+def whole_number(text: str) -> int:
+    """argparse type for ``--retries``: a whole number, 0 or more."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``healthgap`` command."""
     main_parser = argparse.ArgumentParser(
@@ -63,7 +82,26 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the data, as a build would, without building")
     check.add_argument("--data", required=True, type=Path, help="folder of source data")
     check.add_argument("--as-of", default=None, metavar="PERIOD", help="period label such as 2004-06")
-    for command in (build, check):
+    fetch = commands.add_parser(
+        "fetch", help="download Fingertips data by indicator and area type into a data folder, and record it",
+        description="Download Fingertips' data for indicators and an area type into a data folder, byte for byte, "
+                    "and record it in the folder's briefing.toml; or find indicators (--search) and where one is "
+                    "published (--area-types).")
+    fetch.add_argument("--indicator", nargs="+", metavar="N", help="Fingertips indicator number(s), e.g. 93722")
+    fetch.add_argument("--area-type", type=positive_int, metavar="ID",
+                       help="Fingertips area type of the areas, e.g. 501 (lower-tier local authorities)")
+    fetch.add_argument("--parent-area-type", type=positive_int, default=15, metavar="ID",
+                       help="area type of their parents (default: 15, England)")
+    fetch.add_argument("--into", type=Path, metavar="DIR", help="data folder to write the file into")
+    fetch.add_argument("--key", metavar="NAME",
+                       help="name of the file and of its [files.NAME] record (default: fingertips_<N>_<ID>)")
+    fetch.add_argument("--search", metavar="WORDS", help="list the indicators whose metadata match WORDS")
+    fetch.add_argument("--area-types", action="store_true", help="list the area types an indicator is published for")
+    fetch.add_argument("--timeout", type=positive_number, default=60.0, metavar="S",
+                       help="seconds to wait to connect and for each part of a response (default: 60)")
+    fetch.add_argument("--retries", type=whole_number, default=3, metavar="N",
+                       help="retries after a failure that may pass, with exponential back-off (default: 3)")
+    for command in (build, check, fetch):
         command.add_argument("--debug", action="store_true", default=bool(os.environ.get("HEALTHGAP_DEBUG")),
                              help="show the traceback of an error (also HEALTHGAP_DEBUG=1)")
     return main_parser
@@ -90,11 +128,42 @@ def check(args: argparse.Namespace) -> int:
     return 0
 
 
+def fetch(args: argparse.Namespace) -> int:
+    """``healthgap fetch``: one of ``--search WORDS``, ``--indicator N --area-types``, or ``--indicator N
+    --area-type ID --into DIR``; print what was found or written."""
+    from healthgap.read import fetch as fingertips
+
+    client = fingertips.Client(timeout=args.timeout, retries=args.retries)
+    fetching = (args.area_type, args.into, args.key)
+    if args.search is not None:
+        if args.indicator or args.area_types or any(v is not None for v in fetching):
+            raise fingertips.FetchError("--search: expected on its own (with --timeout, --retries)")
+        print(fingertips.describe_search(args.search, fingertips.search(args.search, client)))
+        return 0
+    if not args.indicator:
+        raise fingertips.FetchError("expected --indicator N with --area-type ID --into DIR (or --area-types), "
+                                    "or --search WORDS")
+    ids = fingertips.parse_ids(args.indicator, "--indicator")
+    if args.area_types:
+        if any(v is not None for v in fetching):
+            raise fingertips.FetchError("--area-types: expected with --indicator only")
+        print("\n".join(fingertips.describe_area_types(i, client) for i in ids))
+        return 0
+    missing = [name for name, value in (("--area-type ID", args.area_type), ("--into DIR", args.into)) if value is None]
+    if missing:
+        raise fingertips.FetchError(f"--indicator: expected {' and '.join(missing)} too (or --area-types to list "
+                                    f"the area types it is published for)")
+    fetched = fingertips.fetch(ids, args.area_type, args.into, parent_area_type=args.parent_area_type, key=args.key,
+                               client=client)
+    print(fingertips.describe_fetched(fetched))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 success, 1 build error)."""
     args = parser().parse_args(argv)
     try:
-        return check(args) if args.command == "check" else build(args)
+        return {"build": build, "check": check, "fetch": fetch}[args.command](args)
     except KeyboardInterrupt:
         print("error: interrupted; the last briefing is as it was", file=sys.stderr)
         return 130
