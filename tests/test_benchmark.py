@@ -57,7 +57,7 @@ def test_one_level_as_fingertips_tests_it(value, lower, upper, england, low_is_g
 ])
 def test_two_levels_as_fingertips_tests_it(england, low_is_good, high_is_good):
     # SingleOverlappingCIsForTwoCILevelsComparerTest (fingertips-open @ 678089724a51): 2.3 < 2.5 < 2.6 < 2.7 < 2.9
-    area = dict(value=2.6, lower95=2.5, upper95=2.7, lower998=2.3, upper998=2.9)
+    area = {"value": 2.6, "lower95": 2.5, "upper95": 2.7, "lower998": 2.3, "upper998": 2.9}
     assert bm.compare_with_england(england_value=england, higher_is_worse=True, **area) == low_is_good
     assert bm.compare_with_england(england_value=england, higher_is_worse=False, **area) == high_is_good
     # without 99.8 % limits the two-level comparison cannot be made
