@@ -172,5 +172,18 @@ def test_bad_input(tmp_path, lower):
         pp.read_myeb3(bad)
     with pytest.raises(ValueError, match="expected a period such as"):
         pp.population_for_period(lower, "2022-2")
-    with pytest.raises(ValueError, match="expected '2020'"):
+    with pytest.raises(ValueError, match=r"expected '2020' \(as published\), '2023' or '2024'"):
         pp.read_myeb3(MYEB3, boundaries="2019")
+
+
+def test_2024_codes_of_barnsley_and_sheffield(lower):
+    recoded = pp.read_myeb3(MYEB3, boundaries="2024")
+    assert {"E08000038", "E08000039"} <= set(recoded["area_code"])
+    assert not recoded["area_code"].isin(["E08000016", "E08000019"]).any()
+    before = lower.set_index(["area_code", "year"])["population"]
+    after = recoded.set_index(["area_code", "year"])["population"]
+    assert after["E08000038", 2019] == before["E08000016", 2019] and after["E08000039", 2019] == before["E08000019", 2019]
+    # ONS's healthy life expectancy series is on these codes
+    hle = pd.read_csv(Path(__file__).resolve().parent / "fixtures" / "series" / "healthy-life-expectancy.csv",
+                      encoding="utf-8-sig", usecols=["areacd"])
+    assert {"E08000038", "E08000039"} <= set(hle["areacd"]) and not hle["areacd"].isin(["E08000016", "E08000019"]).any()

@@ -92,6 +92,14 @@ COUNTIES: dict[str, tuple[str, tuple[str, ...]]] = {
 Suffolk's districts of 2019 (East Suffolk E07000244 = Suffolk Coastal + Waveney; West Suffolk E07000245 =
 Forest Heath + St Edmundsbury)."""
 
+RECODED_2024: dict[str, tuple[str, str]] = {
+    "E08000038": ("Barnsley", "E08000016"),
+    "E08000039": ("Sheffield", "E08000019"),
+}
+"""Codes of April 2024 for a minor boundary change between Barnsley and Sheffield: new code -> (name, the
+code before). ONS's healthy life expectancy series uses the new codes; the Indices of Deprivation 2025 (both
+tiers), the cardiovascular series and MYEB3 the old ones. The populations are those of the old areas."""
+
 COLUMNS = ["area_code", "area_name", "year", "population", "parts", "file", "lines"]
 _POPULATION = re.compile(r"^population_(\d{4})$")
 
@@ -101,14 +109,15 @@ def read_myeb3(path: str | Path, boundaries: str = "2023", combined: bool = Fals
 
     ``boundaries="2023"`` (the default): lower-tier authorities (E06, E07, E08, E09) on April 2023
     boundaries, the authorities created in 2021 and 2023 summed from their districts (:data:`UNITARIES`);
+    ``"2024"``: the same with Barnsley and Sheffield under their codes of April 2024 (:data:`RECODED_2024`);
     ``"2020"``: as published. ``combined=True`` adds Fingertips' combined areas (:data:`COMBINED`), whose
     parts stay in too (so the rows then overlap: do not sum them all).
 
     Returns :data:`COLUMNS`: ``area_code, area_name, year, population, parts`` (the codes summed, ``""``
     where the row is as published), ``file`` and ``lines`` (the lines of the file it rests on, ``;``-joined).
     """
-    if boundaries not in ("2020", "2023"):
-        raise ValueError(f"boundaries {boundaries!r}: expected '2020' (as published) or '2023'")
+    if boundaries not in ("2020", "2023", "2024"):
+        raise ValueError(f"boundaries {boundaries!r}: expected '2020' (as published), '2023' or '2024'")
     path = Path(path)
     header, rows = _read_rows(path)
     _require(path, header, ["ladcode20", "laname20", "country", "population_2001"])
@@ -137,10 +146,13 @@ def read_myeb3(path: str | Path, boundaries: str = "2023", combined: bool = Fals
         r = frame[twice].iloc[0]
         raise DataError(f"{path.name}, line {r['lines']}: expected one row per local authority; {r['area_code']} "
                         "appears twice")
-    if boundaries == "2023":
+    if boundaries in ("2023", "2024"):
         merged = _sum_parts(frame, {code: (name, parts) for code, (name, _, parts) in UNITARIES.items()}, path.name)
         replaced = {p for _, _, parts in UNITARIES.values() for p in parts}
         frame = pd.concat([frame[~frame["area_code"].isin(replaced)], merged], ignore_index=True)
+    if boundaries == "2024":
+        old = {before: new for new, (_, before) in RECODED_2024.items()}
+        frame["area_code"] = frame["area_code"].replace(old)
     if combined:
         frame = pd.concat([frame, _sum_parts(frame, COMBINED, path.name)], ignore_index=True)
     return frame.sort_values(["area_code", "year"]).reset_index(drop=True)
