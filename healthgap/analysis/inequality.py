@@ -21,7 +21,7 @@ the most deprived to the least deprived (as mortality does). Its limits are ``ph
 from each decile's 95 % interval (on the log scale for a rate).
 
 Sources: Low A, Low A, J Public Health 2004;26:388-395; PHEindicatormethods ``phe_sii`` (its documentation:
-"the quantiles are first ordered (e.g. from 1 most deprived to 10 least deprived for deprivation deciles)",
+"the quantiles are first ordered (e.g from 1 most deprived to 10 least deprived for deprivation deciles)",
 each given the midpoint of its range in the cumulative population as its relative rank).
 """
 
