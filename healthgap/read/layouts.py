@@ -11,8 +11,9 @@ area, sex, age, category and period, with
 ``2019/20`` for a financial year; ``2015`` for a single year) with its first and last calendar years
 in ``start`` and ``end``. ``lower``/``upper`` are the confidence limits at ``ci_level`` (empty where
 the publisher gave none); ``lower_998``/``upper_998`` are the 99.8 % limits where the publisher gives
-them too (Fingertips' exports; empty otherwise); ``count`` and ``denominator`` where given. ``file`` and ``line`` say where
-each row was read (the header is line 1), and ``row_id`` (``file:line``) is how the briefing cites it.
+them too (Fingertips' exports; empty otherwise); ``count`` and ``denominator`` where given. ``file`` and
+``line`` say where each row was read (the header is line 1), and ``row_id`` (``file:line``) is how the
+briefing cites it.
 
 Readers, one per layout as published:
 
