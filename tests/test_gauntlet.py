@@ -256,6 +256,7 @@ CASES: list[tuple[str, Path, str, Mutation, str]] = [
     ("extract-missing-column", SERIES, "life_expectancy_at_birth_90366.csv", reseal(replace_text("raw/life_expectancy_at_birth_90366.csv", "area_code,area_name,area_type,period", "code,area_name,area_type,period")), r"life_expectancy_at_birth_90366\.csv, line 1: missing column 'area_code'"),
     ("extract-period", SERIES, "u75_preventable_cancer_mortality_40502.csv", reseal(raw_cell("raw/u75_preventable_cancer_mortality_40502.csv", 2, 2, "2003-01")), r"u75_preventable_cancer_mortality_40502\.csv, line 2, column 'period': expected a period such as 2015"),
     ("imd-score", SERIES, "indices_of_deprivation_2025_lad.csv", reseal(raw_cell("raw/indices_of_deprivation_2025_lad.csv", 2, 7, "high")), r"indices_of_deprivation_2025_lad\.csv, line 2, column 'average_score': expected a number, got 'high'"),
+    ("series-populations", SERIES, "ons_myeb3_components_of_change_2001_2019_lad2020.csv", reseal(raw_cell("raw/ons_myeb3_components_of_change_2001_2019_lad2020.csv", 2, 3, "n/a")), r"ons_myeb3_components_of_change_2001_2019_lad2020\.csv, line 2, column 'population_2001': expected a positive whole number, got 'n/a'"),
     ("series-checksum", SERIES, "preventable-cardiovascular-mortality-england.csv", raw_cell("raw/preventable-cardiovascular-mortality-england.csv", 2, 5, "60.8"), r"preventable-cardiovascular-mortality-england\.csv: expected sha256 [0-9a-f]{16}… as recorded in briefing\.toml, got [0-9a-f]{16}…; the file is not the one published"),
     ("series-file-missing", SERIES, "u75_preventable_cancer_mortality_40502.csv", remove("raw/u75_preventable_cancer_mortality_40502.csv"), r"u75_preventable_cancer_mortality_40502\.csv: file not found \(named in briefing\.toml, \[files\.cancer\]\)"),
     ("series-fraction", SERIES, "briefing.toml", replace_text("briefing.toml", "fraction = 0.2", "fraction = 1.5"), r"briefing\.toml, line \d+, \[group\], key 'fraction': expected a number between 0 and 1, got 1\.5"),
@@ -369,7 +370,7 @@ def test_series_accept_a_byte_order_mark_and_windows_line_ends(tmp_path, capsys)
     reseal(lambda f: path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n")))(folder)
     status, out, err = run_check(folder, capsys)
     assert (status, err) == (0, ""), err
-    assert out.rstrip().endswith("valid: 4 files, 3 sections; 58 of 292 areas in the group")
+    assert out.rstrip().endswith("valid: 5 files, 3 sections; 58 of 292 areas in the group")
 
 
 # --- the command line: no traceback unless asked, and the build reads the data the same way --------

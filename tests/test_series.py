@@ -146,3 +146,27 @@ def test_valid_but_unusual_input_is_accepted(tmp_path):
     text = "\ufeff" + ELS_HEADER.replace("\n", "\r\n") + 'E92000001 ,"Eng\nland",Nation,X,2001-01-01/P3Y, 60.7 ,r,r,60.3,61.2,,\r\n'
     frame = series.read_ons_els(write(tmp_path, text))
     assert frame.iloc[0][["area_code", "area_name", "value", "period"]].tolist() == ["E92000001", "Eng\nland", 60.7, "2001-03"]
+
+
+EXPORT_HEADER = ("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,"
+                 "Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Lower CI 99.8 limit,"
+                 "Upper CI 99.8 limit,Count,Denominator,Value note\n")
+
+
+def test_fingertips_99_8_limits(tmp_path):
+    # the campylobacter export leaves its 99.8 % columns empty: read as missing
+    frame = series.read_fingertips_export(EXPORT)
+    assert frame["lower_998"].isna().all() and frame["upper_998"].isna().all()
+    row = "93356,X,,,E06000001,Hartlepool,County & UA,Persons,All ages,,,2015,{v},{l},{u},{l9},{u9},60,92590,\n"
+    good = series.read_fingertips_export(write(tmp_path, EXPORT_HEADER + row.format(v=64.8, l=49.4, u=83.4, l9=43.0, u9=93.1)))
+    assert good.iloc[0][["lower", "upper", "lower_998", "upper_998"]].tolist() == [49.4, 83.4, 43.0, 93.1]
+    with pytest.raises(DataError) as error:  # a 99.8 % limit inside the 95 % interval
+        series.read_fingertips_export(write(tmp_path, EXPORT_HEADER + row.format(v=64.8, l=49.4, u=83.4, l9=50.0, u9=93.1)))
+    assert str(error.value) == ("bad.csv, line 2, column 'lower_998': expected a 99.8 % lower limit at or below the 95 % "
+                                "one and the value, got 50")
+    with pytest.raises(DataError, match=r"^bad.csv, line 2: expected both 99.8 % confidence limits or neither$"):
+        series.read_fingertips_export(write(tmp_path, EXPORT_HEADER + row.format(v=64.8, l=49.4, u=83.4, l9=43.0, u9="")))
+    # an export without the 99.8 % columns at all is read as before
+    header = EXPORT_HEADER.replace("Lower CI 99.8 limit,Upper CI 99.8 limit,", "")
+    short = "93356,X,,,E06000001,Hartlepool,County & UA,Persons,All ages,,,2015,64.8,49.4,83.4,60,92590,\n"
+    assert series.read_fingertips_export(write(tmp_path, header + short))["lower_998"].isna().all()

@@ -169,6 +169,9 @@ def group_levels(briefing: Briefing, indicator: str, sex: str) -> tuple[pd.DataF
     frame["start"], frame["end"] = bounds.map(lambda b: b[0]), bounds.map(lambda b: b[1])
     frame["measure"] = ind.measure
     method = " and ".join(groups.METHOD_WORDS[m] for m in sorted(methods_used))
+    note = briefing.populations_note(sort_periods(frame["period"])) if groups.WEIGHTED in methods_used else ""
+    if note:
+        method += f" ({note})"
     return frame, method, _share(briefing, tier, members, rows)
 
 

@@ -26,44 +26,11 @@ from pathlib import Path
 import pandas as pd
 
 from healthgap.read.errors import DataError
+from healthgap.read.imd import read_imd, read_imd_upper_tier  # noqa: F401  (the rankings areas are grouped by)
 from healthgap.read.layouts import _read_rows, _require
 
 TIERS = {"lower": ("E06", "E07", "E08", "E09"), "upper": ("E06", "E08", "E09", "E10")}
 TIER_NAMES = {"lower": "lower-tier local authorities", "upper": "upper-tier local authorities"}
-
-
-def read_imd(path: str | Path, domain: str = "Index of Multiple Deprivation") -> pd.DataFrame:
-    """The local-authority summary of an English Indices of Deprivation edition, in long form
-    (``area_code, area_name`` or the 2019 edition's ``lad19cd, lad19nm``, ``index_domain, average_score``,
-    one row per area and domain): the rows of
-    ``domain``, as ``area_code, area_name, imd_score`` and the file's line."""
-    path = Path(path)
-    header, rows = _read_rows(path)
-    # the 2019 edition's columns are named for its boundaries: lad19cd, lad19nm
-    code, name = ("lad19cd", "lad19nm") if "lad19cd" in header else ("area_code", "area_name")
-    _require(path, header, [code, name, "index_domain", "average_score"])
-    records = []
-    for line, r in rows:
-        r = {**r, "area_code": r[code], "area_name": r[name]}
-        if r["index_domain"].strip() != domain:
-            continue
-        text = r["average_score"].strip()
-        try:
-            score = float(text)
-        except ValueError:
-            raise DataError(f"{path.name}, line {line}, column 'average_score': expected a number, got {text!r}") from None
-        if not math.isfinite(score):
-            raise DataError(f"{path.name}, line {line}, column 'average_score': expected a finite number, got {text!r}")
-        records.append({"area_code": r["area_code"].strip(), "area_name": r["area_name"].strip(), "imd_score": score,
-                        "line": line})
-    if not records:
-        raise DataError(f"{path.name}: expected rows whose index_domain is {domain!r}, found none")
-    frame = pd.DataFrame(records)
-    duplicated = frame.duplicated("area_code")
-    if duplicated.any():
-        r = frame[duplicated].iloc[0]
-        raise DataError(f"{path.name}, line {r['line']}: expected one {domain} row per area; {r['area_code']} appears twice")
-    return frame
 
 
 def in_tier(codes: pd.Series, tier: str) -> pd.Series:

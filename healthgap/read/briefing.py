@@ -102,6 +102,8 @@ class Briefing:
     group: hareas.Group | None = None
     imd: pd.DataFrame | None = None
     populations: pd.DataFrame | None = None
+    population_years: pd.DataFrame | None = None
+    """Populations by area and year, where the data give them so (ONS's mid-year estimates)."""
     counts: object = None
     """ONS's count tables matched to codes (:class:`healthgap.read.ons.Counts`), where the data are counts."""
     cache: dict = field(default_factory=dict, compare=False, repr=False)
@@ -225,6 +227,15 @@ class Briefing:
         frame = choose_rows(self.values[spec.file], spec, self.config.files[spec.file])
         sexes = [sex] if sex is not None else list(spec.sexes)
         return frame[frame["sex"].isin(sexes)].reset_index(drop=True)
+
+    def populations_note(self, periods: list[str]) -> str:
+        """Which periods are weighted by populations of another year, where the data give populations by year:
+        e.g. "populations for 2019, the latest available, weight 2020-22 to 2022-24"; "" where none is."""
+        if self.population_years is None or not periods:
+            return ""
+        from healthgap.read import populations as hpopulations
+
+        return hpopulations.populations_for_periods(self.population_years, periods)[1]
 
     def deciles_of_fingertips(self, indicator: str, sex: str) -> pd.DataFrame:
         """Fingertips' own deprivation-decile rows of an export (``Category Type`` naming deciles), where the
@@ -378,6 +389,12 @@ def _load_series(data_dir: Path) -> Briefing:
         elif spec.layout == "populations":
             if key == config.areas.populations:
                 populations = layouts.read_populations(spec.path)
+        elif spec.layout == "ons-myeb3":
+            from healthgap.read import populations as hpopulations
+
+            if key == config.areas.populations:
+                yearly = hpopulations.read_myeb3(spec.path, boundaries=spec.options.get("boundaries", "2023"))
+                populations = hpopulations.upper_tier(yearly) if config.areas.tier == "upper" else yearly
         else:
             values[key] = layouts.read(spec.path, spec.layout, **spec.options)
     digest.update((data_dir / CONFIG_NAME).read_bytes())
@@ -414,10 +431,18 @@ def _load_series(data_dir: Path) -> Briefing:
             all_periods |= set(choose_rows(values[spec.file], spec, config.files[spec.file])["period"])
         elif counted is not None:
             all_periods.add(counted.period)
+    periods = tuple(sort_periods(all_periods))
+    years = None
+    if populations is not None and "year" in populations and "period" not in populations:
+        from healthgap.read import populations as hpopulations
+
+        years = populations
+        populations, _ = hpopulations.populations_for_periods(years, list(periods))
+        populations["file"] = config.files[config.areas.populations].path.name
     return Briefing(
         data_dir=data_dir, config=config, indicators=indicators, edition="", as_of=None,
-        version=digest.hexdigest()[:12], periods=tuple(sort_periods(all_periods)), values=values, all_values=values,
-        areas=areas, group=group, imd=imd, populations=populations, counts=counted)
+        version=digest.hexdigest()[:12], periods=periods, values=values, all_values=values,
+        areas=areas, group=group, imd=imd, populations=populations, population_years=years, counts=counted)
 
 
 def _read_count_table(spec: FileSpec) -> pd.DataFrame:

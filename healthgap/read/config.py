@@ -38,7 +38,7 @@ LAYOUTS = ("fingertips-export", "fingertips-next", "ons-els", "fingertips-extrac
 """Layouts of indicator values (:mod:`healthgap.read.layouts`)."""
 COUNT_LAYOUTS = ("ons-deaths-by-age", "ons-deaths-and-rates", "ons-population-by-age", "ons-live-births")
 """ONS count tables as ONS ships them (:mod:`healthgap.read.ons`)."""
-OTHER_LAYOUTS = ("imd", "populations")
+OTHER_LAYOUTS = ("imd", "populations", "ons-myeb3")
 MEASURES = ("rate", "life_expectancy", "proportion", "value")
 GAP_MEASURES = ("absolute_gap", "relative_gap_pct")
 TIERS = ("lower", "upper")
@@ -130,8 +130,9 @@ SCHEMA = Table(CONFIG_NAME, "The briefing a data folder builds.", keys=(
         Key("comparator_code", "text", "The code of England's rows in the data.", default="E92000001"),
         Key("comparator_label", "text", "The comparator's name on the page (default: England, or the rest of "
             "England).", default=""),
-        Key("populations", "file", "A file of `[files]` (layout `populations`) whose populations weight the "
-            "group's value and the deprivation deciles.", layouts=("populations",)),
+        Key("populations", "file", "A file of `[files]` (layout `populations`: area_code, period, population; or "
+            "`ons-myeb3`: ONS's mid-year estimates) whose populations weight the group's value and the deprivation "
+            "deciles.", layouts=("populations", "ons-myeb3")),
         Key("unweighted", "bool", "Where the data give neither counts nor populations: use the unweighted mean "
             "of the areas' values, called so on the page. Without it such data stop with one line.",
             default=False, excludes=("populations",)),
@@ -169,8 +170,9 @@ SCHEMA = Table(CONFIG_NAME, "The briefing a data folder builds.", keys=(
         Key("published", "text", "When it was published or retrieved (YYYY, YYYY-MM or YYYY-MM-DD).", default=""),
         Key("sha256", "sha256", "The SHA-256 of its bytes: a file that no longer matches stops the build.", True),
         Key("options", "table", "What its layout needs besides: `indicator_id` (fingertips-extract), `sex` "
-            "(ons-population-by-age: persons, male or female), `period` (ONS count tables, e.g. \"2014\").",
-            default={}),
+            "(ons-population-by-age: persons, male or female), `period` (ONS count tables, e.g. \"2014\"), "
+            "`boundaries` (ons-myeb3: the local-authority boundaries of the data, \"2023\" by default, or \"2024\" "
+            "or \"2020\").", default={}),
     )),
     Table("indicators", "What each section shows: `[indicators.<name>]`.", kinds=("series",), named=True,
           required=True, keys=(
@@ -594,7 +596,7 @@ def _series(config: Config, raw: dict, reader: _Reader, data_dir: Path) -> Confi
                                                      f"got {indicator!r}{_nearest(indicator, list(indicators))}")
     a = reader.table(SCHEMA.table("areas"), raw.get("areas", {}), ("areas",), "series")
     if a.get("populations"):
-        _check_file(reader, ("areas", "populations"), a["populations"], files, ("populations",))
+        _check_file(reader, ("areas", "populations"), a["populations"], files, ("populations", "ons-myeb3"))
     comparator = a.get("comparator", "England")
     areas = AreasSpec(tier=a.get("tier", "lower"), comparator=comparator,
                       comparator_code=a.get("comparator_code", "E92000001"),
@@ -638,7 +640,7 @@ def _check_file(reader: _Reader, path: tuple[str, ...], key: str, files: dict[st
 
 OPTIONS = {"fingertips-extract": {"indicator_id": None}, "ons-population-by-age": {"sex": SEXES},
            **{layout: {"period": None} for layout in ("ons-deaths-by-age", "ons-deaths-and-rates", "ons-live-births")},
-           "fingertips-next": {}}
+           "fingertips-next": {}, "ons-myeb3": {"boundaries": ("2020", "2023", "2024")}}
 """The options each layout takes (None: any text), in ``[files.<name>] options``."""
 
 

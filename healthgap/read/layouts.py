@@ -4,14 +4,16 @@ The shape is Fingertips' own, the one analysts download, in snake case: one row 
 area, sex, age, category and period, with
 
     indicator_id, indicator, area_code, area_name, area_type, sex, age, category_type, category,
-    period, start, end, value, lower, upper, ci_level, count, denominator, value_note,
-    file, line, row_id
+    period, start, end, value, lower, upper, ci_level, lower_998, upper_998, count, denominator,
+    value_note, file, line, row_id
 
 ``period`` is normalised (``2013-15`` for Fingertips' ``2013 - 15``, ONS's ``2013-01-01/P3Y``;
 ``2019/20`` for a financial year; ``2015`` for a single year) with its first and last calendar years
 in ``start`` and ``end``. ``lower``/``upper`` are the confidence limits at ``ci_level`` (empty where
-the publisher gave none); ``count`` and ``denominator`` where given. ``file`` and ``line`` say where
-each row was read (the header is line 1), and ``row_id`` (``file:line``) is how the briefing cites it.
+the publisher gave none); ``lower_998``/``upper_998`` are the 99.8 % limits where the publisher gives
+them too (Fingertips' exports; empty otherwise); ``count`` and ``denominator`` where given. ``file`` and
+``line`` say where each row was read (the header is line 1), and ``row_id`` (``file:line``) is how the
+briefing cites it.
 
 Readers, one per layout as published:
 
@@ -44,8 +46,8 @@ from healthgap.read.errors import DataError
 
 COLUMNS = [
     "indicator_id", "indicator", "area_code", "area_name", "area_type", "sex", "age", "category_type", "category",
-    "period", "start", "end", "value", "lower", "upper", "ci_level", "count", "denominator", "value_note",
-    "file", "line", "row_id",
+    "period", "start", "end", "value", "lower", "upper", "ci_level", "lower_998", "upper_998", "count", "denominator",
+    "value_note", "file", "line", "row_id",
 ]
 
 SEXES = {"persons": "persons", "person": "persons", "all": "persons", "male": "male", "males": "male",
@@ -158,7 +160,7 @@ def _frame(records: list[dict], path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(records, columns=COLUMNS)
     frame["file"] = path.name
     frame["row_id"] = frame["file"] + ":" + frame["line"].astype(str)
-    for column in ("value", "lower", "upper", "ci_level", "count", "denominator"):
+    for column in ("value", "lower", "upper", "ci_level", "lower_998", "upper_998", "count", "denominator"):
         frame[column] = frame[column].astype(float)
     for column in ("start", "end", "line"):
         frame[column] = frame[column].astype(int)
@@ -168,19 +170,27 @@ def _frame(records: list[dict], path: Path) -> pd.DataFrame:
 
 def _check(frame: pd.DataFrame, path: Path) -> None:
     """Rows that contradict themselves: a limit on the wrong side of the value, one limit without the other,
-    the same area, sex, age, category and period twice. The first offending row (by line) is reported."""
+    a 99.8 % limit inside the 95 % one, the same area, sex, age, category and period twice. The first offending
+    row (by line) is reported."""
     value, lower, upper = frame["value"], frame["lower"], frame["upper"]
+    lower_998, upper_998 = frame["lower_998"], frame["upper_998"]
     problems = [
         (lower > value + 1e-9, "lower", "expected a lower limit at or below the value {value:g}, got {lower:g}"),
         (upper < value - 1e-9, "upper", "expected an upper limit at or above the value {value:g}, got {upper:g}"),
         (lower.isna() != upper.isna(), None, "expected both confidence limits or neither"),
+        (lower_998 > lower.fillna(value) + 1e-9, "lower_998",
+         "expected a 99.8 % lower limit at or below the 95 % one and the value, got {lower_998:g}"),
+        (upper_998 < upper.fillna(value) - 1e-9, "upper_998",
+         "expected a 99.8 % upper limit at or above the 95 % one and the value, got {upper_998:g}"),
+        (lower_998.isna() != upper_998.isna(), None, "expected both 99.8 % confidence limits or neither"),
     ]
     found = [(int(frame.loc[bad, "line"].min()), column, message) for bad, column, message in problems if bad.any()]
     if found:
         line, column, message = min(found, key=lambda f: f[0])
         r = frame[frame["line"] == line].iloc[0]
         where = f"{path.name}, line {line}" + (f", column {column!r}" if column else "")
-        raise DataError(f"{where}: " + message.format(value=r["value"], lower=r["lower"], upper=r["upper"]))
+        raise DataError(f"{where}: " + message.format(value=r["value"], lower=r["lower"], upper=r["upper"],
+                                                      lower_998=r["lower_998"], upper_998=r["upper_998"]))
     keys = ["indicator_id", "area_code", "sex", "age", "category_type", "category", "period"]
     duplicated = frame.duplicated(keys, keep="first")
     if duplicated.any():
@@ -191,8 +201,8 @@ def _check(frame: pd.DataFrame, path: Path) -> None:
 
 def _record(**fields) -> dict:
     record = {c: "" for c in COLUMNS}
-    record.update(value=math.nan, lower=math.nan, upper=math.nan, ci_level=math.nan, count=math.nan,
-                  denominator=math.nan)
+    record.update(value=math.nan, lower=math.nan, upper=math.nan, ci_level=math.nan, lower_998=math.nan,
+                  upper_998=math.nan, count=math.nan, denominator=math.nan)
     record.update(fields)
     return record
 
@@ -202,17 +212,23 @@ def read_fingertips_export(path: str | Path) -> pd.DataFrame:
 
     Columns used: ``Indicator ID, Indicator Name, Area Code, Area Name, Area Type, Sex, Age,
     Category Type, Category, Time period, Value, Lower CI 95.0 limit, Upper CI 95.0 limit, Count,
-    Denominator, Value note``. Fingertips' own aggregates (``Category Type`` such as deprivation
-    deciles) are kept, with their category.
+    Denominator, Value note``, and ``Lower CI 99.8 limit, Upper CI 99.8 limit`` where the file has them
+    (as ``lower_998``, ``upper_998``; empty where a row leaves them blank). Fingertips' own aggregates
+    (``Category Type`` such as deprivation deciles) are kept, with their category.
     """
     path = Path(path)
     header, rows = _read_rows(path)
     needed = ["Indicator ID", "Indicator Name", "Area Code", "Area Name", "Area Type", "Sex", "Age", "Category Type",
               "Category", "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count", "Denominator"]
     _require(path, header, needed)
+    limits_998 = "Lower CI 99.8 limit" in header and "Upper CI 99.8 limit" in header
     records = []
     for line, r in rows:
         label, start, end = _period(path, line, "Time period", r["Time period"])
+        extra = {}
+        if limits_998:
+            extra = {"lower_998": _number(path, line, "Lower CI 99.8 limit", r["Lower CI 99.8 limit"], required=False),
+                     "upper_998": _number(path, line, "Upper CI 99.8 limit", r["Upper CI 99.8 limit"], required=False)}
         records.append(_record(
             indicator_id=r["Indicator ID"].strip(), indicator=" ".join(r["Indicator Name"].split()),
             area_code=_code(path, line, "Area Code", r["Area Code"]), area_name=r["Area Name"].strip(),
@@ -223,7 +239,7 @@ def read_fingertips_export(path: str | Path) -> pd.DataFrame:
             upper=_number(path, line, "Upper CI 95.0 limit", r["Upper CI 95.0 limit"], required=False),
             count=_number(path, line, "Count", r["Count"], required=False),
             denominator=_number(path, line, "Denominator", r["Denominator"], required=False),
-            value_note=r.get("Value note", "").strip(), line=line,
+            value_note=r.get("Value note", "").strip(), line=line, **extra,
         ))
     frame = _frame(records, path)
     frame.loc[frame["lower"].notna(), "ci_level"] = 0.95
