@@ -95,7 +95,7 @@ def test_an_unknown_key_far_from_any_is_refused_with_the_keys_there_are(series):
      "[group], key 'fraction': only for rule = 'deprivation' or 'indicator'; with rule = 'list' it would be ignored: "
      "remove it"),
     ('deprivation = "imd2025"', 'deprivation = "imd2052"',
-     "[group], key 'deprivation': expected a file of [files] (cvd, cancer, life, imd2025), got 'imd2052'; did you mean "
+     "[group], key 'deprivation': expected a file of [files] (cvd, cancer, life, populations, imd2025), got 'imd2052'; did you mean "
      "'imd2025'?"),
     ('deprivation = "imd2025"', 'deprivation = "cvd"',
      "[group], key 'deprivation': expected a file with layout 'imd'; [files.cvd] is 'ons-els'"),

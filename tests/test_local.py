@@ -50,26 +50,47 @@ def test_size_of_a_fraction():
         areas.size_of(1.5, 10)
 
 
-def test_group_and_england_values(circulatory):
+def weighted_by_hand(codes, period: str, year: int) -> float:
+    """The group's rate as the population-weighted mean of its areas' published rates, worked from the two files
+    with pandas alone: ONS's cardiovascular series and ONS's mid-year estimates (MYEB3) for ``year``."""
+    rates = pd.read_csv(EXAMPLE / "raw" / "preventable-cardiovascular-mortality-england.csv", encoding="utf-8-sig")
+    start = period[:4]
+    rates = rates[(rates["period"] == f"{start}-01-01/P3Y") & rates["areacd"].isin(codes)].set_index("areacd")
+    populations = pd.read_csv(EXAMPLE / "raw" / "ons_myeb3_components_of_change_2001_2019_lad2020.csv")
+    weights = populations.set_index("ladcode20").loc[rates.index, f"population_{year}"].astype(float)
+    return float((rates["observation"] * weights).sum() / weights.sum())
+
+
+def test_group_and_england_values(data, circulatory):
     levels = circulatory.levels.set_index(["group", "period"])
-    # the unweighted mean of the 58 areas' rates: 76.0 in 2001-03 and 40.5 in 2022-24 (worked from the files)
-    assert levels.loc[("group", "2001-03"), "value"] == pytest.approx(76.0, abs=0.05)
-    assert levels.loc[("group", "2022-24"), "value"] == pytest.approx(40.5, abs=0.05)
+    # the 58 areas' rates weighted by their populations: of 2002 for 2001-03 (its middle year), of 2019 for
+    # 2022-24 (the latest year of the estimates); none of the 58 is a unitary authority made after 2020
+    assert levels.loc[("group", "2001-03"), "value"] == pytest.approx(weighted_by_hand(data.group.codes, "2001-03", 2002))
+    assert levels.loc[("group", "2022-24"), "value"] == pytest.approx(weighted_by_hand(data.group.codes, "2022-24", 2019))
+    assert round(levels.loc[("group", "2001-03"), "value"], 1) == 76.9  # 76.0 unweighted
+    assert round(levels.loc[("group", "2022-24"), "value"], 1) == 40.3  # 40.5 unweighted
     assert (levels.xs("group", level="group")["areas"] == 58).all()
     # England's published rate: 60.8 (60.3 to 61.2) and 30.2 (30.0 to 30.5)
     england = levels.loc[("comparator", "2001-03")]
     assert [round(england[c], 1) for c in ("value", "lower", "upper")] == [60.8, 60.3, 61.2]
     england = levels.loc[("comparator", "2022-24")]
     assert [round(england[c], 1) for c in ("value", "lower", "upper")] == [30.2, 30.0, 30.5]
-    assert circulatory.method == "the unweighted mean of its areas' values (the data give no populations)"
+    assert circulatory.method == ("the mean of its areas' values weighted by population (populations for 2019, the "
+                                  "latest available, weight 2019-21 to 2022-24)")
+    assert circulatory.share_of == "population" and round(circulatory.share, 3) == 0.273
 
 
-def test_the_absolute_gap_narrowed_while_the_relative_gap_widened(circulatory):
+def test_the_absolute_gap_narrowed_while_the_relative_gap_widened(data, circulatory):
     absolute = {p.period: p.gap for p in circulatory.record["absolute_gap"]}
     relative = {p.period: p.gap for p in circulatory.record["relative_gap_pct"]}
-    # 76.0 - 60.8 = 15.2 and 40.5 - 30.2 = 10.3; 100 x 15.2 / 60.8 = 25.0 % and 100 x 10.3 / 30.2 = 34.1 %
-    assert absolute["2001-03"].value == pytest.approx(15.2, abs=0.06) and absolute["2022-24"].value == pytest.approx(10.3, abs=0.06)
-    assert relative["2001-03"].value == pytest.approx(25.0, abs=0.1) and relative["2022-24"].value == pytest.approx(34.1, abs=0.1)
+    england = circulatory.levels.set_index(["group", "period"]).xs("comparator", level="group")["value"]
+    for period, year in (("2001-03", 2002), ("2022-24", 2019)):
+        group = weighted_by_hand(data.group.codes, period, year)
+        assert absolute[period].value == pytest.approx(group - england[period])
+        assert relative[period].value == pytest.approx(100 * (group - england[period]) / england[period])
+    # 16.1 then 10.0 deaths per 100,000; 26.5 % then 33.2 %
+    assert [round(absolute[p].value, 1) for p in ("2001-03", "2022-24")] == [16.1, 10.0]
+    assert [round(relative[p].value, 1) for p in ("2001-03", "2022-24")] == [26.5, 33.2]
     # each with a 95 % interval, and the two periods' intervals do not overlap: a real change both ways
     assert absolute["2022-24"].confidence and est.compare(absolute["2001-03"], absolute["2022-24"]) == -1
     assert est.compare(relative["2001-03"], relative["2022-24"]) == 1
