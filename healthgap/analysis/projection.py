@@ -51,7 +51,8 @@ range its rounding allows). Periods are placed on the time axis at their middle 
 5. **A bend** (:func:`bend_test`). Where the series is long enough, a segmented (broken-stick) trend with
    one knot, y = a + b t + c max(0, t - k) + e, is tested against the straight line: for each candidate
    knot k (the midpoint of a period with at least three periods that share no year on each side, the knot
-   counted on both), F = (RSS_line - RSS_bent) / q on 1 and n - 3 degrees of freedom, RSS in the
+   counted on both; and at least three residual degrees of freedom left, n >= 6), F = (RSS_line - RSS_bent) /
+   q on 1 and n - 3 degrees of freedom, RSS in the
    whitened residuals of the bent model's covariance. The knot is chosen by fit (the largest F), so its
    p-value is multiplied by the number of candidates (Bonferroni), as joinpoint regression guards its
    choice (Kim, Fay, Feuer and Midthune, Stat Med 2000); a bend is declared at 5 %. Where the series bends,
@@ -488,7 +489,8 @@ def knot_candidates(periods: Sequence[str]) -> list[int]:
 def bend_test(points: Sequence[Point], errors: Mapping[str, Error] | None = None,
               scale: Scale | None = None) -> Bend | None:
     """Whether the trend of ``points`` (one method) bends: the best one-knot segmented trend against the
-    straight line (module note 5). None where no period can be a knot.
+    straight line (module note 5). None where no period can be a knot, or where the bent model would keep
+    fewer than :data:`MIN_JUDGE_DF` residual degrees of freedom (as a likelihood needs).
 
     For each candidate knot k (:func:`knot_candidates`): the bent model X1 = [1, t, max(0, t - t_k)] is
     fitted by GLS (its own tau^2), and under its covariance V1 both models' whitened residual sums of
@@ -503,7 +505,7 @@ def bend_test(points: Sequence[Point], errors: Mapping[str, Error] | None = None
     periods = [p for p, _ in ordered]
     candidates = knot_candidates(periods)
     n = len(ordered)
-    if not candidates or n - 3 < 1:
+    if not candidates or n - 3 < MIN_JUDGE_DF:  # a bend is a judgement too: three residual degrees of freedom
         return None
     scale = scale or choose_scale([v for _, v in ordered])
     y = np.array([scale.forward(v) for _, v in ordered])
