@@ -280,7 +280,7 @@ def test_latest_edition_projects_each_target(edition_latest):
     # two degrees of freedom, too few to judge the target
     assert ("At the pace since 1995-97 the gap would be 20.0 (18.2 to 22.0) in 2009-11, against a target of 22.0 "
             "or less. The trend is too short to judge whether it will be met: a judgement needs at least 5 periods "
-            "on the line, and it has 4.") in text
+            "on the line, and it has four.") in text
     # the pace: (22.6 - 36.7) / (2007 - 1996) = -1.28 a year achieved; (22.0 - 22.6) / (2010 - 2007) = -0.20 needed
     assert "Since 1995-97 the gap has narrowed by 1.28 a year; to reach 22.0 by 2009-11 it must narrow by 0.20 a year" in text
     # cancer: four periods (1995-97, 2003-05, 2004-06, 2005-07): a projection, too short to judge
@@ -300,7 +300,7 @@ def test_latest_edition_projects_each_target(edition_latest):
     # no likelihood anywhere on fewer than three degrees of freedom, and no method jargon in the sections
     assert text.count("likely to be met") == 2
     assert "least squares" not in text.split("How the projections are made, and how they have done")[0]
-    assert "Computed from all 4 periods from 1995-97 to 2006-08, as a steady percentage change a year" in text
+    assert "Computed from all four periods from 1995-97 to 2006-08, as a steady percentage change a year" in text
     # the summary table gives it under the target
     assert "22.0 by 2009-11 trend: 20.0 (18.2 to 22.0)" in text
     # and the chart's alt text says it

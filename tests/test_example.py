@@ -113,7 +113,7 @@ def test_projection_and_back_test_of_the_example(example_build):
     # each figure checked against an independent implementation in test_projection.py
     assert ("The gap's course changed in 2011-13: it had been narrowing by 4.8% a year, and since then it has "
             "widened by 1.1% a year. At the pace since 2011-13 the gap would be 10.9 (9.7 to 12.4) in 2027-29.") in text
-    assert "Computed from all 12 periods from 2011-13 to 2022-24 (those before 2011-13 follow the earlier course)" in text
+    assert "Computed from all twelve periods from 2011-13 to 2022-24 (those before 2011-13 follow the earlier course)" in text
     assert "least squares" not in text.split("How the projections are made, and how they have done")[0]
     # the gap's trend to 2010-12 projected to 2022-24: the new model 5.2 (4.2 to 6.6) on 8 degrees of freedom,
     # flagged (twelve years beyond a nine-year trend); the earlier model (2001-03, 2004-06, 2007-09, 2010-12 by

@@ -234,7 +234,7 @@ def test_projection_is_the_best_linear_unbiased_predictor():
     values = [v for _, v in ROLLING]
     trend = pj.fit_trend(ROLLING, bends=False)
     for target in ("2009-11", "2012-14"):
-        value, lower, upper, df, beta, tau2 = gls_by_hand(periods, values, target)
+        value, lower, upper, df, _beta, _tau2 = gls_by_hand(periods, values, target)
         result = pj.project(trend, target)
         assert (result.value, result.lower, result.upper) == pytest.approx((value, lower, upper), rel=1e-9)
         assert result.df_resid == df == 6 and result.model == pj.GLS
@@ -259,7 +259,7 @@ def test_known_errors_reml_and_the_modified_knapp_hartung_scale():
     se = [0.5, 0.48, 0.47, 0.46, 0.45, 0.43, 0.41, 0.40]
     errors = {p: pj.Error(s, True) for p, s in zip(periods, se)}
     trend = pj.fit_trend(ROLLING, errors=errors, bends=False)
-    value, lower, upper, df, beta, tau2 = gls_by_hand(periods, values, "2012-14", se, [True] * 8)
+    value, lower, upper, _df, _beta, tau2 = gls_by_hand(periods, values, "2012-14", se, [True] * 8)
     assert trend.tau2 == pytest.approx(tau2, rel=1e-4, abs=1e-10)
     y = np.log(values)
     v = trend.tau2 * k_matrix(periods) + w_matrix(periods, list(np.array(se) / np.array(values)), [True] * 8)
@@ -341,7 +341,7 @@ def test_a_likelihood_needs_three_residual_degrees_of_freedom():
     assert pj.verdict(short, 13.0) == pj.SHORT and pj.verdict(short, 5.0) == pj.SHORT
     assert pj.describe(short, 1, 13.0).endswith(
         "against a target of 13.0 or less. The trend is too short to judge whether it will be met: a judgement "
-        "needs at least 5 periods on the line, and it has 4.")
+        "needs at least 5 periods on the line, and it has four.")
     assert pj.knot_candidates([p for p, _ in five]) == [2]  # 2007-09 has three periods on each side, but
     assert pj.bend_test(five) is None  # the bent model would keep two degrees of freedom: no bend is judged
     judged = pj.projection(five, "2016-18")
@@ -386,8 +386,8 @@ def test_no_projection_further_ahead_than_the_trend_spans():
     assert refused.trend is not None and (refused.ahead, refused.span) == (7, 6)
     assert pj.verdict(refused, 10.0) == pj.TOO_FAR and pj.shortfall(refused) == pj.TOO_FAR
     assert pj.describe(refused, 1, 10.0) == (
-        "Too far ahead to project: 2014-16 lies 7 years beyond the latest period, 2007-09, further than the "
-        "6 years the trend since 2001-03 spans.")
+        "Too far ahead to project: 2014-16 lies seven years beyond the latest period, 2007-09, further than "
+        "the six years the trend since 2001-03 spans.")
     flagged = pj.projection(points, "2014-16", limit=False)
     assert flagged.enough and flagged.flag == pj.TOO_FAR
     outcome = pj.backtest(points + [("2014-16", 9.0)], "2007-09", "2014-16")
@@ -472,7 +472,7 @@ def test_the_example_cardiovascular_gap_bends_in_2011_13(example):
     points = pj.since_break(pj.gap_series(a))[10:]
     errors = pj.gap_errors(a)
     assert all(errors[p].shared for p, _ in points)  # confidence intervals: sampling errors, shared
-    value, lower, upper, df, _, _ = gls_by_hand([p for p, _ in points], [v for _, v in points], "2027-29",
+    value, lower, upper, _df, _, _ = gls_by_hand([p for p, _ in points], [v for _, v in points], "2027-29",
                                                 [errors[p].se for p, _ in points], [True] * 12)
     assert (result.value, result.lower, result.upper) == pytest.approx((value, lower, upper), rel=1e-6)
     assert (round(result.value, 1), round(result.lower, 1), round(result.upper, 1)) == (10.9, 9.7, 12.4)
@@ -508,8 +508,8 @@ def test_counterfactual_fits_group_and_comparator_separately():
     g = [(p, 100 * 0.95 ** (mid(p) - 2002) * (1 + 0.01 * math.sin(2.1 * mid(p)))) for p in periods]
     c = [(p, 80 * 0.97 ** (mid(p) - 2002) * (1 + 0.01 * math.cos(1.3 * mid(p)))) for p in periods]
     cf = pj.counterfactual_levels(g, c, "2010-12", "2016-18", actual=9.0)
-    gv, gl, gh, gdf, _, _ = gls_by_hand(periods, [v for _, v in g], "2016-18")
-    cv, cl, ch, cdf, _, _ = gls_by_hand(periods, [v for _, v in c], "2016-18")
+    gv, _gl, gh, _gdf, _, _ = gls_by_hand(periods, [v for _, v in g], "2016-18")
+    cv, _cl, ch, _cdf, _, _ = gls_by_hand(periods, [v for _, v in c], "2016-18")
     assert (cf.group.value, cf.comparator.value) == pytest.approx((gv, cv), rel=1e-9)
     assert cf.value == pytest.approx(gv - cv, rel=1e-9) and cf.t == pytest.approx(stats.t.ppf(0.975, 8))
     t = stats.t.ppf(0.975, 8)
@@ -641,7 +641,7 @@ def test_latest_sentences(national):
     assert pj.describe_analysis(national["circulatory-persons"][1]) == (
         "At the pace since 1995-97 the gap would be 20.0 (18.2 to 22.0) in 2009-11, against a target of 22.0 or "
         "less. The trend is too short to judge whether it will be met: a judgement needs at least 5 periods on the "
-        "line, and it has 4.")
+        "line, and it has four.")
     assert pj.describe_analysis(national["life_expectancy-male"][1]).endswith(
         "The whole 95% interval misses the target: on this trend it is unlikely to be met.")
 

@@ -1068,12 +1068,20 @@ def _plain(unit: str) -> Show:
     return show
 
 
-def _count(n: int) -> str:
-    return ("none", "one", "two")[n] if n < 3 else str(n)
+WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
 
 
-def _years(x: float) -> str:
-    return f"{x:g} year" + ("" if x == 1 else "s")
+def _count(n: float, show: Show | None = None) -> str:
+    """A count in words (a count of periods or years is not a figure of the data); beyond twenty, or not
+    whole, as a method constant written by ``show``."""
+    if float(n).is_integer() and 0 <= n < len(WORDS):
+        return WORDS[int(n)]
+    return (show or _plain(""))("minimum", n, 0 if float(n).is_integer() else 1)
+
+
+def _years(x: float, show: Show | None = None) -> str:
+    return f"{'one' if x == 1 else _count(x, show)} year" + ("" if x == 1 else "s")
 
 
 def describe_bend(result: Projection, decimals: int, unit: str = "", show: Show | None = None) -> str:
@@ -1136,13 +1144,13 @@ def describe(result: Projection, decimals: int, target: float | None = None, uni
     bend = describe_bend(result, decimals, unit, show)
     lead = bend + " " if bend else ""
     if result.flag == TOO_FAR and not result.enough:
-        return (f"{lead}Too far ahead to project: {result.period} lies {_years(result.ahead)} beyond the latest "
-                f"period, {result.fitted[-1]}, further than the {_years(result.span)} the trend since "
+        return (f"{lead}Too far ahead to project: {result.period} lies {_years(result.ahead, show)} beyond the "
+                f"latest period, {result.fitted[-1]}, further than the {_years(result.span, show)} the trend since "
                 f"{result.since} spans.")
     if not result.enough:
         have = len(result.fitted)
         method = f" on the method used since {result.method_since}" if result.method_since else ""
-        named = f"{_count(have)}{method} ({_listing(result.fitted)})" if have else f"none{method}"
+        named = f"{_count(have, show)}{method} ({_listing(result.fitted)})" if have else f"none{method}"
         return (f"Too few periods to project: a trend with an interval needs at least "
                 f"{show('minimum', MIN_POINTS, 0)} periods, and the series has {named}.")
     sentence = (f"{lead}At the pace since {result.since} the gap would be {show('projection', result.value, decimals)} "
@@ -1158,7 +1166,7 @@ def describe(result: Projection, decimals: int, target: float | None = None, uni
     if call == SHORT:
         sentence += (f" The trend is too short to judge whether it will be met: a judgement needs at least "
                      f"{show('minimum', MIN_JUDGE_DF + 2, 0)} periods on the line, and it has "
-                     f"{_count(result.trend.n)}.")
+                     f"{_count(result.trend.n, show)}.")
     elif call == LIKELY:
         sentence += f" The whole {percent} interval meets the target: on this trend it is likely to be met."
     elif call == UNLIKELY:
@@ -1170,7 +1178,7 @@ def describe(result: Projection, decimals: int, target: float | None = None, uni
 
 def describe_method(result: Projection, show: Show | None = None) -> str:
     """How the projection was computed, in one sentence for the page (the model's terms are in the methods
-    appendix): "Computed from all 12 periods from 2011-13 to 2022-24, as a steady percentage change a year,
+    appendix): "Computed from all twelve periods from 2011-13 to 2022-24, as a steady percentage change a year,
     allowing for the years that neighbouring periods share, with its 95% prediction interval, which assumes
     the gap keeps to that course." Empty without figures."""
     if not result.enough or result.trend is None:
@@ -1184,7 +1192,7 @@ def describe_method(result: Projection, show: Show | None = None) -> str:
     kind = {LOG: "a steady percentage change a year",
             LOG_RATIO: "a steady percentage change a year in the ratio of the two rates"}.get(t.scale.name,
                                                                                              "a steady change a year")
-    which = f"all {t.n} periods from {t.since} to {t.latest}" if t.n > 2 else _listing(t.periods)
+    which = f"all {_count(t.n, show)} periods from {t.since} to {t.latest}" if t.n > 2 else _listing(t.periods)
     where = []
     if t.bent:
         where.append(f"those before {t.since} follow the earlier course")
@@ -1338,9 +1346,10 @@ class Counterfactual:
             term = f"100 × ({g.value:.6g} / {c.value:.6g} − 1)"
         if role == "projection":
             return f"{fits}: {term}"
-        scale = "sqrt((G se_G)^2 + (C se_C)^2)" if self.measure == "absolute_gap" else "sqrt(se_G^2 + se_C^2) on ln(G / C)"
-        return (f"{fits}; {'lower' if role == 'lower' else 'upper'} end: ± {self.t:.4g} × {self.se:.4g} "
-                f"({scale}, the two projections taken as independent)")
+        scale = ("sqrt((G × sG)² + (C × sC)²)" if self.measure == "absolute_gap"
+                 else "sqrt(sG² + sC²), on ln(G / C)")
+        return (f"{fits}; {'lower' if role == 'lower' else 'upper'} end: ± {self.t:.4g} × {self.se:.4g} = {scale}, "
+                f"sG and sC the two projections' standard errors on the log scale, taken as independent")
 
 
 def counterfactual_levels(group: Sequence[Point], comparator: Sequence[Point], until: str, period: str,
