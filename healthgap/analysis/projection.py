@@ -22,10 +22,13 @@ range its rounding allows). Periods are placed on the time axis at their middle 
    (2/3 one year apart, 1/3 two years apart, 0 from three years apart: a moving average of order 2, MA(2)).
    Periods missing from the record simply drop out; single years and periods of other lengths follow the
    same formula. This is the one model of the error that the overlap itself dictates: no correlation
-   parameter is estimated.
+   parameter is estimated. The model is fitted to the *gap of record*, not to the two groups' rates: the
+   national record mostly publishes gaps (cancer's and circulatory disease's without their levels in most
+   periods), so only the gap has a series every target shares; the two levels are fitted separately for
+   the counterfactual (note 8), where an analyst's series gives them.
 2. **Known errors on top** (:func:`known_covariance`). Where the figures carry their own errors, those are
-   added: a 95 % confidence interval gives a sampling standard error se_i = (upper - lower) / 3.92 (computed
-   in :mod:`healthgap.analysis.gaps`), correlated between overlapping periods as their years are
+   added: a gap with a 95 % confidence interval carries its sampling standard error (from its two levels'
+   intervals, :func:`healthgap.analysis.gaps.gap_interval`), correlated between overlapping periods as their years are
    (s_ij / sqrt(L_i L_j)); a figure known only to its rounding carries a uniform rounding error, variance
    w^2 / 12 for a range of width w (an upper bound for a difference of two rounded figures), independent
    between periods. The covariance is V = tau^2 K + W. Without W, tau^2 is estimated from the residuals, as
@@ -37,7 +40,7 @@ range its rounding allows). Periods are placed on the time axis at their middle 
    and wider where the scatter exceeds them.
 3. **The scale** (:func:`choose_scale`). A gap that has been on one side of zero in every period is fitted
    on the log scale, ln|gap|: the trend is a steady *percentage* change a year, which is how the targets
-   were set ("reduce the gap by 10 per cent"), and no projection or interval can cross zero, so the trend
+   were set ("reduce the gap by 10 per cent", absolute or relative), and no projection or interval can cross zero, so the trend
    can bring a gap close to nothing but never reverse it by extrapolation alone. A relative gap that has
    changed sign is fitted as the log of the ratio of the two rates, ln(1 + r/100) (ln(1 - r/100) where a
    higher level is better), so its interval never passes -100 %; an absolute gap that has changed sign is
@@ -52,8 +55,7 @@ range its rounding allows). Periods are placed on the time axis at their middle 
    one knot, y = a + b t + c max(0, t - k) + e, is tested against the straight line: for each candidate
    knot k (the midpoint of a period with at least three periods that share no year on each side, the knot
    counted on both; and at least three residual degrees of freedom left, n >= 6), F = (RSS_line - RSS_bent) /
-   q on 1 and n - 3 degrees of freedom, RSS in the
-   whitened residuals of the bent model's covariance. The knot is chosen by fit (the largest F), so its
+   q on 1 and n - 3 degrees of freedom, RSS in the whitened residuals of the bent model's covariance. The knot is chosen by fit (the largest F), so its
    p-value is multiplied by the number of candidates (Bonferroni), as joinpoint regression guards its
    choice (Kim, Fay, Feuer and Midthune, Stat Med 2000); a bend is declared at 5 %. Where the series bends,
    the page says so and the projection uses the recent segment, the periods from the knot on, as Barr,
