@@ -273,35 +273,51 @@ def _text(html: str) -> str:
 
 
 def test_latest_edition_projects_each_target(edition_latest):
+    """The five projections of the latest edition, each checked against an independent implementation of the
+    model in test_projection.py (test_latest_edition_projects_four_of_the_five_targets)."""
     text = _text(edition_latest[1])
-    # circulatory: the line through 1995-97, 2003-05 and 2006-08 (36.7, 26.4, 22.6) reaches 18.7 in 2009-11;
-    # the interval lies wholly under the 22.0 target
-    assert ("At the pace since 1995-97 the gap would be 18.7 (18.0 to 19.4) in 2009-11, against a target of 22.0 "
-            "or less. The whole 95% interval meets the target: on this trend it is likely to be met.") in text
+    # circulatory: every period, 1995-97, 2003-05, 2004-06 and 2006-08, on the log scale: 20.0 (18.2 to 22.0) on
+    # two degrees of freedom, too few to judge the target
+    assert ("At the pace since 1995-97 the gap would be 20.0 (18.2 to 22.0) in 2009-11, against a target of 22.0 "
+            "or less. The trend is too short to judge whether it will be met: a judgement needs at least 5 periods "
+            "on the line, and it has four.") in text
     # the pace: (22.6 - 36.7) / (2007 - 1996) = -1.28 a year achieved; (22.0 - 22.6) / (2010 - 2007) = -0.20 needed
     assert "Since 1995-97 the gap has narrowed by 1.28 a year; to reach 22.0 by 2009-11 it must narrow by 0.20 a year" in text
-    # cancer has two periods that share no year (1995-97 and 2005-07): no projection
-    assert "Too few periods to project: a trend with an interval needs at least 3 periods that share no year, and " \
-           "the series has two (1995-97 and 2005-07)." in text
-    # infant mortality: one period on the linked method; no pace measured across the change of method
+    # cancer: four periods (1995-97, 2003-05, 2004-06, 2005-07): a projection, too short to judge
+    assert ("At the pace since 1995-97 the gap would be 16.8 (13.8 to 20.6) in 2009-11, against a target of 19.5 "
+            "or less. The trend is too short to judge") in text
+    # infant mortality: two periods on the linked method; no pace measured across the change of method
+    assert ("Too few periods to project: a trend with an interval needs at least 3 periods, and the series has two "
+            "on the method used since 2007-09 (2007-09 and 2008-10).") in text
     assert "The pace since the 1997-99 baseline cannot be measured: the method changed in 2007-09." in text
-    # life expectancy: the gaps' rounding cannot tell the pace from no movement, and the sentence says so
+    # life expectancy: five periods, three degrees of freedom, the whole interval above the target
+    assert ("At the pace since 1995-97 the gap would be 2.69% (2.39% to 3.03%) in 2009-11, against a target of "
+            "2.29% or less. The whole 95% interval misses the target: on this trend it is unlikely to be met.") in text
+    assert ("At the pace since 1995-97 the gap would be 2.01% (1.72% to 2.35%) in 2009-11, against a target of "
+            "1.58% or less. The whole 95% interval misses the target: on this trend it is unlikely to be met.") in text
     assert "Since 1995-97 the gap has moved by +0.014 percentage points a year, which the precision of its figures " \
            "cannot tell from no movement" in text
+    # no likelihood anywhere on fewer than three degrees of freedom, and no method jargon in the sections
+    assert text.count("likely to be met") == 2
+    assert "least squares" not in text.split("How the projections are made, and how they have done")[0]
+    assert "Computed from all four periods from 1995-97 to 2006-08, as a steady percentage change a year" in text
     # the summary table gives it under the target
-    assert "22.0 by 2009-11 trend: 18.7 (18.0 to 19.4)" in text
+    assert "22.0 by 2009-11 trend: 20.0 (18.2 to 22.0)" in text
     # and the chart's alt text says it
-    assert "A dash-dot line and a hatched fan project the trend since 1995-97 to 2009-11: 18.7 (18.0 to 19.4)." \
+    assert "A dash-dot line and a hatched fan project the trend since 1995-97 to 2009-11: 20.0 (18.2 to 22.0)." \
         in edition_latest[1]
 
 
 def test_the_back_test_of_the_2004_06_edition(edition_latest, edition_2004_06):
     text = _text(edition_latest[1])
-    # infant mortality, 2004-06 edition: the line through 1997-99, 2001-03 and 2004-06 (13%, 19%, 17%),
-    # projected to 2006-08, gave 20% (-41% to 80%); the gap observed in 2006-08 was 16%: inside
-    assert ("2004-06 Infant mortality (relative gap) 22% (-57% to 100%) in 2009-11 2006-08 20% (-41% to 80%) 16% "
-            "inside") in text
-    # the other targets had two independent periods in 2004-06: too few to project, shown beside what happened
-    assert "2004-06 Circulatory disease mortality under 75 (absolute gap) too few periods 2006-08 too few periods 22.6" in text
+    # infant mortality, 2004-06 edition, to 2006-08 (observed 16%): the new model on all six periods, 20% (13% to
+    # 29%) on four degrees of freedom; the earlier model on 1997-99, 2001-03 and 2004-06, 20% (-41% to 80%) on one.
+    assert ("2004-06 Infant mortality (relative gap) 23% (13% to 43%) in 2009-11 2006-08 16% 20% (13% to 29%) (4) "
+            "inside 20% (-41% to 80%) (1) inside") in text
+    # the other targets had two periods that share no year in 2004-06: the earlier model could not project; the
+    # new one can, on one degree of freedom
+    assert ("2004-06 Circulatory disease mortality under 75 (absolute gap) 20.2 (12.6 to 32.4) in 2009-11 2006-08 "
+            "22.6 22.8 (16.5 to 31.6) (1) inside too few periods –") in text
+    assert "Earlier model: projected (degrees of freedom)" in text
     # the 2004-06 edition itself shows no back-test: it cannot know what happened after it
     assert "What earlier editions' trends foresaw" not in edition_2004_06[1]

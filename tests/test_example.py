@@ -112,11 +112,18 @@ def test_projection_and_back_test_of_the_example(example_build):
     from test_briefing import _text
 
     text = _text(example_build[1])
-    # no target: each gap is projected to the configured horizon, 2027-29, from the periods that share no
-    # year (2001-03, 2004-06, ..., 2022-24 for the cardiovascular series)
-    assert "At the pace since 2001-03 the gap would be 7.7 (3.1 to 12.3) in 2027-29." in text
-    # the trend to 2010-12 (2001-03, 2004-06, 2007-09, 2010-12: -0.625 a year) projected to 2022-24 gave
-    # 2.0 (0.2 to 3.8); the gap was 10.3: outside, the fall stopped after 2011-13
-    assert ("Preventable cardiovascular mortality under 75 (absolute gap) 2022-24 2.0 (0.2 to 3.8) 10.3 outside"
-            in text)
-    assert "This is also the counterfactual: where the gap would be had the trend to 2010-12 gone on" in text
+    # no target: each gap is projected to the configured horizon, 2027-29. The cardiovascular gap bends in
+    # 2011-13 (F about 70 on 1 and 19 degrees of freedom), so the projection follows the twelve periods since;
+    # each figure checked against an independent implementation in test_projection.py
+    assert ("The gap's course changed in 2011-13: it had been narrowing by 4.8% a year, and since then it has "
+            "widened by 1.1% a year. At the pace since 2011-13 the gap would be 10.9 (9.7 to 12.4) in 2027-29.") in text
+    assert "Computed from all twelve periods from 2011-13 to 2022-24 (those before 2011-13 follow the earlier course)" in text
+    assert "least squares" not in text.split("How the projections are made, and how they have done")[0]
+    # the gap's trend to 2010-12 projected to 2022-24: the new model 5.2 (4.2 to 6.6) on 8 degrees of freedom,
+    # flagged (twelve years beyond a nine-year trend); the earlier model (2001-03, 2004-06, 2007-09, 2010-12 by
+    # OLS) 2.0 (0.2 to 3.8) on 2, flagged too; and the counterfactual, group and England each continued on its own trend,
+    # 5.0 (3.2 to 6.7). The gap was 10.3: outside all three, the fall stopped after 2011-13
+    assert ("Preventable cardiovascular mortality under 75 (absolute gap) 2022-24 10.3 5.2 (4.2 to 6.6) (8) outside "
+            "(further ahead than its trend spans) 2.0 (0.2 to 3.8) (2) outside (further ahead than its trend spans) "
+            "5.0 (3.2 to 6.7) outside (further ahead than its trends span)") in text
+    assert "The counterfactual is a different figure: the group's and the comparator's levels each continued" in text

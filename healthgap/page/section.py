@@ -395,12 +395,12 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
 
 def projected_cell(c: Citer) -> Markup:
     """The summary table's projection: the gap the trend gives at the target period (or horizon) with its
-    95% prediction interval, each figure cited; "too few periods" where there is none to give."""
+    95% prediction interval, each figure cited; why not ("too few periods", "too far ahead") where there is none."""
     o = c.a.outlook
     if o.projection is None or not c.a.points:
         return Markup("–")
     if not o.projection.enough:
-        return Markup('<span class="nw">too few periods</span>')
+        return Markup('<span class="nw">{}</span>').format(o.interval())
     return Markup('<span class="nw">{}</span>').format(narrative.projected_html(c, o.projection))
 
 

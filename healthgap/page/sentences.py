@@ -694,10 +694,11 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
         return tuple(dict.fromkeys(r for period in periods if period in by_period for r in by_period[period].inputs))
 
     def cite(role: str, value: float, decimals: int, what: str, formula: str, periods, at: str, unit: str) -> str:
+        fitted = role in ("projection", "lower", "upper", "slope_before", "slope_after")
         e = Estimate(value=value, lower=value, upper=value, basis=est.GAPS, decimals=decimals, inputs=rows(periods),
-                     method=f"projection.{'project' if role in ('projection', 'lower', 'upper') else 'pace'}",
-                     formula=formula)
-        return str(c.cite(e, c._id(at, measure, f"trend-to-{a.as_of}", role), at, measure, what, unit))
+                     method=f"projection.{'project' if fitted else 'pace'}", formula=formula)
+        model = ("ols",) if fitted and p.model == projection.OLS else ()  # the earlier model, in the back-tests
+        return str(c.cite(e, c._id(at, measure, f"trend-to-{a.as_of}", *model, role), at, measure, what, unit))
 
     def show(role: str, value: float, decimals: int) -> str:
         if role in ("confidence", "minimum"):
@@ -706,15 +707,16 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
         if role == "target":
             return str(c.target_value())
         if role in ("projection", "lower", "upper"):
-            t = p.trend
-            x0 = period_midpoint(p.period)
-            fitted = projection._listing(p.fitted)
-            line = f"{t.intercept:.6g} + ({t.slope:.6g}) × ({x0:g} − {t.origin:g})"
-            bound = "" if role == "projection" else f" {'−' if role == 'lower' else '+'} {p.t:.4g} × {p.se:.4g}"
-            what = {"projection": f"gap projected by the trend since {p.since}",
-                    "lower": "lower end of the projection's 95% prediction interval",
-                    "upper": "upper end of the projection's 95% prediction interval"}[role]
-            return cite(role, value, decimals, what, f"OLS fitted on {fitted}: {line}{bound}", p.fitted, p.period, suffix)
+            earlier = " (earlier model)" if p.model == projection.OLS else ""
+            what = {"projection": f"gap projected by the trend since {p.since}{earlier}",
+                    "lower": f"lower end of the projection's 95% prediction interval{earlier}",
+                    "upper": f"upper end of the projection's 95% prediction interval{earlier}"}[role]
+            return cite(role, value, decimals, what, p.formula(role), p.fitted, p.period, suffix)
+        if role in ("slope_before", "slope_after"):
+            what = (f"change a year in the gap {'before' if role == 'slope_before' else 'since'} its bend in "
+                    f"{p.bend.period}")
+            return cite(role, value, decimals, what, p.formula(role), p.trend.periods + p.trend.left_out,
+                        p.bend.period, "")
         span = period_midpoint(pace.latest) - period_midpoint(pace.since)
         ahead = period_midpoint(pace.target_period) - period_midpoint(pace.latest)
         first, last = by_period.get(pace.since), by_period.get(pace.latest)
@@ -741,7 +743,7 @@ def projected_html(c: Citer, result) -> Markup:
     from healthgap.analysis import projection
 
     if result is None or not result.enough:
-        return Markup(projection.TOO_FEW)
+        return Markup(projection.shortfall(result))
     o = c.a.outlook
     show = outlook_show(c, replace_projection(o, result))
     d = o.decimals
@@ -767,13 +769,7 @@ def outlook_html(analysis: Analysis, ledger: Ledger) -> Markup:
     p = o.projection
     c = Citer(ledger, analysis)
     show = outlook_show(c, o)
-    method = Markup("")
-    if p.enough:
-        skipped = projection._listing(p.left_out) if len(p.left_out) <= 3 else f"the {len(p.left_out)} periods between"
-        left_out = f"; {skipped} left out, as they share years with those fitted" if p.left_out else ""
-        method = Markup("Computed: a straight line fitted by least squares to the gap in {} (periods that share no "
-                        "year{}) and its {} prediction interval, which assumes the gap keeps to that line.").format(
-            projection._listing(p.fitted), left_out, Markup(show("confidence", p.confidence * 100, 0)))
+    method = Markup(projection.describe_method(p, show))  # the show marks up its 95%
     if o.pace is not None:
         pace = Markup(projection.describe_pace(o.pace, o.decimals, o.unit, o.target_decimals, show))
     elif o.target is not None and p.method_since:
