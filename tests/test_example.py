@@ -15,22 +15,24 @@ pytestmark = pytest.mark.notebooks
 
 def test_summary_states_the_gaps_with_their_intervals(example_build):
     summary = summary_of(example_build[1])
-    # worked from the files: 76.0 - 60.8 = 15.2 in 2001-03, 40.5 - 30.2 = 10.3 in 2022-24; intervals do not overlap
+    # weighted by population (worked by hand in test_local.py): 76.9 - 60.8 = 16.1 in 2001-03, 40.3 - 30.2 = 10.0
+    # in 2022-24; the intervals do not overlap
     assert ("Preventable cardiovascular mortality under 75: narrowed significantly. In 2022-24 the absolute gap was "
-            "10.3 deaths per 100,000 (95% confidence interval 9.7 to 11.0), against 15.2 deaths per 100,000 "
-            "(14.2 to 16.2) in 2001-03.") in summary
+            "10.0 deaths per 100,000 (95% confidence interval 9.5 to 10.6), against 16.1 deaths per 100,000 "
+            "(15.3 to 17.0) in 2001-03.") in summary
     # life expectancy has no limits in the data: no movement beyond the values' rounding is claimed
-    assert "Life expectancy at birth, males: no change beyond rounding." in summary
+    assert "Life expectancy at birth, females: no change beyond rounding." in summary
 
 
 def test_the_circulatory_section(example_build):
     text = text_of(example_build[1])
-    assert ("The most deprived fifth of local authorities' rate was 40.5 deaths per 100,000 (39.8 to 41.3) in 2022-24, "
+    assert ("The most deprived fifth of local authorities' rate was 40.3 deaths per 100,000 (39.6 to 41.0) in 2022-24, "
             "against England's 30.2 (30.0 to 30.5).") in text
-    assert "The relative gap tells a different story: it widened significantly from 25.0% to 34.1% between 2001-03 and 2022-24." in text
+    assert "The relative gap tells a different story: it widened significantly from 26.5% to 33.2% between 2001-03 and 2022-24." in text
     assert ("The most deprived fifth of local authorities is the fifth of the 292 lower-tier local authorities with the "
             "highest average score on the Index of Multiple Deprivation (English Indices of Deprivation 2025): 58 areas. "
-            "Its value in each period is the unweighted mean of its areas' values (the data give no populations).") in text
+            "Its value in each period is the mean of its areas' values weighted by population (populations for 2019, the "
+            "latest available, weight 2019-21 to 2022-24).") in text
     assert "slope index of inequality in 2022-24 was" in text
 
 
@@ -113,17 +115,18 @@ def test_projection_and_back_test_of_the_example(example_build):
 
     text = _text(example_build[1])
     # no target: each gap is projected to the configured horizon, 2027-29. The cardiovascular gap bends in
-    # 2011-13 (F about 70 on 1 and 19 degrees of freedom), so the projection follows the twelve periods since;
+    # 2011-13 (F about 105 on 1 and 19 degrees of freedom), so the projection follows the twelve periods since;
     # each figure checked against an independent implementation in test_projection.py
-    assert ("The gap's course changed in 2011-13: it had been narrowing by 4.8% a year, and since then it has "
-            "widened by 1.1% a year. At the pace since 2011-13 the gap would be 10.9 (9.7 to 12.4) in 2027-29.") in text
+    assert ("The gap's course changed in 2011-13: it had been narrowing by 5.1% a year, and since then it has moved "
+            "by +0.7% a year, which its figures cannot tell from no movement. At the pace since 2011-13 the gap would "
+            "be 10.5 (9.5 to 11.7) in 2027-29.") in text
     assert "Computed from all twelve periods from 2011-13 to 2022-24 (those before 2011-13 follow the earlier course)" in text
     assert "least squares" not in text.split("How the projections are made, and how they have done")[0]
-    # the gap's trend to 2010-12 projected to 2022-24: the new model 5.2 (4.2 to 6.6) on 8 degrees of freedom,
+    # the gap's trend to 2010-12 projected to 2022-24: the new model 5.2 (4.3 to 6.3) on 8 degrees of freedom,
     # flagged (twelve years beyond a nine-year trend); the earlier model (2001-03, 2004-06, 2007-09, 2010-12 by
-    # OLS) 2.0 (0.2 to 3.8) on 2, flagged too; and the counterfactual, group and England each continued on its own trend,
-    # 5.0 (3.2 to 6.7). The gap was 10.3: outside all three, the fall stopped after 2011-13
-    assert ("Preventable cardiovascular mortality under 75 (absolute gap) 2022-24 10.3 5.2 (4.2 to 6.6) (8) outside "
-            "(further ahead than its trend spans) 2.0 (0.2 to 3.8) (2) outside (further ahead than its trend spans) "
-            "5.0 (3.2 to 6.7) outside (further ahead than its trends span)") in text
+    # OLS) 1.5 (-0.9 to 4.0) on 2, flagged too; and the counterfactual, group and England each continued on its own trend,
+    # 5.0 (3.3 to 6.7). The gap was 10.0: outside all three, the fall stopped after 2011-13
+    assert ("Preventable cardiovascular mortality under 75 (absolute gap) 2022-24 10.0 5.2 (4.3 to 6.3) (8) outside "
+            "(further ahead than its trend spans) 1.5 (-0.9 to 4.0) (2) outside (further ahead than its trend spans) "
+            "5.0 (3.3 to 6.7) outside (further ahead than its trends span)") in text
     assert "The counterfactual is a different figure: the group's and the comparator's levels each continued" in text
