@@ -95,6 +95,9 @@ class Briefing:
     breaks: pd.DataFrame = field(default_factory=_empty)
     all_observations: pd.DataFrame = field(default_factory=_empty)
     all_context: pd.DataFrame = field(default_factory=_empty)
+    statements: pd.DataFrame = field(default_factory=_empty)
+    """What sources said a gap did, in words (``statements.csv``), known by the edition (by period)."""
+    all_statements: pd.DataFrame = field(default_factory=_empty)
     # an analyst's data (a series folder)
     values: dict[str, pd.DataFrame] = field(default_factory=dict)
     all_values: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -169,6 +172,18 @@ class Briefing:
             return self.observations
         o = self.observations
         return o[(o["indicator"] == indicator) & (o["sex"] == sex)].reset_index(drop=True)
+
+    def statements_for(self, indicator: str, sex: str) -> pd.DataFrame:
+        """The sources' statements of how one indicator's gap moved (``statements.csv``), known by the edition,
+        each with its source's publisher, title, date and address."""
+        if self.statements.empty:
+            return self.statements
+        s = self.statements
+        rows = s[(s["indicator"] == indicator) & (s["sex"] == sex)].reset_index(drop=True)
+        sources = self.sources.set_index("source_id")
+        for column in ("publisher", "title", "published", "url"):
+            rows[column] = rows["source_id"].map(sources[column])
+        return rows
 
     def target(self, indicator: str, sex: str) -> pd.Series | None:
         """The target of one indicator and sex as a ``targets.csv`` row, or None where it has none."""
@@ -265,8 +280,11 @@ class Briefing:
                   for k, v in self.all_values.items()}
         context = tables.context_known(self.all_context, self.sources, self.editions, period,
                                        self.periods[-1] if self.periods else None)
+        statements = self.all_statements
+        if end is not None and not statements.empty:
+            statements = statements[statements["end"] <= end].reset_index(drop=True)
         return replace(self, edition=edition, as_of=period, observations=observations, values=values,
-                       context=context, cache={})
+                       context=context, statements=statements, cache={})
 
 
 def choose_rows(frame: pd.DataFrame, spec: IndicatorSpec, file: FileSpec, categories: bool = False) -> pd.DataFrame:
@@ -359,7 +377,8 @@ def _load_tables(data_dir: Path) -> Briefing:
         data_dir=data_dir, config=config, indicators=indicators, edition=periods[-1] if periods else "", as_of=None,
         version=dataset.version, periods=periods, observations=dataset.observations, sources=dataset.sources,
         targets=dataset.targets, context=dataset.context, editions=dataset.editions, groups=dataset.groups,
-        breaks=dataset.breaks, all_observations=dataset.observations, all_context=dataset.context)
+        breaks=dataset.breaks, all_observations=dataset.observations, all_context=dataset.context,
+        statements=dataset.statements, all_statements=dataset.statements)
     return briefing
 
 
