@@ -400,7 +400,7 @@ def projected_cell(c: Citer) -> Markup:
     if o.projection is None or not c.a.points:
         return Markup("–")
     if not o.projection.enough:
-        return Markup('<span class="nw">{}</span>').format(o.interval())
+        return Markup('<span class="nw">{}</span>').format(narrative.outlook_interval(o))
     return Markup('<span class="nw">{}</span>').format(narrative.projected_html(c, o.projection))
 
 

@@ -8,6 +8,7 @@ the words are the templates' (``templates/fragments/sentences.html.j2``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -15,6 +16,7 @@ from markupsafe import Markup
 
 from healthgap.analysis import estimates as est
 from healthgap.analysis import gaps
+from healthgap.analysis import projection as pj
 from healthgap.read import labels
 from healthgap.analysis import targets
 from healthgap.analysis.indicator import Analysis
@@ -680,12 +682,276 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
     )
 
 
+# --- where the gap is heading: the projection's words (the analysis returns data; these word it) ------------
+
+Show = Callable[[str, float, int], str]
+"""How a figure is written into a sentence: (role, value, decimals) -> text. Roles: ``projection``, ``lower``,
+``upper``, ``target``, ``achieved``, ``needed``, ``achieved_low``, ``achieved_high``, ``allowance``, a bend's
+``slope_before`` and ``slope_after`` (a change a year, "%" added by the sentence on the log scale), and the
+method's own constants ``confidence`` (95) and ``minimum`` (3 periods to project, 5 to judge). The page links
+each figure to its provenance (:func:`outlook_show`)."""
+
+PER_YEAR = ("achieved", "needed", "achieved_low", "achieved_high", "allowance", "slope_before", "slope_after")
+
+WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+
+
+def listing(periods) -> str:
+    """'2004-06, 2005-07 and 2006-08'."""
+    items = list(periods)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plain(unit: str) -> Show:
+    def show(role: str, value: float, decimals: int) -> str:
+        if role in ("confidence", "minimum"):
+            return f"{value:g}" + ("%" if role == "confidence" else "")
+        return number(value, decimals) + ("" if role in PER_YEAR else unit)
+    return show
+
+
+def count_words(n: float, show: Show | None = None) -> str:
+    """A count in words (a count of periods or years is not a figure of the data); beyond twenty, or not
+    whole, as a method constant written by ``show``."""
+    if float(n).is_integer() and 0 <= n < len(WORDS):
+        return WORDS[int(n)]
+    return (show or _plain(""))("minimum", n, 0 if float(n).is_integer() else 1)
+
+
+def _years(x: float, show: Show | None = None) -> str:
+    return f"{'one' if x == 1 else count_words(x, show)} year" + ("" if x == 1 else "s")
+
+
+def shortfall(result: pj.Projection | None) -> str:
+    """Why a projection has no figures, in the words the tables use: "too far ahead" or "too few periods"."""
+    return pj.TOO_FAR if result is not None and result.flag == pj.TOO_FAR else pj.TOO_FEW
+
+
+def per_year_unit(unit: str, per: str = "") -> str:
+    """The unit of a change a year: ``per`` where given ("deaths per 100,000", "years"), "percentage points" for
+    a relative gap (``unit`` "%"), else nothing."""
+    if per:
+        return f" {per}"
+    return " percentage points" if unit == "%" else ""
+
+
+def describe_bend(result: pj.Projection, decimals: int, unit: str = "", show: Show | None = None,
+                  per: str = "") -> str:
+    """Where the series bent, in words: "The gap's course changed in 2011-13: it had been narrowing by 4.8% a
+    year, and since then it has moved by +1.0% a year, which its figures cannot tell from no movement."
+
+    Before the bend: the segmented fit's first slope (:class:`~healthgap.analysis.projection.Bend`); since: the
+    slope of the trend the projection follows (the periods from the knot on), with a direction named only where
+    its 95 % interval (:meth:`~healthgap.analysis.projection.Trend.slope_interval`) lies on one side of zero. On
+    the log scale (of the gap's size) each slope is given as a percentage change a year, 100 (exp(b) - 1), to one
+    decimal place, and called narrowing or widening; on another scale as a change a year in the gap's units, to
+    one decimal place more than the gap. Empty where the series did not bend."""
+    b = result.bend
+    if b is None:
+        return ""
+    show = show or _plain(unit)
+    trend = result.trend
+    log = trend.scale.name == pj.LOG
+    places = 1 if log else decimals + 1
+    units = "%" if log else per_year_unit(unit, per)
+
+    def shown(slope: float) -> float:
+        return 100 * (math.exp(slope) - 1) if log else slope
+
+    def words(value: float, falling: str, rising: str) -> str:
+        return falling if value < 0 else rising
+
+    before = shown(b.slope_before)
+    if round(abs(before), places) == 0:
+        then = "had barely moved"
+    else:
+        then = (f"had been {words(before, 'narrowing' if log else 'falling', 'widening' if log else 'rising')} by "
+                f"{show('slope_before', abs(before), places)}{units} a year")
+    after = shown(trend.slope)
+    low_high = trend.slope_interval(result.confidence)
+    known = low_high is not None and (low_high[0] > 0 or low_high[1] < 0)
+    if round(abs(after), places) == 0:
+        now = "it has barely moved"
+    elif known:
+        now = (f"it has {words(after, 'narrowed' if log else 'fallen', 'widened' if log else 'risen')} by "
+               f"{show('slope_after', abs(after), places)}{units} a year")
+    else:
+        now = (f"it has moved by {'+' if after > 0 else '−'}{show('slope_after', abs(after), places)}{units} a year, "
+               f"which its figures cannot tell from no movement")
+    return f"The gap's course changed in {b.period}: it {then}, and since then {now}."
+
+
+def describe(result: pj.Projection, decimals: int, target: float | None = None, unit: str = "",
+             lower_is_better: bool = True, target_decimals: int | None = None, show: Show | None = None,
+             per: str = "") -> str:
+    """The projection in words, its figures rounded to ``decimals`` (the gap's own precision), the target to
+    ``target_decimals`` (its own; ``decimals`` by default), each written by ``show``.
+
+    Where the series bent, first :func:`describe_bend`. Then "At the pace since 1995-97 the gap would be
+    17.2 (12.1 to 22.3) in 2009-11, against a target of 16.6 or less." followed, only where the trend has at
+    least three residual degrees of freedom and the interval is wholly on one side of the target
+    (:func:`healthgap.analysis.projection.verdict`), by a statement of likelihood; where it spans the target, by
+    saying so; where the trend is too short, by saying that. With fewer than three periods: "Too few periods to
+    project: ..."; beyond the span of the trend: "Too far ahead to project: ...". ``unit`` follows each figure
+    (e.g. "%").
+    """
+    show = show or _plain(unit)
+    bend = describe_bend(result, decimals, unit, show, per)
+    lead = bend + " " if bend else ""
+    if result.flag == pj.TOO_FAR and not result.enough:
+        return (f"{lead}Too far ahead to project: {result.period} lies {_years(result.ahead, show)} beyond the "
+                f"latest period, {result.fitted[-1]}, further than the {_years(result.span, show)} the trend since "
+                f"{result.since} spans.")
+    if not result.enough:
+        have = len(result.fitted)
+        method = f" on the method used since {result.method_since}" if result.method_since else ""
+        named = f"{count_words(have, show)}{method} ({listing(result.fitted)})" if have else f"none{method}"
+        return (f"Too few periods to project: a trend with an interval needs at least "
+                f"{show('minimum', pj.MIN_POINTS, 0)} periods, and the series has {named}.")
+    sentence = (f"{lead}At the pace since {result.since} the gap would be {show('projection', result.value, decimals)} "
+                f"({show('lower', result.lower, decimals)} to {show('upper', result.upper, decimals)}) in "
+                f"{result.period}")
+    if target is None:
+        return sentence + "."
+    side = "or less" if lower_is_better else "or more"
+    places = decimals if target_decimals is None else target_decimals
+    sentence += f", against a target of {show('target', target, places)} {side}."
+    call = pj.verdict(result, target, lower_is_better)
+    percent = show("confidence", result.confidence * 100, 0)
+    if call == pj.SHORT:
+        sentence += (f" The trend is too short to judge whether it will be met: a judgement needs at least "
+                     f"{show('minimum', pj.MIN_JUDGE_DF + 2, 0)} periods on the line, and it has "
+                     f"{count_words(result.trend.n, show)}.")
+    elif call == pj.LIKELY:
+        sentence += f" The whole {percent} interval meets the target: on this trend it is likely to be met."
+    elif call == pj.UNLIKELY:
+        sentence += f" The whole {percent} interval misses the target: on this trend it is unlikely to be met."
+    else:
+        sentence += f" The {percent} interval spans the target, so the trend cannot say whether it will be met."
+    return sentence
+
+
+def describe_method(result: pj.Projection, show: Show | None = None) -> str:
+    """How the projection was computed, in one sentence for the page (the model's terms are in the methods
+    appendix): "Computed from all twelve periods from 2011-13 to 2022-24, as a steady percentage change a year,
+    allowing for the years that neighbouring periods share, with its 95% prediction interval, which assumes
+    the gap keeps to that course." Empty without figures."""
+    if not result.enough or result.trend is None:
+        return ""
+    show = show or _plain("")
+    t = result.trend
+    percent = show("confidence", result.confidence * 100, 0)
+    if t.model == pj.OLS:
+        return (f"Computed: a straight line fitted to the gap in {listing(t.periods)} and its {percent} prediction "
+                f"interval, which assumes the gap keeps to that line.")
+    kind = {pj.LOG: "a steady percentage change a year",
+            pj.LOG_RATIO: "a steady percentage change a year in the ratio of the two rates"}.get(t.scale.name,
+                                                                                                 "a steady change a year")
+    which = f"all {count_words(t.n, show)} periods from {t.since} to {t.latest}" if t.n > 2 else listing(t.periods)
+    where = []
+    if t.bent:
+        where.append(f"those before {t.since} follow the earlier course")
+    if t.method_since:
+        where.append(f"none from before the change of method in {t.method_since}")
+    aside = f" ({'; '.join(where)})" if where else ""
+    return (f"Computed from {which}{aside}, as {kind}, allowing for the years that neighbouring periods share, "
+            f"with its {percent} prediction interval, which assumes the gap keeps to that course.")
+
+
+def describe_analysis(analysis: Analysis, horizon: str | None = None, confidence: float = pj.CONFIDENCE) -> str:
+    """:func:`describe` for an analysis: its gap, to its target (or ``horizon``), to the gap's decimals."""
+    result = pj.project_analysis(analysis, horizon, confidence=confidence)
+    target = pj.target_of(analysis)
+    decimals = analysis.comparison.decimals_for(analysis.gap_measure)
+    return describe(result, decimals, target[0] if target is not None else None,
+                    "%" if analysis.gap_measure == "relative_gap_pct" else "")
+
+
+def outlook_sentence(o: pj.Outlook) -> str:
+    """:func:`describe` of an outlook's projection, figures written plainly (empty without one)."""
+    if o.projection is None:
+        return ""
+    return describe(o.projection, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals)
+
+
+def outlook_interval(o: pj.Outlook) -> str:
+    """The projected gap with its interval, "17.2 (12.1 to 22.3)", or why there is none ("too few periods",
+    "too far ahead")."""
+    p = o.projection
+    if p is None or not p.enough:
+        return shortfall(p)
+
+    def n(x: float) -> str:
+        return number(x, o.decimals) + o.unit
+
+    return f"{n(p.value)} ({n(p.lower)} to {n(p.upper)})"
+
+
+def describe_pace(p: pj.Pace, decimals: int, unit: str, target_decimals: int | None = None,
+                  show: Show | None = None, per: str = "", group: str = "the group") -> str:
+    """The pace in words: the change a year achieved since the baseline, against the change a year needed
+    from the latest period to reach the target by the target period, each with its unit ("0.26 deaths per
+    100,000 a year"; ``per``, else "percentage points" for a relative gap). Both are differences of gaps of
+    record divided by the years between the periods' midpoints, given to one decimal place more than the gap;
+    where the latest period's change from the baseline was published, the pace achieved rests on it
+    (:attr:`~healthgap.analysis.projection.Pace.change`), so it never contradicts it. A direction is named only
+    where the figures' own ranges allow one direction (:attr:`~healthgap.analysis.projection.Pace.direction_known`),
+    a verdict only where the whole range of the pace achieved is on one side of the pace needed. Directions are of
+    the gap's size: where the group does better than its comparator (a negative gap), a gap growing more negative
+    has widened, "{group} still doing better".
+
+    "Since 1995-97 the gap has narrowed by 1.31 deaths per 100,000 a year; to reach 22.0 by 2009-11 it must narrow
+    by 0.58 deaths per 100,000 a year from 2004-06, so the pace so far is enough."
+    """
+    show = show or _plain(unit)
+    places = decimals + 1
+    units = per_year_unit(unit, per)
+    better = p.since_value < 0 and p.latest_value < 0
+
+    def word(x: float) -> str:
+        wider = (x > 0) != better
+        return "widened" if wider else "narrowed"
+
+    def moved(x: float) -> str:
+        if round(abs(x), places) == 0:
+            return "has barely moved"
+        if not p.direction_known:
+            return (f"has moved by {'+' if x > 0 else ''}{show('achieved', x, places)}{units} a year, which the "
+                    f"precision of its figures cannot tell from no movement "
+                    f"({show('achieved_low', p.achieved_low, places)} to "
+                    f"{show('achieved_high', p.achieved_high, places)})")
+        text = f"has {word(x)} by {show('achieved', abs(x), places)}{units} a year"
+        if p.change is not None:
+            text += " (its published change from the baseline, spread over the years between)"
+        if better:
+            text += f", {group} still doing better"
+        return text
+
+    if p.achieved is None:
+        return ""
+    target = show("target", p.target, decimals if target_decimals is None else target_decimals)
+    text = f"Since {p.since} the gap {moved(p.achieved)}"
+    if p.needed is None:
+        return text + "."
+    if (p.needed >= 0) == p.lower_is_better and p.latest_value <= p.target + est.TOLERANCE:
+        text += (f"; in {p.latest} it was already within the target of {target}, which allows it to widen by up "
+                 f"to {show('allowance', abs(p.needed), places)}{units} a year until {p.target_period}")
+        return text + "."
+    need = f"{'narrow' if p.needed < 0 else 'widen'} by {show('needed', abs(p.needed), places)}{units} a year"
+    text += f"; to reach {target} by {p.target_period} it must {need} from {p.latest}"
+    if not p.verdict_known:
+        return text + ", and the precision of the figures cannot say whether the pace so far is enough."
+    return text + (", so the pace so far is enough." if p.enough else ", so the pace so far is not enough.")
+
+
 def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
-    """How :func:`healthgap.analysis.projection.describe` and ``describe_pace`` write each figure on the page: cited in
+    """How :func:`describe` and :func:`describe_pace` write each figure on the page: cited in
     the ledger as a derived figure (its formula and the data rows of the gaps it rests on), linked to its
     provenance; the method's own constants (95%, 3) marked as method, not data."""
-    from healthgap.analysis import projection
-
+    projection = pj
     a, p, pace = c.a, o.projection, o.pace
     measure, suffix = a.gap_measure, c.suffix(a.gap_measure)
     by_period = {point.period: point.gap for point in a.points if point.gap is not None}
@@ -720,12 +986,18 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
         span = period_midpoint(pace.latest) - period_midpoint(pace.since)
         ahead = period_midpoint(pace.target_period) - period_midpoint(pace.latest)
         first, last = by_period.get(pace.since), by_period.get(pace.latest)
+        base_gap = by_period.get(pace.since)
+        from_change = pace.change is not None and base_gap is not None
+        achieved_formula = (f"{base_gap.value:.6g} × {pace.change:.6g} / 100 / {span:g}" if from_change
+                            else f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}")
         formulas = {
-            "achieved": (f"change in the gap a year since {pace.since}",
-                         f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}", pace.latest),
+            "achieved": (f"change in the gap a year since {pace.since}"
+                         + (", from its published change" if from_change else ""), achieved_formula, pace.latest),
             "achieved_low": (f"change in the gap a year since {pace.since}, lowest its figures allow",
+                             "" if from_change else
                              f"({last.lower:.6g} − {first.upper:.6g}) / {span:g}" if first and last else "", pace.latest),
             "achieved_high": (f"change in the gap a year since {pace.since}, highest its figures allow",
+                              "" if from_change else
                               f"({last.upper:.6g} − {first.lower:.6g}) / {span:g}" if first and last else "", pace.latest),
             "needed": (f"change in the gap a year needed from {pace.latest} to reach the target",
                        f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
@@ -740,10 +1012,8 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
 
 def projected_html(c: Citer, result) -> Markup:
     """A projection with its interval, each figure cited: "17.2 (12.1 to 22.3)"; "too few periods" without one."""
-    from healthgap.analysis import projection
-
     if result is None or not result.enough:
-        return Markup(projection.shortfall(result))
+        return Markup(shortfall(result))
     o = c.a.outlook
     show = outlook_show(c, replace_projection(o, result))
     d = o.decimals
@@ -761,23 +1031,23 @@ def replace_projection(o, result):
 def outlook_html(analysis: Analysis, ledger: Ledger) -> Markup:
     """Where the gap is heading: the projection to the target period (or the horizon), the pace, and how
     the projection was computed (:attr:`Analysis.outlook`), every figure cited in ``ledger``."""
-    from healthgap.analysis import projection
-
     o = analysis.outlook
     if o.projection is None or not analysis.points:
         return Markup("")
     p = o.projection
     c = Citer(ledger, analysis)
     show = outlook_show(c, o)
-    method = Markup(projection.describe_method(p, show))  # the show marks up its 95%
+    per = "" if o.unit == "%" else short_unit(analysis.indicator)
+    method = Markup(describe_method(p, show))  # the show marks up its 95%
     if o.pace is not None:
-        pace = Markup(projection.describe_pace(o.pace, o.decimals, o.unit, o.target_decimals, show))
+        pace = Markup(describe_pace(o.pace, o.decimals, o.unit, o.target_decimals, show, per,
+                                    analysis.disadvantaged_label))
     elif o.target is not None and p.method_since:
         pace = Markup("The pace since the {} baseline cannot be measured: the method changed in {}.").format(
             analysis.baseline_period, p.method_since)
     else:
         pace = Markup("")
-    sentence = Markup(projection.describe(p, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals, show))
+    sentence = Markup(describe(p, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals, show, per))
     return render("outlook.html.j2", sentence=sentence, pace=pace, method=method)
 
 
@@ -826,7 +1096,7 @@ def gap_alt_text(analysis: Analysis, measure: str | None = None) -> str:
     if own and o.projection is not None and o.projection.enough and analysis.points \
             and period_midpoint(o.projection.period) > period_midpoint(analysis.points[-1].period):
         text += (f" A dash-dot line and a hatched fan project the trend since {o.projection.since} to "
-                 f"{o.projection.period}: {o.interval()}.")
+                 f"{o.projection.period}: {outlook_interval(o)}.")
     return text
 
 
