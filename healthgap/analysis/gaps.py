@@ -404,14 +404,9 @@ class Movement:
         gap of -20.1 that becomes -24.6 is 22 % wider); two gaps are compared by value, so where both are
         negative (the group doing better) a fall in value is a widening. Where the gap changed side, +1: the
         distance is not comparable, and :attr:`side` says the gap reversed."""
-        if not self.direction:
+        if not self.direction or self.basis in ("published change", "published changes"):
             return self.direction
-        if self.basis in ("published change", "published changes"):
-            return self.direction
-        a, b = side_of(self.earlier_figure.value), side_of(self.later_figure.value)
-        if a <= 0 and b <= 0 and (a or b):
-            return -self.direction
-        return self.direction
+        return size_direction(self.direction, self.earlier_figure.value, self.later_figure.value)
 
     @property
     def side(self) -> str:
@@ -430,6 +425,19 @@ def side_of(value: float | None) -> int:
     if value is None or not math.isfinite(value) or abs(value) <= est.TOLERANCE:
         return 0
     return 1 if value > 0 else -1
+
+
+def size_direction(direction: int | None, earlier: float | None, later: float | None) -> int | None:
+    """The direction of a gap's size from the direction of its value (``direction``, as :func:`healthgap.analysis.
+    estimates.compare` gives it): the same where the group does worse (a positive gap), the other way where it
+    does better in both periods (a gap of -20.1 that falls to -24.6 has widened). Where the gap changed side, the
+    direction of its value (:func:`sides` says it reversed)."""
+    if not direction:
+        return direction
+    a, b = side_of(earlier), side_of(later)
+    if a <= 0 and b <= 0 and (a or b):
+        return -direction
+    return direction
 
 
 def sides(earlier: float | None, later: float | None) -> str:

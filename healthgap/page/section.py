@@ -313,16 +313,21 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
     meta = a.indicator
     name = f"{meta.title}{sex_suffix(a.sex)}"
     base, latest = a.baseline, a.latest
-    cells = {"indicator": name, "anchor": section_anchor(meta.key), "measure": labels.measure(a.gap_measure),
+    cells = {"indicator": name, "title": meta.title, "anchor": section_anchor(meta.key),
+             "measure": labels.measure(a.gap_measure),
              "baseline": _gap_cell(c, base, marks=False) if base is not None else Markup("–"),
              "latest": _gap_cell(c, latest, marks=False) if latest is not None and latest is not base else Markup("–"),
              "change": Markup("–"), "target": Markup("–"), "flags": Markup(""), "stale": False,
              "latest_period": latest.period if latest is not None else ""}
-    status, comparable = ("one period only" if len(a.points) == 1 else "no comparison"), False
+    status, comparable, other = ("one period only" if len(a.points) == 1 else "no comparison"), False, None
     if base is not None and latest is not None and latest is not base and base.gap is not None and latest.gap is not None \
             and base.segment == latest.segment:
         ci = base.gap.confidence and latest.gap.confidence
-        status = MOVEMENT_STATUS[(ci, est.compare(base.gap, latest.gap))]
+        size = gaps.size_direction(est.compare(base.gap, latest.gap), base.gap.value, latest.gap.value)
+        status = MOVEMENT_STATUS[(ci, size)]
+        other = narrative.opposite(c, base.period, latest.period)
+        if other is not None:
+            status += f"; {other['status']}"
         comparable = True
         if latest.change is not None and not est.contains_zero(latest.change):
             cells["change"] = Markup('<span class="nw">{} {}</span>').format(
@@ -338,7 +343,10 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
                       range=c.gap_range(latest) if latest is not None and latest.gap is not None else None,
                       base=c.gap(base) if comparable else None, base_range=c.gap_range(base) if comparable else None,
                       baseline=base.period if base is not None else "", unit=c.unit(a.gap_measure),
-                      ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence))
+                      ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence),
+                      other=other["words"] if other is not None else None,
+                      side=narrative.side_words(a, gaps.sides(base.gap.value, latest.gap.value)) if comparable else "",
+                      relative=narrative.one_period_relative(c) if len(a.points) == 1 else None)
     return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
 
 
@@ -351,7 +359,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     name = f"{meta.title}{sex_suffix(a.sex)}"
     base, latest = a.baseline, a.latest
     point = v.point if v is not None and v.point is not None else latest
-    cells = {"indicator": name, "anchor": section_anchor(meta.key), "measure": labels.measure(a.gap_measure)}
+    cells = {"indicator": name, "title": meta.title, "anchor": section_anchor(meta.key),
+             "measure": labels.measure(a.gap_measure)}
     cells["baseline"] = _gap_cell(c, base) if base is not None else Markup("–")
     cells["latest"] = _gap_cell(c, latest) if latest is not None and latest is not base else Markup("–")
     change = cell = None
@@ -362,6 +371,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
         computed = not point.change.published
         if computed:
             cell += Markup(' <span class="computed">computed</span>')
+        else:
+            cell += narrative.change_against_gaps(c, point, base, latest)
         if point.period != (latest.period if latest is not None else None):
             cell += Markup(" ({})").format(point.period)
     cells["change"] = cell or Markup("–")
@@ -376,6 +387,12 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     cells["flags"] = Markup(" ").join(flags)
     stale = point is not None and point.period != a.as_of
     cells["stale"] = stale
+    across = narrative.across_method(a)
+    if across is not None:
+        cells["flags"] = Markup(" ").join([cells["flags"], Markup('<span class="flag">across a change of method</span>')]) \
+            if cells["flags"] else Markup('<span class="flag">across a change of method</span>')
+    other = narrative.opposite(c, a.baseline_period, point.period) if point is not None and a.baseline_period else None
+    said = narrative.statement_said(a, point.period) if point is not None else None
     cells["latest_period"] = latest.period if latest is not None else ""
     gaps_instead = None
     if computed and base is not None and point.gap is not None and base.gap is not None \
@@ -389,7 +406,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
                       baseline=a.baseline_period,
                       reduction=c.reduction() if t is not None else None,
                       target_period=t.target_period if t is not None else "",
-                      anchor=section_anchor(meta.key), flags=flags)
+                      anchor=section_anchor(meta.key), flags=flags, across=across,
+                      other=other["words"] if other is not None else None, said=said)
     return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
 
 

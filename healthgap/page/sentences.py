@@ -24,7 +24,7 @@ from healthgap.read.periods import parse_period, period_midpoint
 from healthgap.analysis.estimates import Estimate, number
 from healthgap.analysis.gaps import GapPoint, Movement
 from healthgap.page.provenance import Figure, Ledger, figure_of
-from healthgap.page.render import render, sentences, squash
+from healthgap.page.render import render, sentences, series, squash
 
 STATUS_CLASS = {
     targets.MET: "status-good",
@@ -34,6 +34,9 @@ STATUS_CLASS = {
     targets.TOO_CLOSE: "status-none",
     targets.NOT_YET_ASSESSABLE: "status-none",
 }
+
+LATER_MARK = Markup('<sup class="later-mark" title="published later">†</sup>')
+"""The mark of a figure whose source came out after the publication an edition stands at."""
 
 VERBS = {1: "widened", -1: "narrowed"}
 COMPARATIVES = {1: "wider", -1: "narrower"}
@@ -84,21 +87,29 @@ class Citer:
         return self.ledger.cite(figure_of(e, figure_id, self._label(period, what), self.meta.key,
                                           self.a.sex, period, measure, shown))
 
+    def later(self, e: Estimate | None) -> Markup:
+        """A mark after a figure resting on a row whose source came out after the publication the edition stands
+        at (:attr:`Analysis.later`): a dagger, which the edition line explains ("published later"); nothing
+        otherwise."""
+        if e is None or not self.a.later or not set(e.inputs) & self.a.later:
+            return Markup("")
+        return LATER_MARK
+
     # the record
-    def gap(self, p: GapPoint, check: bool = False) -> Markup:
+    def gap(self, p: GapPoint, check: bool = False, mark: bool = True) -> Markup:
         e = p.gap_check if check else p.gap
         what = labels.measure(p.measure) + (" recomputed from the levels" if check else "")
         if e.basis == est.IMPLIED:
             what += " implied by the published change"
         return self.cite(e, self._id(p.period, p.measure, "check" if check else "record"), p.period, p.measure,
-                         what, self.suffix(p.measure))
+                         what, self.suffix(p.measure)) + (self.later(e) if mark else Markup(""))
 
-    def change(self, p: GapPoint, check: bool = False) -> Markup:
+    def change(self, p: GapPoint, check: bool = False, mark: bool = True) -> Markup:
         e = p.change_check if check else p.change
         measure = gaps.CHANGE_OF[p.measure]
         what = f"change in the {labels.measure(p.measure)} since {p.reference}" + (" recomputed" if check else "")
         return self.cite(e, self._id(p.period, measure, p.reference, "check" if check else "record"), p.period,
-                         measure, what, "%", absolute=True)
+                         measure, what, "%", absolute=True) + (self.later(e) if mark else Markup(""))
 
     def range(self, e: Estimate, figure_id: str, period: str, measure: str, what: str, suffix: str = "",
               change: bool = False) -> Markup:
@@ -213,7 +224,8 @@ def standing_sentence(c: Citer, p: GapPoint) -> Markup:
             "comparator": a.comparator_label, "gap": c.gap(p), "unit": c.unit(p.measure),
             "range_words": "95% confidence interval" if ci else "its rounding allows", "range": c.gap_range(p),
             "base_gap": c.gap(base), "base_range": c.gap_range(base), "baseline": base.period,
-            "direction": est.compare(base.gap, p.gap), "ci": ci,
+            "direction": gaps.size_direction(est.compare(base.gap, p.gap), base.gap.value, p.gap.value), "ci": ci,
+            "side": side_words(a, gaps.sides(base.gap.value, p.gap.value)),
         }))
     context = {
         "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
@@ -279,7 +291,7 @@ def verdict_context(c: Citer) -> dict | None:
     if v is None:
         return None
     context = {"status": v.status, "css": STATUS_CLASS[v.status], "stale": v.point is not None and v.period != a.as_of,
-               "period": v.period, "kind": "none", "within": v.within_target}
+               "period": v.period, "kind": "none", "within": v.within_target, "across": across_method(a)}
     if v.point is not None:
         p = v.point
         final = parse_period(p.period)[1] >= parse_period(a.target.target_period)[1]
@@ -293,8 +305,23 @@ def verdict_context(c: Citer) -> dict | None:
     return context
 
 
+def across_method(a: Analysis) -> dict | None:
+    """Where the verdict's change from the baseline crosses a change of method (a source's change published
+    across it, such as Bambra's for infant mortality in 2008-10): the break's first period and what the figure
+    is (provisional, an estimate by its source); None where it does not."""
+    v, base = a.assessment, a.baseline
+    if v is None or v.point is None or base is None or v.point.segment == base.segment:
+        return None
+    brk = a.break_between(base.period, v.point.period)
+    e = v.point.change
+    flags = [w for w, on in (("provisional", e is not None and e.provisional),
+                             ("an estimate by its source", e is not None and e.estimated)) if on]
+    return {"first_period": brk["first_period"] if brk is not None else v.point.period, "flags": flags,
+            "period": v.point.period}
+
+
 def verdict_sentence(c: Citer) -> Markup:
-    """'Verdict: on track (latest available: 2005-07).'"""
+    """'Verdict: on track (latest found: 2005-07).' Across a change of method, the verdict says so."""
     context = verdict_context(c)
     return squash(sentences().verdict(context)) if context else Markup("")
 
@@ -305,20 +332,46 @@ def requirement_sentence(c: Citer) -> Markup:
     return squash(sentences().requirement(context)) if context else Markup("")
 
 
+def side_words(a: Analysis, side: str) -> str:
+    """Which side of its comparator the group is on, where a direction word alone would mislead: ", the group
+    still doing better" for a negative gap; where the gap changed sign, which side it is on now. Empty where
+    the group does worse throughout (the usual case, which "wider" and "narrower" already describe)."""
+    if side == gaps.BETTER:
+        return f", {a.disadvantaged_label} still doing better"
+    if side == gaps.TO_BETTER:
+        return f", {a.disadvantaged_label} now doing better than {a.comparator_label}"
+    if side == gaps.TO_WORSE:
+        return f", {a.disadvantaged_label} now doing worse than {a.comparator_label}"
+    return ""
+
+
+def said_context(s: gaps.Statement) -> dict:
+    """A statement's words for the templates: who said it, the quote, and where it was published (linked)."""
+    from healthgap.page.render import date_element
+
+    return {"said_by": s.said_by, "quote": s.quote, "url": s.url, "publisher": s.publisher,
+            "date": date_element(s.published), "word": s.word, "run": s.consecutive or 0,
+            "verb": "was unchanged" if s.direction == 0 else s.word,
+            "reference": s.reference, "period": s.period}
+
+
 def movement_context(c: Citer, m: Movement, run: int) -> dict:
-    """What the movement template needs for one :class:`~healthgap.analysis.gaps.Movement`."""
+    """What the movement template needs for one :class:`~healthgap.analysis.gaps.Movement`: the direction of the
+    gap's size (:attr:`~healthgap.analysis.gaps.Movement.size`), the group's side where it does better, and a
+    source's own statement of the same movement where the data record one (it leads)."""
     a = c.a
     context = {"earlier": m.earlier.period, "later": m.later.period, "basis": m.basis, "run": run,
                "unit": c.unit(m.later.measure), "reference": m.later.reference, "missing": m.missing,
                "ci": bool(m.later_figure is not None and m.later_figure.confidence
-                          and (m.earlier_figure is None or m.earlier_figure.confidence))}
+                          and (m.earlier_figure is None or m.earlier_figure.confidence)),
+               "side": "", "said": None, "said_mode": "", "still": ""}
     if m.direction is None:
         if m.reason == "method":
             brk = a.break_between(m.earlier.period, m.later.period)
             context.update(kind="method", break_period=brk["first_period"] if brk is not None else m.later.period)
         else:
             context.update(kind="bases", how_earlier=_basis_words(m.earlier), how_later=_basis_words(m.later))
-        return context
+        return _with_statement(c, m, run, context)
     if m.basis == "published change":
         context.update(b=c.change(m.later))
     elif m.basis == "published changes":
@@ -330,13 +383,84 @@ def movement_context(c: Citer, m: Movement, run: int) -> dict:
     else:
         context.update(a=c.gap(m.earlier, check=m.earlier.gap.basis != est.LEVELS),
                        b=c.gap(m.later, check=m.later.gap.basis != est.LEVELS))
-    if m.direction == 0:
+    size = m.size
+    context["side"] = side_words(a, m.side)
+    if size == 0:
         context["kind"] = "flat"
     elif m.adjacent:
-        context.update(kind="run", verb=VERBS[m.direction])
+        context.update(kind="run", verb=VERBS[size])
     else:
-        context.update(kind="gap", verb=COMPARATIVES[m.direction] if m.basis == "published changes" else VERBS[m.direction])
+        context.update(kind="gap", verb=COMPARATIVES[size] if m.basis == "published changes" else VERBS[size])
+    return _with_statement(c, m, run, context)
+
+
+def _with_statement(c: Citer, m: Movement, run: int, context: dict) -> dict:
+    """A source's statement of the movement into the latest period leads (``statements.csv``): where it covers the
+    same step and the figures agree, the sentence is the figures' with the statement beside them ("as the
+    Department of Health said"); where the figures alone cannot show it, or show otherwise, or the periods cannot
+    be compared, the statement is said without them (the reconciliation says what the figures show); a statement
+    over another span is said after the figures' sentence. Where the gap moved one way since the previous period
+    and is still on the other side of its baseline, the sentence says so."""
+    a = c.a
+    statement = gaps.statement_for(a.statements, m.later.measure, m.later.period)
+    if statement is not None:
+        check = gaps.check_statement(a.record.get(statement.measure, []), statement)
+        said = said_context(statement)
+        steps = statement.consecutive or 1
+        same_span = (statement.reference == m.earlier.period and steps == 1) or (
+            statement.consecutive is not None and m.adjacent and statement.reference in [p.period for p in a.points]
+            and len(gaps.periods_between(statement.reference, m.later.period)) + 1 == statement.consecutive)
+        if same_span and check.outcome == gaps.AGREES and m.size:
+            context.update(said=said, said_mode="agrees")
+        elif same_span or m.direction is None or m.size == 0:
+            context.update(said=said, said_mode="leads", side=side_words(a, m.side) if m.direction is not None else "")
+        else:
+            context.update(said=said, said_mode="also")
+    base = a.baseline
+    if base is not None and m.later.change is not None and context.get("kind") in ("run", "gap") \
+            and m.later.segment == base.segment and not est.contains_zero(m.later.change):
+        since = 1 if m.later.change.value > 0 else -1
+        if m.size is not None and m.size == -since:
+            context["still"] = (f"It is still {COMPARATIVES[since]} than at the {base.period} baseline"
+                                + (" and off track" if a.assessment is not None
+                                   and a.assessment.status == targets.NOT_ON_TRACK else "") + ".")
     return context
+
+
+def move_terms(c: Citer, m: Movement) -> tuple[Markup, Markup] | None:
+    """The two figures a movement compares, cited: the published gaps, the gaps from the levels, or the published
+    changes from the baseline; None where it compares none (across a break, or a published change alone)."""
+    if m.direction is None or m.basis == "published change":
+        return None
+    if m.basis == "published changes":
+        return c.change(m.earlier), c.change(m.later)
+    if m.basis == "published gaps":
+        return c.gap(m.earlier), c.gap(m.later)
+    return (c.gap(m.earlier, check=m.earlier.gap.basis != est.LEVELS),
+            c.gap(m.later, check=m.later.gap.basis != est.LEVELS))
+
+
+def statement_rows(ledger: Ledger, analyses: list[Analysis]) -> list[dict]:
+    """Each source's statement of movement beside what the record's own figures show over the same span
+    (:func:`healthgap.analysis.gaps.check_statement`), for the reconciliation: the statement leads on the page,
+    and only here does the briefing say where its own reading of the figures differs."""
+    rows = []
+    for a in analyses:
+        c = Citer(ledger, a)
+        for s in a.statements:
+            check = gaps.check_statement(a.record.get(s.measure, []), s)
+            steps = []
+            for m in check.moves:
+                terms = move_terms(c, m)
+                if terms is None:
+                    continue
+                word = {1: "wider", -1: "narrower", 0: "cannot show which way"}[m.size] if m.size is not None else ""
+                steps.append(Markup("{} {} to {} {}: {}").format(m.earlier.period, terms[0], m.later.period, terms[1],
+                                                                 word))
+            rows.append({"indicator": f"{a.indicator.title}{sex_suffix(a.sex)}", "measure": labels.measure(s.measure),
+                         "span": f"{s.reference} to {s.period}" if s.reference else s.period,
+                         "said": said_context(s), "steps": steps, "outcome": check.outcome, "reason": check.reason})
+    return rows
 
 
 def _basis_words(p: GapPoint) -> str:
@@ -346,11 +470,33 @@ def _basis_words(p: GapPoint) -> str:
 
 
 def movement_sentence(c: Citer) -> Markup:
-    """How the gap moved into its latest period, with "consecutive" only for adjacent periods."""
+    """How the gap moved into its latest period, with "consecutive" only for adjacent periods, and a source's
+    own statement of it leading where the data record one."""
     m, run = gaps.latest_run(c.a.points)
     if m is None:
         return Markup("")
     return squash(sentences().movement(movement_context(c, m, run)))
+
+
+def later_statements_sentence(c: Citer) -> Markup:
+    """What sources said, in words only, of periods after the latest figure of the gap (the October 2011 bulletin's
+    statements on the life-expectancy gaps, for instance), each quoted and linked; nothing where they said
+    nothing."""
+    a = c.a
+    latest = a.latest
+    if latest is None or not a.statements:
+        return Markup("")
+    end = parse_period(latest.period)[1]
+    found, seen = [], set()
+    for s in a.statements:
+        if parse_period(s.period)[1] <= end or (s.said_by, s.quote) in seen:
+            continue
+        seen.add((s.said_by, s.quote))
+        found.append(said_context(s))
+    if not found:
+        return Markup("")
+    return squash(sentences().later_statements({"latest": latest.period, "said": found,
+                                                "measure": labels.measure(a.gap_measure)}))
 
 
 def standing_point(a: Analysis) -> GapPoint | None:
@@ -396,22 +542,22 @@ def contrast_sentence(c: Citer) -> Markup:
     if any(d is None for d in described):
         return Markup("")
     if stated:
-        if not m2.direction:
+        if not m2.size:
             kind = "other-flat"
-        elif m1.direction and m2.direction != m1.direction:
+        elif m1.size and m2.size != m1.size:
             kind = "other-differs"
             described[1] = _moved(c, b2, l2, m2, pronoun=True)
         else:
             kind = "other-same"
         return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last, "second": described[1],
                                             "second_measure": labels.measure(l2.measure), "ci": ci}))
-    differ = bool(m1.direction and m2.direction and m1.direction != m2.direction)
+    differ = bool(m1.size and m2.size and m1.size != m2.size)
     kind = "differ" if differ else "same"
-    if not m1.direction and not m2.direction:
+    if not m1.size and not m2.size:
         kind = "neither"
-    elif not m1.direction or not m2.direction:
+    elif not m1.size or not m2.size:
         kind = "one"
-        if not m1.direction:
+        if not m1.size:
             described.reverse()
     return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last,
                                         "first": described[0], "second": described[1], "ci": ci}))
@@ -420,23 +566,89 @@ def contrast_sentence(c: Citer) -> Markup:
 def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement, pronoun: bool = False) -> Markup | None:
     """'the absolute gap narrowed from 36.7 to 22.6', on the shared basis of the movement."""
     macro = sentences().moved
-    context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
-               "direction": m.direction, "pronoun": pronoun,
-               "ci": bool(latest.gap is not None and latest.gap.confidence)}
     if m.direction is None:
         return None
-    if m.direction and latest.change is not None and latest.change.published and latest.reference == base.period:
-        context.update(change=c.change(latest), verb=VERBS[m.direction], how="as published")
+    size = m.size
+    context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
+               "direction": size, "pronoun": pronoun, "side": side_words(c.a, m.side) if size else "",
+               "ci": bool(latest.gap is not None and latest.gap.confidence)}
+    if size and latest.change is not None and latest.change.published and latest.reference == base.period:
+        context.update(change=c.change(latest), verb=VERBS[size], how="as published")
     elif m.basis == "published gaps":
-        context.update(a=c.gap(base), b=c.gap(latest), verb=VERBS.get(m.direction, ""))
+        context.update(a=c.gap(base), b=c.gap(latest), verb=VERBS.get(size, ""))
     elif m.basis == "gaps computed from levels":
         context.update(a=c.gap(base, check=base.gap.basis != est.LEVELS),
-                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=VERBS.get(m.direction, ""))
+                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=VERBS.get(size, ""))
     else:
-        context.update(change=c.change(latest), verb=VERBS.get(m.direction, ""), how="as published")
-        if not m.direction:
+        context.update(change=c.change(latest), verb=VERBS.get(size, ""), how="as published")
+        if not size:
             return None
     return squash(macro(context))
+
+
+def opposite(c: Citer, first: str, last: str) -> dict | None:
+    """Where the absolute and relative gaps moved in opposite directions between two periods, each beyond its
+    interval (or its rounding): the other gap's movement in words, "the relative gap widened significantly, from
+    26.5% to 33.2%" (``words``), and as a verdict ("relative gap widened significantly", ``status``). None where
+    they moved the same way, or either cannot show a movement, or the periods are not in both records."""
+    a = c.a
+    found = []
+    for measure in (a.gap_measure, a.other_measure):
+        points = {p.period: p for p in a.record.get(measure, [])}
+        if first not in points or last not in points:
+            return None
+        m = gaps.movement(points[first], points[last])
+        if not m.size:
+            return None
+        found.append((points[first], points[last], m))
+    (_, _, m1), (b2, l2, m2) = found
+    if m1.size == m2.size:
+        return None
+    words = _moved(c, b2, l2, m2)
+    if words is None:
+        return None
+    ci = bool(l2.gap is not None and l2.gap.confidence and b2.gap is not None and b2.gap.confidence)
+    return {"words": words, "status": f"{labels.measure(l2.measure)} {VERBS[m2.size]}"
+            + (" significantly" if ci else ""), "measure": labels.measure(l2.measure)}
+
+
+def one_period_relative(c: Citer) -> dict | None:
+    """Where the data hold one period, the relative gap beside the absolute one (the summary gives both), each
+    with its interval or the range its rounding allows; None where there is no relative gap."""
+    a = c.a
+    points = a.record.get(a.other_measure, [])
+    if len(points) != 1 or points[0].gap is None:
+        return None
+    p = points[0]
+    return {"measure": labels.measure(p.measure), "gap": c.gap(p), "range": c.gap_range(p), "ci": p.gap.confidence}
+
+
+def change_against_gaps(c: Citer, point: GapPoint, base: GapPoint | None, latest: GapPoint | None) -> Markup:
+    """Beside a published change in a table whose row also shows the two gaps: where the change those gaps give
+    (its recomputation, shown at the published change's precision) is not the published one, "as published; the
+    gaps shown give 11%", so the row does not contradict itself; nothing where they agree or a gap is not shown."""
+    e, check = point.change, point.change_check
+    if e is None or check is None or base is None or latest is None or latest is not point:
+        return Markup("")
+    if base.gap is None or point.gap is None or point.gap.basis == est.IMPLIED:
+        return Markup("")
+    if number(abs(check.value), e.decimals) == number(abs(e.value), e.decimals):
+        return Markup("")
+    shown = Estimate(check.value, check.lower, check.upper, check.basis, e.decimals, check.inputs, check.method,
+                     check.formula, check.revision, check.estimated)
+    figure = c.cite(shown, c._id(point.period, gaps.CHANGE_OF[point.measure], point.reference, "check", "table"),
+                    point.period, gaps.CHANGE_OF[point.measure],
+                    f"change in the {labels.measure(point.measure)} since {point.reference} from the gaps shown", "%",
+                    absolute=True)
+    return Markup(' <span class="formula">as published; the gaps shown give {}</span>').format(figure)
+
+
+def statement_said(a: Analysis, period: str) -> dict | None:
+    """A source's statement of how the target's gap moved into ``period`` (the summary repeats it); None without."""
+    s = gaps.statement_for(a.statements, a.gap_measure, period)
+    if s is None or not s.reference:
+        return None
+    return said_context(s)
 
 
 def break_note(c: Citer) -> Markup:
@@ -514,9 +726,18 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
                       "(Byar's method, on the denominator the two imply): {}. The other {} were published rounded, "
                       "without counts, so the ranges given for them are those their rounding allows.").format(
             level, Markup("; ").join(parts), noun)
-    if meta.nested:
-        text += Markup(" No interval is given for the gap: {} is part of {}, so the two are not independent.").format(
-            a0.disadvantaged_label, a0.comparator_label)
+    both = sorted({r["period"] for a, r in rows
+                   if (a.intervals["period"] == r["period"]).sum() >= 2}, key=parse_period)
+    if not rows:
+        text += Markup(" No interval is given for the gap either: no counts were published from which one could "
+                       "be computed.")
+    elif not both:
+        text += Markup(" No interval is given for the gap: no period has counts published for both groups.")
+    else:
+        published = all(any(p.period == q and p.gap is not None and p.gap.published for p in a0.points) for q in both)
+        text += Markup(" No interval is given for the gap: counts were published for both groups only in {}, {}.").format(
+            series(both), "where the gap of record is the one its source published, without an interval" if published
+            else "and the gaps are computed from the rounded rates, with the range their rounding allows")
     return text
 
 
@@ -601,11 +822,23 @@ def levels_sentence(c: Citer) -> Markup:
         return Markup("")
     value, rng = level(c, found[group])
     comparator_value, comparator_range = level(c, found[comparator])
+    row = found[group]
     return squash(sentences().levels({
-        "group": a.disadvantaged_label, "measure": labels.measure(a.indicator.measure), "value": value,
+        "group": a.disadvantaged_label, "name": indicator_name(a), "value": value, "how": str(row.get("method", "")),
+        "areas": int(row["areas"]) if "areas" in row and not pd.isna(row["areas"]) else 0,
         "unit": c.unit("absolute_gap"), "range": rng, "period": a.latest.period, "comparator": a.comparator_label,
         "comparator_value": comparator_value, "comparator_range": comparator_range,
+        "ci": not pd.isna(row.get("lower", float("nan"))),
     }))
+
+
+def indicator_name(a: Analysis) -> str:
+    """The indicator as the data name it, for a sentence: "preventable cancer mortality under 75", "healthy life
+    expectancy at birth" (its title, its first letter lower-cased unless the title starts with an acronym)."""
+    title = a.indicator.title
+    if len(title) > 1 and title[:2].isupper():
+        return title
+    return title[:1].lower() + title[1:]
 
 
 def sii_sentence(c: Citer) -> Markup:
@@ -658,7 +891,7 @@ def method_note(c: Citer) -> Markup:
     a = c.a
     if not a.method or a.group is None:
         return Markup("")
-    return Markup("{} is {}. Its value in each period is {}.").format(
+    return Markup("{} is made up of {}. Its value in each period is {}.").format(
         narrative_capitalise(a.disadvantaged_label), a.group.description, a.method)
 
 
@@ -677,6 +910,7 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
                                    and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
         target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
         movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
+        later_statements=later_statements_sentence(c),
         sii=sii_sentence(c), outlook=outlook_html(analysis, ledger),
         notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
     )
@@ -1090,6 +1324,14 @@ def gap_alt_text(analysis: Analysis, measure: str | None = None) -> str:
     t = analysis.target
     if own and t is not None and t.value is not None and not analysis.trajectory.empty:
         text += f" A dashed line runs from the baseline to the target of {t.value.shown(suffix)} in {t.target_period}."
+    if own:
+        from healthgap.page.charts import implied_by_changes
+
+        implied = implied_by_changes(analysis, measure)
+        decimals = next((p.gap.decimals for p in analysis.record.get(measure, []) if p.gap is not None), 1)
+        if implied:
+            shown = "; ".join(f"{number(v, decimals)}{suffix} in {p}" for p, v in implied)
+            text += f" A dotted line gives the gap as the published changes from the baseline imply it: {shown}."
     if not analysis.breaks.empty:
         text += f" A vertical line marks the change of method in {analysis.breaks.iloc[0]['first_period']}."
     o = analysis.outlook
