@@ -340,8 +340,8 @@ def test_a_likelihood_needs_three_residual_degrees_of_freedom():
     assert short.df_resid == 2 and short.upper < 13.0 and not short.judged
     assert pj.verdict(short, 13.0) == pj.SHORT and pj.verdict(short, 5.0) == pj.SHORT
     assert words.describe(short, 1, 13.0).endswith(
-        "against a target of 13.0 or less. The trend is too short to judge whether it will be met: a judgement "
-        "needs at least 5 periods on the line, and it has four.")
+        "against a target of 13.0 or less. On four periods the trend is too short to say whether the gap will reach "
+        "13.0 (a likelihood needs at least 5).")
     assert pj.knot_candidates([p for p, _ in five]) == [2]  # 2007-09 has three periods on each side, but
     assert pj.bend_test(five) is None  # the bent model would keep two degrees of freedom: no bend is judged
     judged = pj.projection(five, "2016-18")
@@ -642,8 +642,8 @@ def test_latest_edition_projects_four_of_the_five_targets(national, key, shown, 
 def test_latest_sentences(national):
     assert words.describe_analysis(national["circulatory-persons"][1]) == (
         "At the pace since 1995-97 the gap would be 20.0 (18.2 to 22.0) in 2009-11, against a target of 22.0 or "
-        "less. The trend is too short to judge whether it will be met: a judgement needs at least 5 periods on the "
-        "line, and it has four.")
+        "less. On four periods the trend is too short to say whether the gap will reach 22.0 (a likelihood needs at "
+        "least 5).")
     assert words.describe_analysis(national["life_expectancy-male"][1]).endswith(
         "The whole 95% interval misses the target: on this trend it is unlikely to be met.")
 

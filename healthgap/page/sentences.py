@@ -186,6 +186,21 @@ def observation_figure(row: pd.Series, group_label: str, title: str) -> Figure:
 # --- flags --------------------------------------------------------------------------------------
 
 
+def basis_words(a: Analysis, e: Estimate) -> str:
+    """How a figure was obtained, in words true of the data: a gap from two published levels "computed from the two
+    groups' rounded published levels"; from an analyst's values (a group's value computed from its areas) "computed
+    from the group's and England's values", with its 95% confidence interval where it has one, else "as rounded in
+    the data"; otherwise the basis's label (:data:`healthgap.read.labels.BASES`)."""
+    if e.basis == est.LEVELS and a.method:
+        return (f"computed from {a.disadvantaged_label}'s and {a.comparator_label}'s values"
+                + (", with its 95% confidence interval" if e.confidence else ", as rounded in the data"))
+    if e.basis == est.GAPS and e.confidence:
+        return "computed from the two gaps, with its 95% confidence interval"
+    if e.basis == est.GAPS and a.method:
+        return "computed from the gaps, as rounded in the data"
+    return labels.BASES[e.basis]
+
+
 def estimate_flags(e: Estimate) -> list[Markup]:
     flags = []
     if e.provisional:
@@ -201,7 +216,8 @@ def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
     if p.gap.basis == est.LEVELS and p.gap.confidence:
         flags.insert(0, Markup("95% confidence interval {}").format(c.gap_range(p)))
     elif p.gap.basis == est.LEVELS:
-        flags.insert(0, Markup("computed from the rounded published levels, which allow {}").format(c.gap_range(p)))
+        flags.insert(0, Markup("computed from the {}, which allow {}").format(
+            "values as rounded in the data" if c.a.method else "rounded published levels", c.gap_range(p)))
     return flags
 
 
@@ -239,7 +255,8 @@ def standing_sentence(c: Citer, p: GapPoint) -> Markup:
         context.update(change=c.change(p), direction=direction_word(p.change.value, p.change.decimals),
                        base_gap=c.gap(base))
         if base.gap.basis == est.LEVELS:
-            context["base_flags"] = [Markup("computed from the rounded published levels")]
+            context["base_flags"] = [Markup("computed from the {}").format(
+                "values as rounded in the data" if c.a.method else "rounded published levels")]
         context["change_how"] = _change_how(c, p)
     elif p.period != a.baseline_period and base is not None:
         brk = a.break_between(base.period, p.period)
@@ -361,6 +378,8 @@ def movement_context(c: Citer, m: Movement, run: int) -> dict:
     source's own statement of the same movement where the data record one (it leads)."""
     a = c.a
     context = {"earlier": m.earlier.period, "later": m.later.period, "basis": m.basis, "run": run,
+               "levels_how": "computed from the values as rounded in the data" if a.method
+               else "computed from the rounded levels",
                "unit": c.unit(m.later.measure), "reference": m.later.reference, "missing": m.missing,
                "ci": bool(m.later_figure is not None and m.later_figure.confidence
                           and (m.earlier_figure is None or m.earlier_figure.confidence)),
@@ -385,12 +404,14 @@ def movement_context(c: Citer, m: Movement, run: int) -> dict:
                        b=c.gap(m.later, check=m.later.gap.basis != est.LEVELS))
     size = m.size
     context["side"] = side_words(a, m.side)
+    crossed = m.side in (gaps.TO_BETTER, gaps.TO_WORSE)
     if size == 0:
         context["kind"] = "flat"
     elif m.adjacent:
-        context.update(kind="run", verb=VERBS[size])
+        context.update(kind="run", verb="reversed" if crossed else VERBS[size])
     else:
-        context.update(kind="gap", verb=COMPARATIVES[size] if m.basis == "published changes" else VERBS[size])
+        context.update(kind="gap", verb=COMPARATIVES[size] if m.basis == "published changes"
+                       else "reversed" if crossed else VERBS[size])
     return _with_statement(c, m, run, context)
 
 
@@ -465,7 +486,7 @@ def statement_rows(ledger: Ledger, analyses: list[Analysis]) -> list[dict]:
 
 def _basis_words(p: GapPoint) -> str:
     if p.gap is not None and p.gap.basis != est.IMPLIED:
-        return f"{p.period}: the gap {labels.BASES[p.gap.basis]}"
+        return f"{p.period}: the gap {labels.BASES[p.gap.basis]}"  # the national record's bases only
     return f"{p.period}: the change from the baseline, {labels.BASES[p.change.basis]}"
 
 
@@ -569,18 +590,19 @@ def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement, pronoun: boo
     if m.direction is None:
         return None
     size = m.size
+    verbs = {**VERBS, **({size: "reversed"} if size and m.side in (gaps.TO_BETTER, gaps.TO_WORSE) else {})}
     context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
                "direction": size, "pronoun": pronoun, "side": side_words(c.a, m.side) if size else "",
                "ci": bool(latest.gap is not None and latest.gap.confidence)}
     if size and latest.change is not None and latest.change.published and latest.reference == base.period:
-        context.update(change=c.change(latest), verb=VERBS[size], how="as published")
+        context.update(change=c.change(latest), verb=verbs[size], how="as published")
     elif m.basis == "published gaps":
-        context.update(a=c.gap(base), b=c.gap(latest), verb=VERBS.get(size, ""))
+        context.update(a=c.gap(base), b=c.gap(latest), verb=verbs.get(size, ""))
     elif m.basis == "gaps computed from levels":
         context.update(a=c.gap(base, check=base.gap.basis != est.LEVELS),
-                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=VERBS.get(size, ""))
+                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=verbs.get(size, ""))
     else:
-        context.update(change=c.change(latest), verb=VERBS.get(size, ""), how="as published")
+        context.update(change=c.change(latest), verb=verbs.get(size, ""), how="as published")
         if not size:
             return None
     return squash(macro(context))
@@ -701,8 +723,8 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
         else "the counts and populations behind them"
     rows = [(a, r) for a in analyses for _, r in a.intervals.iterrows()]
     if not rows:
-        text = Markup("No figure in this section has a confidence interval: the {} were published rounded, without {}, "
-                      "so the ranges given are those their rounding allows.").format(noun, behind)
+        text = Markup("The {} of {} were published rounded, without {}, so no figure here has a confidence interval: "
+                      "the ranges given are those their rounding allows.").format(noun, indicator_name(a0), behind)
     else:
         parts = []
         for a, r in rows:
@@ -729,8 +751,7 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
     both = sorted({r["period"] for a, r in rows
                    if (a.intervals["period"] == r["period"]).sum() >= 2}, key=parse_period)
     if not rows:
-        text += Markup(" No interval is given for the gap either: no counts were published from which one could "
-                       "be computed.")
+        pass  # the gap's want of an interval is said with the levels'
     elif not both:
         text += Markup(" No interval is given for the gap: no period has counts published for both groups.")
     else:
@@ -766,14 +787,14 @@ def record_rows(c: Citer) -> list[dict]:
         gap = how_gap = check = change = how_change = change_check = None
         if p.gap is not None:
             gap = c.gap(p)
-            how_gap = labels.BASES[p.gap.basis]
+            how_gap = basis_words(c.a, p.gap)
             if p.gap.basis == est.LEVELS:
                 check = c.gap_range(p)
         if p.gap_check is not None:
             check = Markup("{} ({})").format(c.gap(p, check=True), c.gap_range(p, check=True))
         if p.change is not None:
             change = Markup("{} {}").format(c.change(p), direction_word(p.change.value, p.change.decimals))
-            how_change = labels.BASES[p.change.basis]
+            how_change = basis_words(c.a, p.change)
             if not p.change.published:
                 change_check = c.change_range(p)
         if p.change_check is not None:
@@ -1056,9 +1077,9 @@ def describe(result: pj.Projection, decimals: int, target: float | None = None, 
     call = pj.verdict(result, target, lower_is_better)
     percent = show("confidence", result.confidence * 100, 0)
     if call == pj.SHORT:
-        sentence += (f" The trend is too short to judge whether it will be met: a judgement needs at least "
-                     f"{show('minimum', pj.MIN_JUDGE_DF + 2, 0)} periods on the line, and it has "
-                     f"{count_words(result.trend.n, show)}.")
+        sentence += (f" On {count_words(result.trend.n, show)} periods the trend is too short to say whether the gap "
+                     f"will reach {show('target', target, places)} (a likelihood needs at least "
+                     f"{show('minimum', pj.MIN_JUDGE_DF + 2, 0)}).")
     elif call == pj.LIKELY:
         sentence += f" The whole {percent} interval meets the target: on this trend it is likely to be met."
     elif call == pj.UNLIKELY:
@@ -1291,6 +1312,7 @@ def record_html(ledger: Ledger, analysis: Analysis) -> Markup:
     if not analysis.points:
         return Markup("")
     return render("record.html.j2", rows=record_rows(c), measure=labels.measure(analysis.gap_measure),
+                  series=bool(analysis.method),
                   sex=sex_suffix(analysis.sex), baseline=analysis.baseline_period, key=analysis.key,
                   unit=short_unit(analysis.indicator) if analysis.gap_measure == "absolute_gap" else "%")
 
