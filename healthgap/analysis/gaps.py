@@ -517,6 +517,24 @@ def latest_run(points: Sequence[GapPoint]) -> tuple[Movement | None, int]:
     return last, run
 
 
+def implied_by_changes(points: Sequence[GapPoint], base: GapPoint | None) -> list[tuple[str, float]]:
+    """The gap each published change from the baseline implies, baseline gap x (1 + change / 100) (:func:`gap_from_change`),
+    in each period the change was published for, on the baseline's method: what "7% wider" and "14% wider" say of
+    the gap, for a chart to draw beside the gap computed from rounded levels where that is the gap of record (the
+    female life-expectancy gap is 1.95% from the levels of 2006-08 and 2.00% by the published 14%). Empty where
+    no period has both a published change and a gap from the levels (every change is then drawn already, as the
+    gap it implies)."""
+    if base is None or base.gap is None:
+        return []
+    found = [(p.period, gap_from_change(base.gap.value, p.change.value)) for p in points
+             if p.change is not None and p.change.published and p.reference == base.period
+             and p.segment == base.segment]
+    periods = dict(found)
+    if not any(p.gap is not None and p.gap.basis == est.LEVELS and p.period in periods for p in points):
+        return []
+    return found
+
+
 # --- what sources said ----------------------------------------------------------------------------
 
 DIRECTIONS = {"widened": 1, "narrowed": -1, "unchanged": 0}

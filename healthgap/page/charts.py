@@ -193,23 +193,13 @@ def gap_panel(ax: plt.Axes, analysis: Analysis, measure: str | None = None) -> N
 
 
 def implied_by_changes(analysis: Analysis, measure: str) -> list[tuple[str, float]]:
-    """The gap each published change from the baseline implies (baseline gap x (1 + change / 100)), in each period
-    the change was published for, on the baseline's method: what the text's "7% wider", "14% wider" say of the gap,
-    drawn beside the gap computed from rounded levels where the two differ (the female life-expectancy gap is 1.95%
-    from the levels of 2006-08 and 2.01% by the published 14%). Empty without a published change."""
+    """The gaps the published changes from the baseline imply (:func:`healthgap.analysis.gaps.implied_by_changes`),
+    for the gap the target is set on; empty for the other gap."""
     from healthgap.analysis import gaps
 
-    base = analysis.baseline
-    if base is None or base.gap is None or measure != analysis.gap_measure:
+    if measure != analysis.gap_measure:
         return []
-    found = []
-    for p in analysis.record.get(measure, []):
-        if p.change is not None and p.change.published and p.reference == base.period and p.segment == base.segment:
-            found.append((p.period, gaps.gap_from_change(base.gap.value, p.change.value)))
-    if not any(p.gap is not None and p.gap.basis == est.LEVELS and p.period in dict(found)
-               for p in analysis.record.get(measure, [])):
-        return []  # every change is drawn already, as the gap it implies or a published gap
-    return found
+    return gaps.implied_by_changes(analysis.record.get(measure, []), analysis.baseline)
 
 
 def zoomed(values: list[float]) -> bool:

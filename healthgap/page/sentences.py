@@ -723,8 +723,9 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
         else "the counts and populations behind them"
     rows = [(a, r) for a in analyses for _, r in a.intervals.iterrows()]
     if not rows:
-        text = Markup("The {} of {} were published rounded, without {}, so no figure here has a confidence interval: "
-                      "the ranges given are those their rounding allows.").format(noun, indicator_name(a0), behind)
+        text = Markup("The {} figures were published rounded, without {}, so no figure here has a confidence "
+                      "interval, the gap's included: the ranges given are those their rounding allows.").format(
+            indicator_name(a0), behind)
     else:
         parts = []
         for a, r in rows:
@@ -1347,9 +1348,7 @@ def gap_alt_text(analysis: Analysis, measure: str | None = None) -> str:
     if own and t is not None and t.value is not None and not analysis.trajectory.empty:
         text += f" A dashed line runs from the baseline to the target of {t.value.shown(suffix)} in {t.target_period}."
     if own:
-        from healthgap.page.charts import implied_by_changes
-
-        implied = implied_by_changes(analysis, measure)
+        implied = gaps.implied_by_changes(analysis.record.get(measure, []), analysis.baseline)
         decimals = next((p.gap.decimals for p in analysis.record.get(measure, []) if p.gap is not None), 1)
         if implied:
             shown = "; ".join(f"{number(v, decimals)}{suffix} in {p}" for p, v in implied)
