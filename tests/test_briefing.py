@@ -404,7 +404,7 @@ def test_the_header_claims_only_what_the_edition_reproduces(edition_latest):
     text = text_of(edition_latest[1])
     assert "This edition reproduces" not in text
     assert ("This edition is set at the date of Mortality Monitoring Bulletin: update to include data for 2010 "
-            "(Department of Health, October 2011). It reproduces the bulletin's England figures for 2008-10") in text
+            "(Department of Health, October 2011). It reproduces the bulletin's England figures for 2008-10 (life expectancy, and the cancer and circulatory death rates)") in text
     assert "Figures from sources published after it are marked † where the text uses them" in text
     # the introduction says where the figures come from
     assert "reproduces the Department's published figures" not in text
