@@ -194,6 +194,7 @@ def test_one_period_shows_the_relative_gap_too():
     assert cells["status"] == "one period only"
     assert "In 2014 the absolute gap was 10.0 per 100,000 (its rounding allows 9.9 to 10.1), and the relative gap " \
            "20.0% (its rounding allows 19.8% to 20.2%)." in sentence
+    assert "The relative gap was 20.0% (its rounding allows 19.8% to 20.2%)." in section_text(a)
 
 
 def test_no_limits_are_called_rounding_and_limits_are_called_confidence_intervals():

@@ -665,6 +665,19 @@ def change_against_gaps(c: Citer, point: GapPoint, base: GapPoint | None, latest
     return Markup(' <span class="formula">as published; the gaps shown give {}</span>').format(figure)
 
 
+def one_period_other(c: Citer) -> Markup:
+    """Where the data hold one period, the other gap in a sentence of its own ("The relative gap was 2.38% (95%
+    confidence interval 2.26% to 2.49%)."), so a one-period page shows both; nothing otherwise."""
+    if len(c.a.points) != 1:
+        return Markup("")
+    other = one_period_relative(c) if c.a.other_measure == "relative_gap_pct" else None
+    if other is None:
+        return Markup("")
+    return Markup("The {} was {} ({}{}).").format(other["measure"], other["gap"],
+                                                  "95% confidence interval " if other["ci"] else "its rounding allows ",
+                                                  other["range"])
+
+
 def statement_said(a: Analysis, period: str) -> dict | None:
     """A source's statement of how the target's gap moved into ``period`` (the summary repeats it); None without."""
     s = gaps.statement_for(a.statements, a.gap_measure, period)
@@ -931,7 +944,7 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
         standing=standing_sentence(c, analysis.assessment.point if analysis.assessment is not None
                                    and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
         target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
-        movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
+        movement=movement_sentence(c), contrast=contrast_sentence(c) or one_period_other(c), levels=levels_sentence(c),
         later_statements=later_statements_sentence(c),
         sii=sii_sentence(c), outlook=outlook_html(analysis, ledger),
         notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
