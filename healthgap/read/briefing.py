@@ -384,6 +384,8 @@ def _load_series(data_dir: Path) -> Briefing:
         digest.update(found.encode())
         if spec.layout == "imd":
             imd = hareas.read_imd(spec.path)
+        elif spec.layout == "imd-upper-tier":
+            imd = hareas.read_imd_upper_tier(spec.path)
         elif spec.layout in hconfig.COUNT_LAYOUTS:
             count_tables[key] = _read_count_table(spec)
         elif spec.layout == "populations":

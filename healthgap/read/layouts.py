@@ -52,6 +52,7 @@ COLUMNS = [
 
 SEXES = {"persons": "persons", "person": "persons", "all": "persons", "male": "male", "males": "male",
          "female": "female", "females": "female"}
+"""The words publishers use for each sex, lower-cased."""
 GSS = re.compile(r"^[EWSNK]\d{8}$")
 MISSING = {"", "na", "n/a", "nan", "null", "-", ":", "*", "..", "x"}
 
@@ -309,7 +310,7 @@ def read_ons_els(path: str | Path) -> pd.DataFrame:
         records.append(_record(
             indicator_id=path.stem, indicator=r["indicator"].strip(), area_code=_code(path, line, "areacd", r["areacd"]),
             area_name=r["areanm"].strip(), area_type=ELS_AREA_TYPES.get(r["geography"].strip(), r["geography"].strip()),
-            sex="persons", age="", period=label, start=start, end=end,
+            sex=_els_sex(path, line, r), age="", period=label, start=start, end=end,
             value=_number(path, line, "observation", r["observation"], required=True),
             lower=_number(path, line, "lci_95", r["lci_95"], required=False),
             upper=_number(path, line, "uci_95", r["uci_95"], required=False),
@@ -318,6 +319,19 @@ def read_ons_els(path: str | Path) -> pd.DataFrame:
     frame = _frame(records, path)
     frame.loc[frame["lower"].notna(), "ci_level"] = 0.95
     return frame
+
+
+_ELS_SEX = re.compile(r"^\s*(males?|females?|persons?)\b", re.IGNORECASE)
+
+
+def _els_sex(path: Path, line: int, row: dict[str, str]) -> str:
+    """The sex of an Explore Local Statistics row: its ``sex`` column where the file has one, else the first word
+    of its indicator's name ("Male healthy life expectancy", "Female ..."), else persons (ONS names the sex in
+    the indicator of its by-sex files)."""
+    if "sex" in row:
+        return _sex(path, line, "sex", row["sex"])
+    found = _ELS_SEX.match(row["indicator"])
+    return SEXES[found.group(1).lower()] if found else "persons"
 
 
 def els_metadata(path: str | Path) -> dict:
