@@ -33,9 +33,10 @@ report: $(STAMP) ## build the briefing: outputs/briefing.html
 check: $(STAMP) ## validate the data without building (one line per problem: file, line, column)
 	$(BIN)/healthgap check --data "$(DATA)" $(if $(AS_OF),--as-of "$(AS_OF)") $(if $(DEBUG),--debug)
 
-example: $(STAMP) ## build the two own-data examples (data/examples/) into outputs/<example>
+example: $(STAMP) ## build the three own-data examples (data/examples/) into outputs/<example>
 	$(BIN)/healthgap build --data data/examples/most-deprived-fifth --out outputs/most-deprived-fifth
 	$(BIN)/healthgap build --data data/examples/most-deprived-fifth-2014 --out outputs/most-deprived-fifth-2014
+	$(BIN)/healthgap build --data data/examples/healthy-life-expectancy --out outputs/healthy-life-expectancy
 
 browser: ## install Debian's chromium for the browser tests, when the machine lacks it
 	@command -v chromium > /dev/null || { \
