@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 DATA ?= data
 OUT ?= outputs
 AS_OF ?=
+WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, len(os.sched_getaffinity(0))))" 2>/dev/null || echo 2)
 
 .PHONY: help env report check example browser test test-fast bench clean lab strip docs
 
@@ -44,10 +45,10 @@ browser: ## install Debian's chromium for the browser tests, when the machine la
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: $(STAMP) browser ## run every test (unit tests, the notebooks on the real data, the pages in a browser)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks or open a browser
-	$(BIN)/python -m pytest -m "not notebooks and not browser"
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not notebooks and not browser"
 
 bench: $(STAMP) ## print speed and memory figures, each against a floor (FRESH=1 adds a fresh environment)
 	$(BIN)/python bench/bench.py $(if $(FRESH),--fresh)
