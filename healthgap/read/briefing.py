@@ -394,7 +394,9 @@ def read_values(spec: FileSpec, digest: str, selection: layouts.Selection) -> pd
     from healthgap.read.digests import library_digest
     from healthgap.read.tables import cache_dir
 
-    parts = (digest, spec.layout, repr(sorted(spec.options.items())), repr(selection), library_digest())
+    sidecar = spec.path.with_suffix(".json")  # ONS's metadata beside its CSV is read with it
+    parts = (digest, spec.layout, repr(sorted(spec.options.items())), repr(selection), library_digest(),
+             sha256(sidecar) if sidecar.is_file() else "")
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
     folder = cache_dir()
     cached = folder / f"values-{key}.pickle"
