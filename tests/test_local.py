@@ -268,3 +268,22 @@ def test_a_group_by_the_worst_value_of_an_indicator(tmp_path):
     data = hg.load(folder)
     # the worst (highest) three of ten rates: areas 10, 9 and 8
     assert data.group.codes == ("E07000010", "E07000009", "E07000008")
+
+
+def test_a_listed_group_gets_the_slope_index_across_all_areas_deciles(tmp_path):
+    """A list of areas chooses the group; the indices named beside it still rank every area into deciles, so the
+    slope index of inequality is computed across all of them (here ten areas, one a decile)."""
+    from healthgap.page.section import Section
+
+    folder = small(tmp_path, 'rule = "list"\npath = "list.csv"\nlabel = "two areas"\ndeprivation = "imd"',
+                   'populations = "pop"')
+    briefing = hg.load(folder)
+    a = hg.analyse(briefing, "x", "persons")
+    assert list(briefing.deciles.sort_values("decile")["area_code"]) == [f"E070000{i:02d}" for i in range(10, 0, -1)]
+    assert len(a.sii) == 1 and a.sii["sii"].iloc[0] != 0
+    assert set(a.areas["decile"]) == set(range(1, 11))
+    (tmp_path / "b").mkdir()
+    without = small(tmp_path / "b", 'rule = "list"\npath = "list.csv"\nlabel = "two areas"', 'populations = "pop"')
+    section = Section.of(hg.load(without), "cancer")
+    assert section.analyses[0].sii.empty
+    assert "No slope index of inequality: the data name no Indices of Deprivation" in section.no_sii_note()

@@ -269,10 +269,9 @@ def area_table(briefing: Briefing, indicator: str, sex: str, period: str) -> pd.
     table = rows[[c for c in columns if c in rows]].copy()
     table["member"] = table["area_code"].isin(briefing.group.codes)
     table["compared"] = compared_with_england(table, england, ind.higher_is_worse)
-    ranked = briefing.group.ranked
-    if "imd_score" in ranked:
-        deciles = ranked.assign(decile=hareas.deciles(ranked)).set_index("area_code")["decile"]
-        table["decile"] = table["area_code"].map(deciles)
+    deciles = briefing.deciles
+    if not deciles.empty:
+        table["decile"] = table["area_code"].map(deciles.set_index("area_code")["decile"])
     table = table.sort_values("value", ascending=not ind.higher_is_worse, kind="stable").reset_index(drop=True)
     table["rank"] = range(1, len(table) + 1)
     return table
@@ -310,9 +309,9 @@ def sii_series(briefing: Briefing, indicator: str, sex: str, periods: list[str])
 
     ind = briefing.indicator(indicator)
     group = briefing.group
-    if group is None or briefing.imd is None or "imd_score" not in group.ranked:
+    ranked = briefing.deciles
+    if group is None or ranked.empty:
         return pd.DataFrame()
-    ranked = group.ranked.assign(decile=hareas.deciles(group.ranked))
     rows = in_tier(briefing, indicator_rows(briefing, indicator, sex)).merge(ranked[["area_code", "decile"]],
                                                                             on="area_code")
     log_scale = LOG_SCALE[ind.measure]

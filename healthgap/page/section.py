@@ -112,7 +112,7 @@ class Section:
             return Fragment(Markup(""))
         c = Citer(self.ledger, self.analyses[0])
         note = Markup(" ").join(x for x in (narrative.method_note(c), self.comparator_note(),
-                                            narrative.intervals_note(self.ledger, self.analyses),
+                                            narrative.intervals_note(self.ledger, self.analyses), self.no_sii_note(),
                                             *(self.fingertips_sii_note(a) for a in self.analyses)) if x)
         return Fragment(Markup("{}{}{}{}").format(Markup('<p class="note">{}</p>').format(note), self.agreement(),
                                                   self.ranking(), self.sources()))
@@ -129,6 +129,16 @@ class Section:
             render_capitalise(a.comparator_label),
             "its counts less the group's" if a.indicator.computed or a.method.startswith("pooled") else
             "England's published value less the group's part in it (its share of England's population)")
+
+    def no_sii_note(self) -> Markup:
+        """Why a group made of areas has no slope index of inequality, where it has none."""
+        a = self.analyses[0]
+        if a.group is None or not a.sii.empty:
+            return Markup("")
+        if self.briefing.deciles.empty:
+            return Markup("No slope index of inequality: the data name no Indices of Deprivation to rank the areas by "
+                          "(give one under [files] and name it in [group] deprivation).")
+        return Markup("No slope index of inequality: the areas with a value do not fill all ten deprivation deciles.")
 
     def fingertips_sii_note(self, a: Analysis) -> Markup:
         """Beside the slope index computed from the areas' deciles, the one Fingertips' own deprivation deciles

@@ -229,6 +229,23 @@ class Briefing:
         sexes = [sex] if sex is not None else list(spec.sexes)
         return frame[frame["sex"].isin(sexes)].reset_index(drop=True)
 
+    @property
+    def deciles(self) -> pd.DataFrame:
+        """Each area of the tier that the Indices of Deprivation rank, with its score and deprivation decile
+        (1 = most deprived, by equal numbers of areas, as PHEindicatormethods' ``phe_sii`` expects), whatever rule
+        chose the group; less any area the configuration excludes. Empty without the indices."""
+        if self.imd is None or self.group is None:
+            return pd.DataFrame(columns=["area_code", "imd_score", "decile"])
+        if "_deciles" not in self.cache:
+            tier = self.config.areas.tier
+            data = self.areas[hareas.in_tier(self.areas["area_code"], tier)]
+            ranking = self.imd[hareas.in_tier(self.imd["area_code"], tier)]
+            ranked = data[["area_code"]].merge(ranking[["area_code", "imd_score"]], on="area_code")
+            ranked = ranked[~ranked["area_code"].isin(self.group.excluded["area_code"])].reset_index(drop=True)
+            self.cache["_deciles"] = ranked.assign(decile=hareas.deciles(ranked)) if len(ranked) else \
+                ranked.assign(decile=[])
+        return self.cache["_deciles"]
+
     def populations_note(self, periods: list[str]) -> str:
         """Which periods are weighted by populations of another year, where the data give populations by year:
         e.g. "populations for 2019, the latest available, weight 2020-22 to 2022-24"; "" where none is."""
@@ -448,10 +465,10 @@ def _load_series(data_dir: Path) -> Briefing:
             raise DataError(f"{spec.path.name}: expected sha256 {spec.sha256[:16]}… as recorded in {CONFIG_NAME}, got "
                             f"{found[:16]}…; the file is not the one published")
         digest.update(found.encode())
-        if spec.layout == "imd":
-            imd = hareas.read_imd(spec.path)
-        elif spec.layout == "imd-upper-tier":
-            imd = hareas.read_imd_upper_tier(spec.path)
+        if spec.layout in ("imd", "imd-upper-tier"):
+            ranking = hareas.read_imd(spec.path) if spec.layout == "imd" else hareas.read_imd_upper_tier(spec.path)
+            if key == config.group.deprivation:
+                imd = ranking
         elif spec.layout in hconfig.COUNT_LAYOUTS:
             count_tables[key] = _read_count_table(spec)
         elif spec.layout == "populations":

@@ -145,8 +145,9 @@ SCHEMA = Table(CONFIG_NAME, "The briefing a data folder builds.", keys=(
         Key("fraction", "number", "The fraction of the ranked areas in the group, e.g. 0.2 for a fifth.",
             low=0, high=1, open_low=True, open_high=True, when=("rule", ("deprivation", "indicator"))),
         Key("deprivation", "file", "The Indices of Deprivation file of `[files]` that ranks the areas (layout `imd`: "
-            "the local-authority district summary, in long form; `imd-upper-tier`: the upper-tier summary, File 11).",
-            when=("rule", ("deprivation",)), layouts=("imd", "imd-upper-tier")),
+            "the local-authority district summary, in long form; `imd-upper-tier`: the upper-tier summary, File 11): "
+            "it chooses the group where `rule = \"deprivation\"`, and with any rule it gives the deprivation "
+            "deciles of the slope index of inequality and of the ranking.", layouts=("imd", "imd-upper-tier")),
         Key("edition", "text", "The edition of the indices, named on the page.",
             default="the named edition", when=("rule", ("deprivation",))),
         Key("indicator", "indicator", "The indicator of `[indicators]` whose worst values choose the group.",
@@ -610,7 +611,7 @@ def _series(config: Config, raw: dict, reader: _Reader, data_dir: Path) -> Confi
                    "list": ("path",)}[rule]:
         if needed not in g:
             raise reader.fail(("group", needed), f"expected a value for rule = {rule!r}")
-    if rule == "deprivation":
+    if g.get("deprivation"):
         _check_file(reader, ("group", "deprivation"), g["deprivation"], files, ("imd", "imd-upper-tier"))
     if rule == "indicator" and g["indicator"] not in indicators:
         raise reader.fail(("group", "indicator"), f"expected an indicator of [indicators] ({', '.join(indicators)}), "
