@@ -55,6 +55,9 @@ class Analysis:
     group: Group | None = None
     areas: pd.DataFrame = field(default_factory=pd.DataFrame)
     sii: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sii_fingertips: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The slope index from Fingertips' own deprivation deciles, where the export carries them (period,
+    category_type, sii, lower, upper)."""
     horizon: str | None = None
     statements: tuple[gaps.Statement, ...] = ()
     """What sources said the gap did, in words (``statements.csv``), known by the edition."""
@@ -267,6 +270,7 @@ def analyse(briefing: Briefing, indicator: str, sex: str) -> Analysis:
         breaks=breaks, labels=briefing.labels, method=method, share=share,
         share_of="population" if briefing.populations is not None else "areas", group=briefing.group,
         areas=area_rows, sii=hlevels.sii_series(briefing, indicator, sex, periods),
+        sii_fingertips=hlevels.sii_of_fingertips_deciles(briefing, indicator, sex),
         horizon=briefing.config.horizon,
         statements=gaps.statements_of(briefing.statements_for(indicator, sex)),
         later=later_rows(briefing, observations))
