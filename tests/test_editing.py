@@ -96,7 +96,7 @@ def test_one_area_left_out_of_the_group(tmp_path, example_build):
     # the group's value and the SII, as the page shows them, follow the analysis without the area
     for a, html in ((before, text(example_build[1])), (after, text(page))):
         group = a.levels[(a.levels["group"] == "group") & (a.levels["period"] == "2022-24")]["value"].iloc[0]
-        assert f"rate was {group:.1f} deaths per 100,000" in html
+        assert f"areas' values of the most deprived fifth of local authorities was {group:.1f} deaths per 100,000" in html
         assert f"slope index of inequality in 2022-24 was {a.sii['sii'].iloc[-1]:.1f}" in html
     assert round(before.levels.query("group == 'group' and period == '2022-24'")["value"].iloc[0], 1) != \
         round(after.levels.query("group == 'group' and period == '2022-24'")["value"].iloc[0], 1)
