@@ -784,3 +784,19 @@ def test_statsmodels_is_imported_only_to_fit():
             "print('statsmodels' in sys.modules or 'scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_the_earlier_model_in_closed_form_agrees_with_statsmodels():
+    """The earlier model's line and prediction interval, computed in closed form, are statsmodels' OLS ones."""
+    from statsmodels.regression.linear_model import OLS
+
+    points = [("1995-97", 36.7), ("1998-00", 33.1), ("2001-03", 30.5), ("2004-06", 24.9), ("2007-09", 21.2)]
+    result = pj.projection_ols(points, "2009-11")
+    xs = np.array([mid(p) for p, _ in points])
+    exog = np.column_stack([np.ones(len(xs)), xs - xs[-1]])
+    frame = OLS([v for _, v in points], exog).fit().get_prediction(np.array([[1.0, mid("2009-11") - xs[-1]]])) \
+        .summary_frame(alpha=0.05).iloc[0]
+    assert (result.value, result.lower, result.upper) == pytest.approx(
+        (frame["mean"], frame["obs_ci_lower"], frame["obs_ci_upper"]), rel=1e-12)
+    band = pj.band(result.trend, xs[-1], mid("2009-11"), steps=2)
+    assert band["upper"][-1] == pytest.approx(frame["obs_ci_upper"], rel=1e-12)

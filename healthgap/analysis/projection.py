@@ -395,12 +395,31 @@ def _whitened(x_matrix, y, v):
     return beta, float(resid @ resid), bread, chol
 
 
+def _golden(f, low: float, high: float, tolerance: float = 1e-10) -> tuple[float, float]:
+    """The minimum of a unimodal ``f`` on [low, high] by golden-section search (Kiefer 1953), to ``tolerance``:
+    (x, f(x)). Small and exact enough for the REML criterion, without importing scipy.optimize into a kernel."""
+    ratio = (math.sqrt(5) - 1) / 2
+    a, b = low, high
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = f(c), f(d)
+    while b - a > tolerance:
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = f(d)
+    x = (a + b) / 2
+    return x, f(x)
+
+
 def _reml_tau2(x_matrix, y, k, w) -> float:
     """tau^2 >= 0 minimising the REML criterion log|V| + log|X'V^-1 X| + r'V^-1 r, V = tau^2 K + W: a grid of
-    81 values over twelve orders of magnitude (and zero, where W alone is positive definite), refined by
-    Brent's bounded search between the grid neighbours of the best (``scipy.optimize.minimize_scalar``)."""
+    81 values over twelve orders of magnitude (and zero, where W alone is positive definite), refined by a
+    golden-section search between the grid neighbours of the best (:func:`_golden`)."""
     import numpy as np
-    from scipy import optimize
 
     def criterion(tau2: float) -> float:
         v = tau2 * k + w
@@ -417,9 +436,8 @@ def _reml_tau2(x_matrix, y, k, w) -> float:
     values = [criterion(math.exp(u)) for u in logs]
     best = int(np.argmin(values))
     low, high = logs[max(best - 1, 0)], logs[min(best + 1, len(logs) - 1)]
-    refined = optimize.minimize_scalar(lambda u: criterion(math.exp(u)), bounds=(low, high), method="bounded",
-                                       options={"xatol": 1e-10})
-    candidates = [(values[best], math.exp(logs[best])), (float(refined.fun), math.exp(float(refined.x)))]
+    u, fun = _golden(lambda u: criterion(math.exp(u)), low, high)
+    candidates = [(values[best], math.exp(logs[best])), (fun, math.exp(u))]
     zero = criterion(0.0)
     if math.isfinite(zero):
         candidates.append((zero, 0.0))
@@ -501,7 +519,7 @@ def bend_test(points: Sequence[Point], errors: Mapping[str, Error] | None = None
     F(1, n - 3) is multiplied by the number of candidates (Bonferroni).
     """
     import numpy as np
-    from scipy import stats
+    from scipy import special  # the t and F distributions (scipy.stats is slow to import)
 
     ordered = _ordered(points)
     periods = [p for p, _ in ordered]
@@ -527,7 +545,7 @@ def bend_test(points: Sequence[Point], errors: Mapping[str, Error] | None = None
         if best is None or f > best[0]:
             best = (f, k, fit1)
     f, k, fit1 = best
-    p = float(stats.f.sf(f, 1, n - 3)) if math.isfinite(f) else 0.0
+    p = float(special.fdtrc(1, n - 3, f)) if math.isfinite(f) else 0.0
     b, c = float(fit1.beta[1]), float(fit1.beta[2])
     return Bend(period=periods[k], slope_before=b, slope_after=b + c, f=float(f), df=n - 3, p=p,
                 p_adjusted=min(1.0, p * len(candidates)), candidates=len(candidates))
@@ -599,9 +617,9 @@ class Trend:
         """The slope's interval, slope +/- t(n - 2) x ``slope_se`` (None for the earlier model)."""
         if self.slope_se is None:
             return None
-        from scipy import stats
+        from scipy import special  # the t and F distributions (scipy.stats is slow to import)
 
-        t = float(stats.t.ppf(1 - (1 - confidence) / 2, self.df))
+        t = float(special.stdtrit(self.df, 1 - (1 - confidence) / 2))
         return self.slope - t * self.slope_se, self.slope + t * self.slope_se
 
     @property
@@ -667,19 +685,47 @@ def fit_trend(points: Sequence[Point], breaks: Sequence[str] = (), errors: Mappi
 # --- the earlier model: OLS on periods that share no year -------------------------------------------
 
 
-def _ols(trend: Trend):
-    """The statsmodels OLS results of an earlier-model trend (refitted from its points)."""
-    # statsmodels.api would import every model
-    from statsmodels.regression.linear_model import OLS as _OLS
+@dataclass(frozen=True)
+class _OLSFit:
+    """Ordinary least squares of y on (1, x - t0), in closed form (statsmodels' ``OLS`` gives the same, and the
+    tests hold the two together): b = Sxy / Sxx, a = ybar + b (t0 - xbar), s^2 = SSE / (n - 2)."""
 
-    exog = _design([period_midpoint(p) for p in trend.periods], trend.origin)
-    return _OLS(list(trend.values), exog).fit()
+    intercept: float
+    slope: float
+    mse: float
+    n: int
+    xbar: float
+    sxx: float
+    origin: float
+
+    def predict(self, xs: Sequence[float], t: float) -> list[tuple[float, float, float]]:
+        """(value, lower, upper) of the prediction interval for a new observation at each x:
+        value +/- t s sqrt(1 + 1/n + (x - xbar)^2 / Sxx)."""
+        out = []
+        for x in xs:
+            value = self.intercept + self.slope * (x - self.origin)
+            half = t * math.sqrt(self.mse * (1 + 1 / self.n + (x - self.xbar) ** 2 / self.sxx))
+            out.append((value, value - half, value + half))
+        return out
+
+
+def _ols(trend: Trend) -> _OLSFit:
+    """The earlier model's least-squares line through a trend's points (refitted from them)."""
+    xs = [period_midpoint(p) for p in trend.periods]
+    ys = list(trend.values)
+    n = len(xs)
+    xbar, ybar = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - xbar) ** 2 for x in xs)
+    slope = sum((x - xbar) * (y - ybar) for x, y in zip(xs, ys)) / sxx
+    intercept = ybar + slope * (trend.origin - xbar)
+    sse = sum((y - (intercept + slope * (x - trend.origin))) ** 2 for x, y in zip(xs, ys))
+    return _OLSFit(intercept=intercept, slope=slope, mse=sse / (n - 2), n=n, xbar=xbar, sxx=sxx, origin=trend.origin)
 
 
 def fit_trend_ols(points: Sequence[Point], breaks: Sequence[str] = ()) -> Trend | None:
     """The earlier model, kept for the back-test table: OLS of the gap on the period midpoint, with a
     constant, on the periods since the latest method break that share no year (:func:`independent_periods`);
-    None when fewer than three remain. Fitted with ``statsmodels`` OLS: b = Sxy / Sxx,
+    None when fewer than three remain. Fitted in closed form (:func:`_ols`): b = Sxy / Sxx,
     a = ybar + b (t0 - xbar), s^2 = SSE / (n - 2), with t0 the latest fitted midpoint; the prediction
     interval point +/- t(0.975, n - 2) s sqrt(1 + 1/n + (x0 - xbar)^2 / Sxx).
     """
@@ -693,11 +739,10 @@ def fit_trend_ols(points: Sequence[Point], breaks: Sequence[str] = ()) -> Trend 
                   left_out=tuple(p for p, _ in usable if p not in chosen), method_since=method_since(points, breaks),
                   model=OLS)
     result = _ols(trend)
-    intercept, slope = (float(v) for v in result.params)
     from dataclasses import replace
 
-    return replace(trend, slope=slope, intercept=intercept, sigma=float(result.mse_resid) ** 0.5,
-                   df=int(result.df_resid))
+    return replace(trend, slope=result.slope, intercept=result.intercept, sigma=result.mse ** 0.5,
+                   df=result.n - 2)
 
 
 # --- the projection -----------------------------------------------------------------------------
@@ -859,7 +904,7 @@ def project(trend: Trend, period: str, confidence: float = CONFIDENCE, limit: bo
     :func:`fit_trend_ols`) gives statsmodels' OLS prediction interval for a new observation
     (``obs_ci_lower``/``obs_ci_upper``): point +/- t(n - 2) s sqrt(1 + 1/n + (x0 - xbar)^2 / Sxx).
     """
-    from scipy import stats
+    from scipy import special  # the t and F distributions (scipy.stats is slow to import)
 
     base = Projection(period=period, fitted=trend.periods, left_out=trend.left_out, trend=trend,
                       confidence=confidence, method_since=trend.method_since)
@@ -869,12 +914,9 @@ def project(trend: Trend, period: str, confidence: float = CONFIDENCE, limit: bo
         from dataclasses import replace
 
         return replace(base, flag=flag)
-    t = float(stats.t.ppf(1 - (1 - confidence) / 2, trend.df))
+    t = float(special.stdtrit(trend.df, 1 - (1 - confidence) / 2))
     if trend.model == OLS:
-        frame = _ols(trend).get_prediction(_design([period_midpoint(period)], trend.origin)).summary_frame(
-            alpha=1 - confidence)
-        row = frame.iloc[0]
-        value, lower, upper = float(row["mean"]), float(row["obs_ci_lower"]), float(row["obs_ci_upper"])
+        value, lower, upper = _ols(trend).predict([period_midpoint(period)], t)[0]
         return Projection(period=period, fitted=trend.periods, left_out=trend.left_out, trend=trend, value=value,
                           lower=lower, upper=upper, se=(upper - value) / t if t > 0 else None, t=t,
                           confidence=confidence, method_since=trend.method_since, flag=flag, centre=value)
@@ -920,16 +962,17 @@ def band(trend: Trend, start: float, end: float, steps: int = 24, confidence: fl
     projected one. Each point is a period of the latest period's length centred there (so that near the
     latest period the fan starts from it, as the best linear unbiased predictor does)."""
     import numpy as np
-    from scipy import stats
+    from scipy import special  # the t and F distributions (scipy.stats is slow to import)
 
     xs = [float(x) for x in np.linspace(start, end, steps)]
+    t = float(special.stdtrit(trend.df, 1 - (1 - confidence) / 2))
     if trend.model == OLS:
-        frame = _ols(trend).get_prediction(_design(xs, trend.origin)).summary_frame(alpha=1 - confidence)
-        return {"x": xs, "value": list(frame["mean"]), "lower": list(frame["obs_ci_lower"]),
-                "upper": list(frame["obs_ci_upper"])}
+        found = _ols(trend).predict(xs, t)
+        return {"x": xs, "value": [v for v, _, _ in found], "lower": [lo for _, lo, _ in found],
+                "upper": [hi for _, _, hi in found]}
     half = (_length(span_of(trend.latest)) - 1) / 2
     centre, se, _ = _predict(trend, [(x - half, x + half) for x in xs], xs)
-    t = float(stats.t.ppf(1 - (1 - confidence) / 2, trend.df))
+    t = float(special.stdtrit(trend.df, 1 - (1 - confidence) / 2))
     ends = [trend.scale.interval(z - t * s, z + t * s) for z, s in zip(centre, se)]
     return {"x": xs, "value": [trend.scale.back(float(z)) for z in centre], "lower": [lo for lo, _ in ends],
             "upper": [hi for _, hi in ends]}
@@ -1215,7 +1258,7 @@ def counterfactual_levels(group: Sequence[Point], comparator: Sequence[Point], u
     interval from ln(G / C) +/- t sqrt(se_G^2 + se_C^2). t on the smaller of the two fits' degrees of
     freedom. The two projections' errors are taken as independent.
     """
-    from scipy import stats
+    from scipy import special  # the t and F distributions (scipy.stats is slow to import)
 
     fits = []
     for points, errors in ((group, group_errors), (comparator, comparator_errors)):
@@ -1228,7 +1271,7 @@ def counterfactual_levels(group: Sequence[Point], comparator: Sequence[Point], u
         return result
     from dataclasses import replace
 
-    t = float(stats.t.ppf(1 - (1 - confidence) / 2, min(g.trend.df, c.trend.df)))
+    t = float(special.stdtrit(min(g.trend.df, c.trend.df), 1 - (1 - confidence) / 2))
     if measure == "absolute_gap":
         value = g.value - c.value if higher_is_worse else c.value - g.value
         se = math.sqrt((g.value * g.se) ** 2 + (c.value * c.se) ** 2)
