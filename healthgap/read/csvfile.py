@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from healthgap.read.errors import DataError
@@ -97,3 +98,45 @@ def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True
     if rows_required and not rows:
         raise DataError(f"{name}, line 2: expected data rows after the header, found none")
     return header, rows
+
+
+# --- writing: CSV files a spreadsheet may open ------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection")."""
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.IGNORECASE)
+
+
+def neutral(cell: str) -> str:
+    """A CSV cell as a spreadsheet may safely open it: text that begins like a formula (``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) gets a leading single quote, as OWASP recommends; a number (``-3.5``
+    included) is left as it is."""
+    if cell.startswith(FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def neutral_frame(frame):
+    """A copy of a pandas DataFrame with every text cell :func:`neutral`; numbers, of any sign, are untouched."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or str(values.dtype).startswith("str"):
+            frame[column] = values.map(lambda v: neutral(v) if isinstance(v, str) else v)
+    return frame
+
+
+def neutralise_csv(path: Path) -> bool:
+    """Rewrite a CSV file with every cell :func:`neutral`, if any cell needs it (the file is otherwise left byte
+    for byte); whether it was rewritten."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if all(cell == neutral(cell) for row in rows for cell in row):
+        return False
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(
+        [[neutral(cell) for cell in row] for row in rows])
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    return True
