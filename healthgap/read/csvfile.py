@@ -3,8 +3,12 @@
 Accepted as valid: a UTF-8 byte-order mark (Excel's "CSV UTF-8"), Windows (CRLF) or old Mac line ends,
 blank lines, and quoted fields that hold commas or newlines (a row then spans several lines; it is
 numbered by the line it starts on, as an editor shows it). Refused, each with one line naming the file,
-the line and the column where possible: a missing or empty file, text that is not UTF-8, a header with
-an empty or repeated column name, a row with more fields than the header, and a quote left open.
+the line and the column where possible: a missing or empty file, text that is not UTF-8, a control character
+(a NUL byte, say; tabs and line ends are text), a header with an empty or repeated column name, a row with
+more fields than the header, and a quote left open.
+
+Written: CSV files a spreadsheet may open, every text cell that would start a formula neutralised
+(:func:`neutral`).
 """
 
 from __future__ import annotations
@@ -49,9 +53,44 @@ def read_text(path: Path, name: str, header: bool = True) -> str:
         raise DataError(f"{name}: file not found" if not path.is_dir() else f"{name}: expected a file, found a folder")
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(_undecodable(raw, error, name, header)) from None
+    refuse_controls(text, name, header)
+    return text
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""A C0 control character other than a tab, a line feed or a carriage return: never in text a person wrote
+(a NUL byte is what a disk or a program that went wrong leaves)."""
+
+
+def refuse_controls(text: str, name: str, header: bool = True) -> None:
+    """Raise a DataError naming the file, line and column of the first control character in ``text`` (a NUL, a
+    backspace, an escape...; tabs and line ends are text). ``header``: the first line names the columns;
+    otherwise the column is numbered."""
+    found = CONTROL.search(text)
+    if found is None:
+        return
+    byte = f"0x{ord(found.group()):02x}"
+    reader = csv.reader(io.StringIO(text, newline=""))
+    names: list[str] | None = None
+    line = 1
+    try:
+        for record in reader:
+            for index, field in enumerate(record):
+                if CONTROL.search(field):
+                    named = header and names is not None and index < len(names) and names[index]
+                    column = repr(names[index]) if named else str(index + 1)
+                    raise DataError(f"{name}, line {line}, column {column}: expected text without control "
+                                    f"characters, got the byte {byte}")
+            if names is None:
+                names = [field.strip() for field in record]
+            line = reader.line_num + 1
+    except csv.Error:
+        pass
+    line = text.count("\n", 0, found.start()) + 1  # not readable as CSV (a JSON file): the line alone
+    raise DataError(f"{name}, line {line}: expected text without control characters, got the byte {byte}")
 
 
 def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True,
