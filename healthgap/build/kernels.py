@@ -2,13 +2,14 @@
 
 Each kernel runs in a session of its own (jupyter_client starts it so). The manager records every kernel it
 starts, so that a worker told to stop (:func:`kill_all`) can end its kernels at once and remove their files;
-and it writes each kernel's process id beside its connection file (``<name>.pid``), so that the build can end
+and it writes each kernel's process id (and its own) beside the kernel's connection file (``<name>.pid``), so that the build can end
 a kernel whose worker died before it could (:func:`healthgap.build.processes.kill_recorded`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class IPCKernelManager(AsyncKernelManager):
         pid = self.provisioner.pid if self.provisioner is not None else None
         if pid:
             _LIVE[pid] = self
-            self.pid_file.write_text(str(pid), encoding="ascii")
+            self.pid_file.write_text(f"{pid} {os.getpid()}", encoding="ascii")
 
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # shutting down anyway: an interrupt only makes the kernel print an error

@@ -393,6 +393,12 @@ class _Worker:
         return f"its process ended with status {code}"
 
 
+def _kill_kernels_of(worker: _Worker, runtime: Path) -> None:
+    from healthgap.build import processes
+
+    processes.kill_recorded(runtime, worker.process.pid)
+
+
 def _stop_workers(workers: Sequence[_Worker], runtime: Path, now: bool) -> None:
     """End the workers: idle ones when their input ends; with ``now``, busy ones at once too (SIGTERM: each
     ends its kernels and removes their files), and whatever is left after a grace period with SIGKILL; then any
@@ -478,6 +484,7 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _qu
                         continue
                     error = f"{runs[index].shown}: stopped before it finished: {worker.died()}"
                     worker.index = None
+                    _kill_kernels_of(worker, runtime)  # its kernel, orphaned
                 results[index] = RunOutcome(runs[index], error)
                 failed = failed or error is not None
                 _report(progress, results[index], time.monotonic() - worker.started)

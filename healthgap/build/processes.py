@@ -43,15 +43,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def kill_recorded(runtime: Path) -> None:
-    """End every kernel whose pid file (``hg-*.pid``, :mod:`healthgap.build.kernels`) is in the build's runtime
-    folder and that still runs on its connection file there: a kernel whose worker was killed before it could end
-    it. Where the system cannot show a command line, a recorded kernel is ended if it is alive."""
+def kill_recorded(runtime: Path, worker: int | None = None) -> None:
+    """End every kernel whose pid file (``hg-*.pid``: the kernel's pid and its worker's, written by
+    :mod:`healthgap.build.kernels`) is in the build's runtime folder, and that still runs on its connection file
+    there: a kernel whose worker was killed before it could end it. ``worker``: only that worker's kernels. Where
+    the system cannot show a command line, a recorded kernel is ended if it is alive."""
     proc = Path("/proc").is_dir()
     for record in Path(runtime).glob("hg-*.pid"):
         try:
-            pid = int(record.read_text(encoding="ascii").strip())
+            pid, parent = (int(part) for part in record.read_text(encoding="ascii").split())
         except (OSError, ValueError):
+            continue
+        if worker is not None and parent != worker:
             continue
         command = command_line(pid)
         if (command is None and proc) or (command is not None and str(record.with_suffix(".json")) not in command):

@@ -144,13 +144,15 @@ def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection")."""
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.IGNORECASE)
+_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?|[+-]?(inf|nan)", re.IGNORECASE)
+"""A number as a spreadsheet reads one (``-3.5``, ``-1,020.7``, ``-41%``, ``1e-3``): digits and signs only, no
+formula."""
 
 
 def neutral(cell: str) -> str:
     """A CSV cell as a spreadsheet may safely open it: text that begins like a formula (``=``, ``+``, ``-``,
-    ``@``, a tab or a carriage return) gets a leading single quote, as OWASP recommends; a number (``-3.5``
-    included) is left as it is."""
+    ``@``, a tab or a carriage return) gets a leading single quote, as OWASP recommends; a number (``-3.5``,
+    ``-41%``) is left as it is."""
     if cell.startswith(FORMULA_START) and not _NUMBER.fullmatch(cell):
         return "'" + cell
     return cell
