@@ -33,10 +33,14 @@ class Interrupted(KeyboardInterrupt):
 _received: list[int] = []
 """The stopping signals received so far: only the first interrupts; the others wait for the stop to finish."""
 
+_armed: list[bool] = []
+"""Whether :func:`main` is running, ready to report an interrupt in its one line. Before (the command's own
+imports), a signal is only noted, and :func:`main` stops as soon as it starts."""
+
 
 def _interrupt(signum: int, frame) -> None:
     _received.append(signum)
-    if len(_received) == 1:
+    if len(_received) == 1 and _armed:
         raise Interrupted(signum)
 
 
@@ -206,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = guard_signals() if in_main_thread and signal.getsignal(signal.SIGTERM) is not _interrupt else {}
     try:
+        _armed.append(True)
+        if _received:  # a signal while the command started: stop before anything
+            raise Interrupted(_received[0])
         args = parser().parse_args(argv)
         try:
             return {"build": build, "check": check, "fetch": fetch}[args.command](args)
@@ -218,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted; the last briefing is as it was", file=sys.stderr, flush=True)
         return 128 + getattr(error, "signum", signal.SIGINT)
     finally:
+        _armed.clear()
         for signum, handler in previous.items():  # called from Python (a test, a notebook): as it was
             signal.signal(signum, handler)
 
