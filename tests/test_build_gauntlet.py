@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -96,27 +97,38 @@ HOSTILE = new_code_cell(
 """A notebook cell writing a CSV of its own, with cells a spreadsheet would run as formulas."""
 
 
+TOY_COMMAND = """\
+import sys, types
+from tests.test_build import front_matter, no_back_matter
+sys.modules["healthgap.page.summary"] = types.SimpleNamespace(front_matter_html=front_matter)
+sys.modules["healthgap.page.appendix"] = types.SimpleNamespace(back_matter_html=no_back_matter)
+from healthgap import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+"""``healthgap`` as a command, in a process of its own (so its stderr is the terminal's, as its workers' and
+kernels' are), with the toy front and back matter."""
+
+
 @pytest.mark.notebooks
-def test_a_successful_build_prints_its_progress_and_nothing_else(tmp_path: Path, toy_page, capfd) -> None:
+def test_a_successful_build_prints_its_progress_and_nothing_else(tmp_path: Path) -> None:
     """Workers and kernels write to the build's own stderr: no kernel ERROR line, no traceback, no warning, on a
     build that runs its notebooks two at a time, and on one that reuses every notebook (no empty pool). And every
     CSV it publishes is safe to open in a spreadsheet: a notebook's own too."""
     notebooks = [str(figure_notebook(tmp_path / "notebooks")),
                  str(write_notebook(tmp_path / "notebooks" / "hostile.ipynb", HOSTILE))]
     out = tmp_path / "out"
-    command = ["build", "--data", str(DATA), "--out", str(out), "--jobs", "2", "--notebooks", *notebooks]
-    assert cli.main(command) == 0
-    ran = capfd.readouterr()
-    assert ran.err == ""
-    assert all(PROGRESS.fullmatch(line) for line in ran.out.splitlines()), ran.out
-    assert ran.out.endswith("(2 notebooks run, 0 reused)\n")
+    command = [sys.executable, "-c", TOY_COMMAND, "build", "--data", str(DATA), "--out", str(out), "--jobs", "2",
+               "--notebooks", *notebooks]
+    ran = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert all(PROGRESS.fullmatch(line) for line in ran.stdout.splitlines()), ran.stdout
+    assert ran.stdout.endswith("(2 notebooks run, 0 reused)\n")
 
     (out / ".healthgap" / "manifest.json").unlink()  # the page is rebuilt, every notebook reused
-    assert cli.main(command) == 0
-    reused = capfd.readouterr()
-    assert reused.err == ""
-    assert all(PROGRESS.fullmatch(line) for line in reused.out.splitlines()), reused.out
-    assert reused.out.endswith("(0 notebooks run, 2 reused)\n")
+    reused = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert (reused.returncode, reused.stderr) == (0, "")
+    assert all(PROGRESS.fullmatch(line) for line in reused.stdout.splitlines()), reused.stdout
+    assert reused.stdout.endswith("(0 notebooks run, 2 reused)\n")
 
     # text cells that a spreadsheet would run as a formula get a leading quote; numbers, negative ones too, do not
     with (out / "hostile.csv").open(newline="", encoding="utf-8") as handle:
