@@ -284,3 +284,32 @@ def test_an_up_to_date_check_writes_nothing(toy_out, toy_page, monkeypatch: pyte
         events: list[str] = []
         assert build_briefing(DATA, out, None, notebooks=[notebook], progress=events.append) == briefing
         assert events == [f"{briefing} is up to date"]
+
+
+# --- the build's own Jupyter runtime folder ------------------------------------------------------------------
+
+
+def test_the_runtime_folder_is_the_builds_own_and_goes_with_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Kernel connection and socket files go in a folder of the build's own, inside ``<out>/.healthgap`` where its
+    socket paths fit (107 bytes), in the system's temporary folder where they would not; it is removed when the
+    build ends, however it ends."""
+    import tempfile
+
+    short = tmp_path_factory.mktemp("rt") / "out"
+    deep = short.parent / ("a-long-folder-name-" * 4) / "out"
+    for out, inside in ((short, True), (deep, False)):
+        with pytest.raises(KeyboardInterrupt), pipeline.runtime_folder(out) as runtime:
+            assert runtime.is_dir() and runtime.is_relative_to(out / ".healthgap") == inside
+            if not inside:
+                assert runtime.is_relative_to(tempfile.gettempdir())
+                assert [p.resolve() for p in (out / ".healthgap").glob("run-*")] == [runtime.resolve()]
+            assert len(os.fsencode(runtime / "hg-0123abcd-ipc-5")) <= 107
+            (runtime / "hg-0123abcd.json").write_text("{}")
+            raise KeyboardInterrupt
+        assert not runtime.exists() and not list((out / ".healthgap").glob("run-*"))
+    # a build killed outright leaves its temporary runtime folder: the next build removes it, and its link
+    context = pipeline.runtime_folder(deep)
+    runtime = context.__enter__()
+    assert pipeline.debris(deep) == list((deep / ".healthgap").glob("run-*"))
+    pipeline.clear_debris(deep)
+    assert not runtime.exists() and pipeline.debris(deep) == []

@@ -189,3 +189,23 @@ def test_a_killed_worker_fails_its_notebook_in_one_line(last_good):
                              "(SIGKILL, out of memory?)"), stderr
     assert processes_of(out) == [] and runtime_files(out) == []
     assert published(out) == before[signal.SIGTERM]
+
+
+def test_interrupted_while_notebooks_run_in_parallel(tmp_path_factory):
+    """Ctrl-C while two notebooks run at once, each in its worker on its kernel (a first build: nothing published
+    yet): the build stops at once, both workers and kernels with it, and publishes nothing."""
+    out = tmp_path_factory.mktemp("jobs2") / "out"  # short: its runtime folder is inside it
+    process = subprocess.Popen([*command(out)[:-4], "--sections", "cancer", "circulatory", "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list((out / ".healthgap").glob("run-*/hg-*.pid"))) < 2:  # both kernels started
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (130, INTERRUPTED), (stdout, stderr)
+    assert stdout.splitlines() == ["running cancer.ipynb", "running circulatory.ipynb"]
+    assert processes_of(out) == [] and runtime_files(out) == []
+    assert sorted(p.name for p in out.iterdir()) == [".healthgap"]  # nothing published, no generation left
+    assert list((out / ".healthgap" / "generations").iterdir()) == []

@@ -45,8 +45,8 @@ class IPCKernelManager(AsyncKernelManager):
     def _default_connection_file(self) -> str:
         runtime = Path(jupyter_runtime_dir())
         runtime.mkdir(parents=True, exist_ok=True)
-        # short: the socket paths derived from it must fit in 107 bytes
-        return str(runtime / f"hg-{uuid.uuid4().hex[:12]}.json")
+        # short: the socket paths derived from it (``hg-<8 hex>-ipc-<n>``) must fit in 107 bytes
+        return str(runtime / f"hg-{uuid.uuid4().hex[:8]}.json")
 
     @property
     def pid_file(self) -> Path:

@@ -319,8 +319,8 @@ RUNTIME_PREFIX = "run-"
 """The build's own Jupyter runtime folder, ``<out>/.healthgap/run-<id>``: its kernels' connection and socket files,
 removed when the build ends (by the next build, when the build was killed)."""
 
-SOCKET_ROOM = 82
-"""The longest runtime folder path whose kernel sockets (``<folder>/hg-<12 hex>-ipc-<n>``) fit the 107 bytes a
+SOCKET_ROOM = 88
+"""The longest runtime folder path whose kernel sockets (``<folder>/hg-<8 hex>-ipc-<n>``) fit the 107 bytes a
 Unix socket path may have; a longer output folder gets a runtime folder in the system's temporary folder."""
 
 STOP_GRACE = 3.0
@@ -329,22 +329,42 @@ STOP_GRACE = 3.0
 
 @contextlib.contextmanager
 def runtime_folder(out_dir: Path | None = None):
-    """A Jupyter runtime folder of the build's own (``<out>/.healthgap/run-<id>``, or a temporary folder where that
-    path is too long for a socket's), removed with everything in it when the build ends, however it ends."""
+    """A Jupyter runtime folder of the build's own, removed with everything in it when the build ends, however it
+    ends: ``<out>/.healthgap/run-<id>``, or, where that path is too long for a socket's, a temporary folder which
+    ``<out>/.healthgap/run-<id>`` then links to (so the next build removes it, should this one be killed)."""
     import tempfile
 
-    folder = None
+    folder = record = None
     if out_dir is not None:
-        candidate = state_dir(out_dir) / f"{RUNTIME_PREFIX}{uuid.uuid4().hex[:8]}"
-        if len(os.fsencode(candidate)) <= SOCKET_ROOM:
-            candidate.mkdir(parents=True)
-            folder = candidate
+        record = state_dir(out_dir) / f"{RUNTIME_PREFIX}{uuid.uuid4().hex[:8]}"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        if len(os.fsencode(record)) <= SOCKET_ROOM:
+            record.mkdir()
+            folder = record
     if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="hg-"))
+        folder = Path(tempfile.mkdtemp(prefix=TEMPORARY_RUNTIME))
+        if record is not None:
+            os.symlink(folder, record)
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if record is not None and record.is_symlink():
+            record.unlink()
+
+
+TEMPORARY_RUNTIME = "hg-"
+"""The prefix of a runtime folder in the system's temporary folder."""
+
+
+def _temporary_runtime(link: Path) -> Path | None:
+    """The temporary runtime folder a ``run-<id>`` link names, if it is one (and so healthgap's to remove)."""
+    import tempfile
+
+    target = Path(os.readlink(link))
+    if target.parent == Path(tempfile.gettempdir()) and target.name.startswith(TEMPORARY_RUNTIME):
+        return target
+    return None
 
 
 class _Worker:
@@ -882,7 +902,7 @@ def debris(out_dir: Path) -> list[Path]:
     if generations.is_dir():
         found += [g for g in generations.iterdir() if current is None or current.parent != g.resolve()]
     if state.is_dir():
-        found += [r for r in state.glob(f"{RUNTIME_PREFIX}*") if r.is_dir() and not r.is_symlink()]
+        found += [r for r in state.glob(f"{RUNTIME_PREFIX}*") if r.is_symlink() or r.is_dir()]
     found += [e for e in state.glob(f"{CACHE}/*/{TEMPORARY_PREFIX}*") if e.is_dir()]
     found += [leftover for leftover in Path(out_dir).glob(".link-*")
               if leftover.is_symlink() and re.fullmatch(r"\.link-[0-9a-f]{8}", leftover.name)]
@@ -894,6 +914,9 @@ def clear_debris(out_dir: Path) -> None:
     held, so no other build's folders are touched."""
     for leftover in debris(out_dir):
         if leftover.is_symlink():
+            runtime = _temporary_runtime(leftover) if leftover.name.startswith(RUNTIME_PREFIX) else None
+            if runtime is not None:
+                shutil.rmtree(runtime, ignore_errors=True)
             leftover.unlink(missing_ok=True)
         else:
             shutil.rmtree(leftover, ignore_errors=True)
