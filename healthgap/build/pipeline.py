@@ -4,9 +4,15 @@ The build is incremental, parallel and all-or-nothing for the reader:
 
 * Each notebook's result is keyed by a content hash of the notebook, the library, the data and the
   parameters (:mod:`healthgap.build.incremental`); an unchanged notebook is not run again, its executed copy
-  and the files it wrote are reused from ``<out>/.healthgap/cache``; an unchanged page is not rebuilt.
+  and the files it wrote are reused from ``<out>/.healthgap/cache``; an unchanged page is not rebuilt. A cache
+  entry is written under a temporary name and renamed whole into place, with the digest of every file; one
+  that cannot be read is a miss.
 * The notebooks that must run run in parallel (as many at a time as there are cores, by default),
-  each on its own IPC kernel in a spawned worker, and the build reports each as it starts and ends.
+  each on its own IPC kernel in a worker process (:mod:`healthgap.build.worker`), and the build reports each as
+  it starts and ends. The workers and kernels keep their files in a runtime folder of the build's own.
+* Ctrl-C, SIGTERM or SIGHUP stop the build at once, at any moment: its workers and kernels are ended, their
+  files removed, and the generation being made is dropped (:func:`run_while_reading`); a build killed outright
+  leaves workers that notice and end themselves and their kernels. A worker that dies fails its notebook.
 * Everything is written into a new *generation* (``<out>/.healthgap/generations/<id>/site``); only when
   the whole of it is ready is ``<out>/site`` switched to it, by one rename of a symbolic link. The files
   a reader opens (``briefing.html``, ``figures.csv``, ``data/``, ``notebooks/``...) are links through
@@ -424,6 +430,7 @@ def _stop_workers(workers: Sequence[_Worker], runtime: Path, now: bool) -> None:
     ends its kernels and removes their files), and whatever is left after a grace period with SIGKILL; then any
     kernel still recorded in the runtime folder."""
     import signal
+    import subprocess
 
     from healthgap.build import processes
 
@@ -437,7 +444,7 @@ def _stop_workers(workers: Sequence[_Worker], runtime: Path, now: bool) -> None:
     for worker in workers:
         try:
             worker.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except Exception:  # noqa: BLE001  (still there: killed below)
+        except subprocess.TimeoutExpired:  # still there: killed, and its kernels below
             processes.kill_group(worker.process.pid)
             worker.process.wait()
         worker.results.close()
