@@ -313,3 +313,4 @@ def test_the_runtime_folder_is_the_builds_own_and_goes_with_it(tmp_path_factory:
     assert pipeline.debris(deep) == list((deep / ".healthgap").glob("run-*"))
     pipeline.clear_debris(deep)
     assert not runtime.exists() and pipeline.debris(deep) == []
+

@@ -437,3 +437,16 @@ def test_out_below_a_file(tmp_path, capsys):
     status = cli.main(["build", "--data", str(NATIONAL), "--out", str(tmp_path / "file" / "out")])
     err = capsys.readouterr().err
     assert status == 1 and err.count("\n") == 1 and err.startswith("error: Not a directory: ")
+
+
+def test_control_characters_are_found_in_a_files_bytes(tmp_path: Path) -> None:
+    """For a reader that reads a large file in chunks rather than through ``csvfile.read_text``: the same control
+    characters found in the bytes, tabs and line ends aside, across the blocks it is read in."""
+    from healthgap.read.csvfile import has_controls
+
+    path = tmp_path / "export.csv"
+    path.write_bytes("Area,Value\r\nHartlepool\t,1\nSaint-Étienne,2\n".encode())
+    assert not has_controls(path, block=7)
+    for control in (b"\x00", b"\x1b", b"\x08", b"\x0c", b"\x1f"):
+        path.write_bytes(b"Area,Value\n" + b"x" * 20 + control + b",1\n")
+        assert has_controls(path, block=7), control

@@ -65,6 +65,21 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 (a NUL byte is what a disk or a program that went wrong leaves)."""
 
 
+CONTROL_BYTES = re.compile(CONTROL.pattern.encode("ascii"))
+"""The same, in a file's bytes (exact for UTF-8, whose multi-byte characters hold no byte below 0x80)."""
+
+
+def has_controls(path: Path, block: int = 1 << 24) -> bool:
+    """Whether a file holds a control character (:data:`CONTROL`), read in blocks: for a reader that does not go
+    through :func:`read_text` (a large file read in chunks), to fall back to one that does, and so to its one
+    line naming file, line and column."""
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(block):
+            if CONTROL_BYTES.search(chunk):
+                return True
+    return False
+
+
 def refuse_controls(text: str, name: str, header: bool = True) -> None:
     """Raise a DataError naming the file, line and column of the first control character in ``text`` (a NUL, a
     backspace, an escape...; tabs and line ends are text). ``header``: the first line names the columns;
