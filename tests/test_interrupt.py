@@ -1,9 +1,10 @@
 """Ctrl-C, SIGTERM, a killed build and a killed worker: the build stops at once, whole.
 
 A build (the cancer section, one notebook at a time, rebuilt with ``--force`` over a published briefing) is
-sent SIGINT at its process group, as a terminal's Ctrl-C is, and another SIGTERM, at ten moments: nine from
-0.1 s to 70% of a build's time (start-up and imports, reading the data, starting the worker and its kernel, the
-notebook running) and one just after the notebook finished (the page being assembled and published). Each must end with exit status 130 or 143 and the one line ``error: interrupted; the
+sent SIGINT at its process group, as a terminal's Ctrl-C is, and another SIGTERM, at ten moments: 0.1, 0.2,
+0.35, 0.6 and 1 s from its start (start-up and imports, reading the data), as it starts its worker, as its
+kernel starts, 1 and 2 s into the notebook, and just after the notebook finished (the page being assembled and
+published). Each must end with exit status 130 or 143 and the one line ``error: interrupted; the
 last briefing is as it was`` (no traceback), leave no process of its own (workers, kernels), no file in its
 Jupyter runtime folder, no generation half-made, and the last briefing and every file beside it byte-identical.
 
@@ -14,6 +15,7 @@ their files, without a word. A worker killed (as the out-of-memory killer would)
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,8 +28,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 INTERRUPTED = "error: interrupted; the last briefing is as it was\n"
-MOMENTS = 10
-
 pytestmark = [pytest.mark.notebooks,
               pytest.mark.skipif(not Path("/proc/self/cmdline").is_file(), reason="processes are found in /proc")]
 
@@ -69,6 +69,54 @@ def processes_of(out: Path) -> list[str]:
     return found
 
 
+def _stat(pid: str) -> tuple[str, int] | None:
+    """A process's state and parent (from /proc/<pid>/stat), None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2:].split()
+    return fields[0], int(fields[1])
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process descended from ``pid`` (its workers, their kernels...), with its command line."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*"):
+        found = _stat(stat.name)
+        if found is not None:
+            parents[int(stat.name)] = found[1]
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in found:
+                try:
+                    found[child] = (Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+                                    .decode(errors="replace"))
+                except OSError:
+                    continue
+                frontier.append(child)
+    return found
+
+
+def alive(processes: dict[int, str]) -> list[str]:
+    """Those of ``processes`` still running (a zombie waiting to be reaped is not)."""
+    return [f"{pid}: {command}" for pid, command in processes.items()
+            if (_stat(str(pid)) or ("Z", 0))[0] not in ("Z", "X")]
+
+
+def connection_files(processes: dict[int, str]) -> list[str]:
+    """The connection files the kernels among ``processes`` were started on (``-f <file>``), wherever they are,
+    that still exist."""
+    files = []
+    for command in processes.values():
+        words = command.split()
+        if "ipykernel_launcher" in command and "-f" in words:
+            files.append(words[words.index("-f") + 1])
+    return [f for f in files if Path(f).exists()]
+
+
 def runtime_files(out: Path) -> list[str]:
     """Runtime folders, and kernel connection, socket or pid files, anywhere in the build's state."""
     state = out / ".healthgap"
@@ -80,44 +128,56 @@ def generations(out: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def last_good(tmp_path_factory) -> tuple[dict[int, Path], dict[int, dict[str, bytes]], float]:
-    """Two published one-section briefings, one for each signal's builds, and how long a build into each took
-    (the two built at once, as the interrupted builds run)."""
-    outs = {sig: tmp_path_factory.mktemp(sig.name) / "out" for sig in (signal.SIGINT, signal.SIGTERM)}
-    started = time.monotonic()
-    builds = {sig: start(out) for sig, out in outs.items()}
-    for process in builds.values():
-        _, stderr = process.communicate(timeout=300)
-        assert process.returncode == 0 and stderr == "", stderr
-    seconds = time.monotonic() - started
-    return outs, {sig: published(out) for sig, out in outs.items()}, seconds
+def last_good(partial_build, tmp_path_factory) -> tuple[dict[int, Path], dict[int, dict[str, bytes]]]:
+    """Two copies of a published one-section briefing (the cancer section, as ``--sections cancer`` builds it), one
+    for each signal's builds, each as deep in the temporary folder as the original (the executed notebook names the
+    data by a path relative to it, so a build that gets as far as publishing publishes the same bytes)."""
+    outs = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        outs[sig] = tmp_path_factory.mktemp(sig.name)
+        shutil.copytree(partial_build[0].parent, outs[sig], symlinks=True, dirs_exist_ok=True)
+        assert outs[sig].parent == partial_build[0].parent.parent
+    return outs, {sig: published(out) for sig, out in outs.items()}
 
 
-def moment(index: int, seconds: float) -> float | None:
-    """The ``index``-th of ten moments: nine from 0.1 s to 70% of a build's time, closer together early on (where
-    start-up and imports go by in a few tenths of a second); the tenth (None) just after the notebook finished,
-    while the page is assembled and published."""
-    if index == MOMENTS - 1:
-        return None
-    return round(0.1 * (0.7 * seconds / 0.1) ** (index / (MOMENTS - 2)), 2)
+MOMENTS = [
+    ("0.1 s", None, 0.1), ("0.2 s", None, 0.2), ("0.35 s", None, 0.35), ("0.6 s", None, 0.6), ("1 s", None, 1.0),
+    ("the worker starting", "running ", 0.0),
+    ("the kernel starting", "kernel", 0.0),
+    ("the notebook running", "kernel", 1.0),
+    ("the notebook running, 2 s on", "kernel", 2.0),
+    ("the page being assembled", "finished ", 0.1),
+]
+"""When the build is interrupted: a time from its start (start-up, imports, reading the data), or a time after
+what it says (``running ...``: it starts the worker; ``finished ...``: it assembles and publishes the page) or
+after its kernel's process appears."""
 
 
-@pytest.mark.parametrize("index", range(MOMENTS), ids=[f"moment{i}" for i in range(MOMENTS)])
-def test_interrupted_at_any_moment(last_good, index):
-    outs, before, seconds = last_good
-    at = moment(index, seconds)
+def _wait_for(event: str | None, process: subprocess.Popen) -> str:
+    """Wait until the build reaches ``event``; what it printed meanwhile."""
+    shown = ""
+    if event == "kernel":
+        _running_kernels(process)
+    elif event is not None:
+        line = ""
+        while not line.startswith(event):
+            line = process.stdout.readline()
+            assert line, process.communicate()
+            shown += line
+    return shown
+
+
+@pytest.mark.parametrize("when, event, delay", MOMENTS, ids=[f"moment{i}" for i in range(len(MOMENTS))])
+def test_interrupted_at_any_moment(last_good, when, event, delay):
+    outs, before = last_good
     builds = {sig: start(out, "--force") for sig, out in outs.items()}
     ended: dict[int, tuple[int, str, str]] = {}
+    started: dict[int, dict[int, str]] = {}
 
     def interrupt(sig: int, process: subprocess.Popen) -> None:
-        shown = ""
-        if at is None:  # once the notebook has finished: the page is being assembled
-            while not shown.startswith("finished "):
-                shown = process.stdout.readline()
-                assert shown, process.communicate()
-            time.sleep(0.1)
-        else:
-            time.sleep(at)
+        shown = _wait_for(event, process)
+        time.sleep(delay)
+        started[sig] = descendants(process.pid)
         os.killpg(process.pid, sig)  # the whole process group, as a terminal's Ctrl-C
         stdout, stderr = process.communicate(timeout=60)
         ended[sig] = (process.returncode, shown + stdout, stderr)
@@ -129,65 +189,70 @@ def test_interrupted_at_any_moment(last_good, index):
         thread.join()
     for sig, out in outs.items():
         status, stdout, stderr = ended[sig]
-        when = "0.1 s after the notebook finished" if at is None else f"{at} s"
         print(f"{signal.Signals(sig).name} at {when}: exit {status}; {stdout.strip().splitlines()[-1:] or 'nothing'}")
         assert (status, stderr) == (128 + sig, INTERRUPTED), (when, stdout, stderr)
-        assert processes_of(out) == []
-        assert runtime_files(out) == []
+        assert alive(started[sig]) == [] and processes_of(out) == []
+        assert connection_files(started[sig]) == [] and runtime_files(out) == []
         assert published(out) == before[sig]
         assert len(generations(out)) == 1  # the interrupted build's own was removed
 
 
-def _running_kernel(out: Path, process: subprocess.Popen) -> Path:
-    """Wait until the build's notebook runs on its kernel; the kernel's pid file."""
+def _running_kernels(process: subprocess.Popen, count: int = 1) -> dict[int, str]:
+    """Wait until the build's notebooks run on ``count`` kernels; its processes then."""
     deadline = time.monotonic() + 120
-    while not list((out / ".healthgap").glob("run-*/hg-*.pid")):
+    while True:
+        found = descendants(process.pid)
+        if sum("ipykernel_launcher" in command for command in found.values()) >= count:
+            return found
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    return next((out / ".healthgap").glob("run-*/hg-*.pid"))
 
 
-def _gone(out: Path, within: float = 10.0) -> list[str]:
-    """The processes still running on ``out`` after at most ``within`` seconds (a build's orphaned workers look
-    for their build every tenth of a second)."""
+def _gone(processes: dict[int, str], within: float = 10.0) -> list[str]:
+    """Those of ``processes`` still running after at most ``within`` seconds (a build's orphaned workers look for
+    their build every tenth of a second)."""
     deadline = time.monotonic() + within
-    while processes_of(out) and time.monotonic() < deadline:
+    while alive(processes) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return processes_of(out)
+    return alive(processes)
 
 
 def test_a_killed_build_leaves_nothing_running(last_good, tmp_path):
-    """``kill -9`` of the build while its notebook runs: its worker ends its kernel and their files, and says
-    nothing (no broken pipe, no kernel's "parent appears to have exited")."""
-    outs, before, _ = last_good
+    """``kill -9`` of the build while its notebook runs: its worker ends its kernel and removes its connection
+    file, without a word (no broken pipe, no kernel's "parent appears to have exited")."""
+    outs, before = last_good
     out = outs[signal.SIGINT]
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
         process = start(out, "--force", stderr=stderr)  # the orphans would write here too
-        _running_kernel(out, process)
+        started = _running_kernels(process)
         process.kill()
         process.communicate(timeout=60)
-    assert _gone(out) == []
+    assert _gone(started) == [] and processes_of(out) == []
     assert errors.read_text() == ""
-    assert [p for p in runtime_files(out) if "hg-" in p] == []  # the kernel's files; the folder is the next build's
+    assert connection_files(started) == []
+    assert [p for p in runtime_files(out) if "hg-" in p] == []  # the runtime folder itself is the next build's
     assert published(out) == before[signal.SIGINT]
 
 
 def test_a_killed_worker_fails_its_notebook_in_one_line(last_good):
     """A worker killed (as the out-of-memory killer would kill the biggest process): the build does not wait for
     it for ever; its notebook fails in one line, its kernel ends, and the last briefing stays."""
-    outs, before, _ = last_good
+    outs, before = last_good
     out = outs[signal.SIGTERM]
     process = start(out, "--force")
-    record = _running_kernel(out, process)
-    _, worker = (int(part) for part in record.read_text().split())
+    started = _running_kernels(process)
+    (kernel,) = [pid for pid, command in started.items() if "ipykernel_launcher" in command]
+    worker = _stat(str(kernel))[1]
+    assert worker != process.pid  # the kernel is a worker's, not the build's own
     os.kill(worker, signal.SIGKILL)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1 and stderr.count("\n") == 1, stderr
     assert stderr.startswith("error: notebook cancer.ipynb: stopped before it finished: its process was killed "
                              "(SIGKILL, out of memory?)"), stderr
-    assert processes_of(out) == [] and runtime_files(out) == []
+    assert alive(started) == [] and processes_of(out) == []
+    assert connection_files(started) == [] and runtime_files(out) == []
     assert published(out) == before[signal.SIGTERM]
 
 
@@ -197,15 +262,12 @@ def test_interrupted_while_notebooks_run_in_parallel(tmp_path_factory):
     out = tmp_path_factory.mktemp("jobs2") / "out"  # short: its runtime folder is inside it
     process = subprocess.Popen([*command(out)[:-4], "--sections", "cancer", "circulatory", "--jobs", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while len(list((out / ".healthgap").glob("run-*/hg-*.pid"))) < 2:  # both kernels started
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    started = _running_kernels(process, 2)
     os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert (process.returncode, stderr) == (130, INTERRUPTED), (stdout, stderr)
     assert stdout.splitlines() == ["running cancer.ipynb", "running circulatory.ipynb"]
-    assert processes_of(out) == [] and runtime_files(out) == []
+    assert alive(started) == [] and processes_of(out) == []
+    assert connection_files(started) == [] and runtime_files(out) == []
     assert sorted(p.name for p in out.iterdir()) == [".healthgap"]  # nothing published, no generation left
     assert list((out / ".healthgap" / "generations").iterdir()) == []
