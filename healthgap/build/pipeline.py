@@ -34,7 +34,11 @@ import errno
 import json
 import os
 import re
+import selectors
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -43,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from healthgap.build import incremental
+from healthgap.build import incremental, processes
 
 if TYPE_CHECKING:
     import nbformat
@@ -377,9 +381,6 @@ class _Worker:
     """One worker process (:mod:`healthgap.build.worker`), in a session of its own, and the run it holds."""
 
     def __init__(self, runtime: Path) -> None:
-        import subprocess
-        import sys
-
         read, write = os.pipe()
         root = str(Path(__file__).resolve().parents[2])
         start = f"import sys; sys.path.insert(0, {root!r}); from healthgap.build.worker import main; main(sys.argv[1:])"
@@ -410,8 +411,6 @@ class _Worker:
 
     def died(self) -> str:
         """Why the worker ended."""
-        import signal
-
         code = self.process.wait()
         if code < 0:
             name = signal.Signals(-code).name
@@ -420,8 +419,6 @@ class _Worker:
 
 
 def _kill_kernels_of(worker: _Worker, runtime: Path) -> None:
-    from healthgap.build import processes
-
     processes.kill_recorded(runtime, worker.process.pid)
 
 
@@ -429,11 +426,6 @@ def _stop_workers(workers: Sequence[_Worker], runtime: Path, now: bool) -> None:
     """End the workers: idle ones when their input ends; with ``now``, busy ones at once too (SIGTERM: each
     ends its kernels and removes their files), and whatever is left after a grace period with SIGKILL; then any
     kernel still recorded in the runtime folder."""
-    import signal
-    import subprocess
-
-    from healthgap.build import processes
-
     for worker in workers:
         with contextlib.suppress(OSError):
             worker.process.stdin.close()
@@ -468,8 +460,6 @@ def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _qu
     if runtime is None:
         with runtime_folder() as folder:
             return execute_all(runs, jobs, progress, abort, folder)
-    import selectors
-
     results: dict[int, RunOutcome] = {}
     queue = list(enumerate(runs))
     workers: list[_Worker] = []
@@ -541,7 +531,9 @@ def run_while_reading(runs: Sequence[NotebookRun], jobs: int, progress: Progress
             done.set()
 
     # Waited for on an Event, never with Thread.join(): a join that a signal handler interrupts marks the thread
-    # as ended while it still runs (Python 3.11), and the build would end with its workers still running.
+    # as ended while it still runs (Python 3.11), and the build would end with its workers still running. And the
+    # thread imports nothing (its modules are imported with this one): an import it waited for, in this thread,
+    # that a signal handler interrupted could leave the module's lock never released to it (Python 3.11).
     driver = threading.Thread(target=drive, name="healthgap-notebooks", daemon=True)
     try:
         driver.start()
@@ -983,8 +975,6 @@ itself (``page-written``, ``links-made``, ``site-switched``), as ``kill -9`` or 
 
 def _kill_point(point: str) -> None:
     if os.environ.get(KILL_AT) == point:
-        import signal
-
         os.kill(os.getpid(), signal.SIGKILL)
 
 
