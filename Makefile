@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 DATA ?= data
 OUT ?= outputs
 AS_OF ?=
+WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(1, len(os.sched_getaffinity(0))))" 2>/dev/null || echo 2)
 
 .PHONY: help env report check example browser test test-fast bench clean lab strip docs
 
@@ -33,9 +34,10 @@ report: $(STAMP) ## build the briefing: outputs/briefing.html
 check: $(STAMP) ## validate the data without building (one line per problem: file, line, column)
 	$(BIN)/healthgap check --data "$(DATA)" $(if $(AS_OF),--as-of "$(AS_OF)") $(if $(DEBUG),--debug)
 
-example: $(STAMP) ## build the two own-data examples (data/examples/) into outputs/<example>
+example: $(STAMP) ## build the three own-data examples (data/examples/) into outputs/<example>
 	$(BIN)/healthgap build --data data/examples/most-deprived-fifth --out outputs/most-deprived-fifth
 	$(BIN)/healthgap build --data data/examples/most-deprived-fifth-2014 --out outputs/most-deprived-fifth-2014
+	$(BIN)/healthgap build --data data/examples/healthy-life-expectancy --out outputs/healthy-life-expectancy
 
 browser: ## install Debian's chromium for the browser tests, when the machine lacks it
 	@command -v chromium > /dev/null || { \
@@ -43,10 +45,10 @@ browser: ## install Debian's chromium for the browser tests, when the machine la
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: $(STAMP) browser ## run every test (unit tests, the notebooks on the real data, the pages in a browser)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks or open a browser
-	$(BIN)/python -m pytest -m "not notebooks and not browser"
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not notebooks and not browser"
 
 bench: $(STAMP) ## print speed and memory figures, each against a floor (FRESH=1 adds a fresh environment)
 	$(BIN)/python bench/bench.py $(if $(FRESH),--fresh)

@@ -14,7 +14,9 @@ environment: ``make bench`` (``make bench FRESH=1`` adds a fresh environment's s
    the method's input checks), with the growth per tenfold step.
 4. Peak memory of a full build, kernels included (the build's whole process tree, sampled): the sum of
    PSS (shared pages shared out), with the sum of RSS beside it; and the page's size in bytes.
-5. With ``--fresh``: a fresh environment's set-up from an empty folder.
+5. A large export (2 million rows in Fingertips' layout, one indicator briefed): `healthgap check` with an empty
+   cache and a filled one, and a build of its section, each with its peak memory.
+6. With ``--fresh``: a fresh environment's set-up from an empty folder.
 """
 
 from __future__ import annotations
@@ -122,11 +124,12 @@ def process_tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def build_with_memory(out: Path) -> tuple[float, int, int]:
-    """A forced full build as a command; its wall time and the peak RSS and PSS of its whole process tree."""
+def build_with_memory(out: Path, command: list[str] | None = None, env: dict | None = None) -> tuple[float, int, int]:
+    """A forced full build as a command (or ``command``); its wall time and the peak RSS and PSS of its whole
+    process tree."""
     started = time.perf_counter()
-    process = subprocess.Popen([HEALTHGAP, "build", "--data", "data", "--out", str(out), "--force"], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command or [HEALTHGAP, "build", "--data", "data", "--out", str(out), "--force"],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     peak_rss = peak_pss = 0
     done = threading.Event()
 
@@ -151,7 +154,8 @@ def bench_builds() -> None:
     print("1-2. Builds (whole processes; wall time)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        notebooks = [ROOT / "notebooks" / f"{name}.ipynb" for name in ("cancer", "circulatory", "infant_mortality",
+                                                                        "life_expectancy")]
         floor_build(len(notebooks), tmp)  # warm the disk cache and the kernel spec
         floor = median(floor_build(len(notebooks), tmp) for _ in range(3))
         out = tmp / "out"
@@ -169,11 +173,11 @@ def bench_builds() -> None:
         copy = tmp / "notebooks"
         shutil.copytree(ROOT / "notebooks", copy)
         edited = copy / "cancer.ipynb"
-        timed([HEALTHGAP, "build", "--data", "data", "--out", str(out), "--notebooks", *map(str, sorted(copy.glob("*.ipynb")))])
+        four = [str(copy / n.name) for n in notebooks]
+        timed([HEALTHGAP, "build", "--data", "data", "--out", str(out), "--notebooks", *four])
         edited.write_text(edited.read_text(encoding="utf-8").replace("# Cancer mortality under 75",
                                                                      "# Cancer mortality under 75 (edited)"), encoding="utf-8")
-        rebuild = timed([HEALTHGAP, "build", "--data", "data", "--out", str(out), "--notebooks",
-                         *map(str, sorted(copy.glob("*.ipynb")))])
+        rebuild = timed([HEALTHGAP, "build", "--data", "data", "--out", str(out), "--notebooks", *four])
         row("rebuild after editing one notebook ÷ one notebook's floor", rebuild / one, f"{rebuild:.1f} s ÷ {one:.1f} s", "")
         print("4. Memory and size")
         row("peak memory of a full build, kernels included (PSS)", None, f"{peak / 1e6:.0f} MB", "target ≤ 600 MB")
@@ -330,6 +334,32 @@ def bench_methods() -> None:
     print(f"  {'':<58} growth {growth(times)}")
 
 
+def bench_large(rows: int = 2_000_000) -> None:
+    """A Fingertips-layout export of ``rows`` rows (bench/big_export.py: the real campylobacter export repeated
+    under other indicator numbers), one indicator of it briefed: `healthgap check` with an empty cache (time, peak
+    memory), the same with the cache filled, and a build of its section (the process tree's peak memory)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import big_export
+
+    print(f"5. A large export ({rows:,} rows)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        folder = big_export.write(tmp / "data", rows)
+        size = (folder / "big.csv").stat().st_size
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
+        check = [HEALTHGAP, "check", "--data", str(folder)]
+        cold, rss, _ = build_with_memory(tmp, check, env)
+        row(f"check, cache empty ({size / 1e6:.0f} MB file)", None, f"{cold:.1f} s, peak {rss / 1e6:.0f} MB RSS",
+            "target ≤ 15 s and ≤ 1.5 GB")
+        warm, rss_warm, _ = build_with_memory(tmp, check, env)
+        row("check, cache filled", None, f"{warm:.1f} s, peak {rss_warm / 1e6:.0f} MB RSS", "")
+        shutil.rmtree(tmp / "cache")
+        built, rss_build, pss_build = build_with_memory(
+            tmp, [HEALTHGAP, "build", "--data", str(folder), "--out", str(tmp / "out"), "--force"], env)
+        row("a build of its section, cache empty (process tree)", None,
+            f"{built:.1f} s, peak {pss_build / 1e6:.0f} MB PSS ({rss_build / 1e6:.0f} MB RSS)", "target ≤ 3 GB")
+
+
 def bench_fresh() -> None:
     print("5. A fresh environment (downloads)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -341,7 +371,7 @@ def bench_fresh() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="also time a fresh environment's set-up")
-    parser.add_argument("--only", choices=("builds", "methods"), help="one part only")
+    parser.add_argument("--only", choices=("builds", "methods", "large"), help="one part only")
     parser.add_argument("--floor", nargs=2, metavar=("COUNT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
@@ -352,6 +382,8 @@ def main() -> None:
         bench_builds()
     if args.only in (None, "methods"):
         bench_methods()
+    if args.only in (None, "large"):
+        bench_large()
     if args.fresh:
         bench_fresh()
 

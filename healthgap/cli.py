@@ -1,5 +1,6 @@
 """Command line: ``healthgap build --data DIR --out DIR [--as-of PERIOD] [--jobs N] [--force]
-[--sections NAMES...]``, ``healthgap check --data DIR [--as-of PERIOD]`` and ``healthgap fetch --indicator N
+[--sections NAMES...]``, ``healthgap check --data DIR [--as-of PERIOD]``, ``healthgap init DATA_DIR FILE...``
+and ``healthgap fetch --indicator N
 --area-type ID --into DIR`` (``--search WORDS``, ``--indicator N --area-types``; :mod:`healthgap.read.fetch`).
 
 Every failure is printed as one ``error: ...`` line on stderr with exit status 1, no traceback: bad data
@@ -122,6 +123,11 @@ def parser() -> argparse.ArgumentParser:
                        help="sections of briefing.toml to build, e.g. cancer (default: all of them)")
     build.add_argument("--notebooks", nargs="+", metavar="PATH",
                        help="run these notebooks instead, each as its own section (for a notebook of your own)")
+    start = commands.add_parser("init", help="write a first briefing.toml for the files you bring")
+    start.add_argument("data_dir", type=Path, metavar="DATA_DIR", help="the data folder to make (or one without "
+                       "a briefing.toml)")
+    start.add_argument("files", nargs="+", metavar="FILE", help="the data files: exports, series, an Indices of "
+                       "Deprivation summary, population estimates (copied into DATA_DIR/raw where outside it)")
     check = commands.add_parser("check", help="validate the data, as a build would, without building")
     check.add_argument("--data", required=True, type=Path, help="folder of source data")
     check.add_argument("--as-of", default=None, metavar="PERIOD", help="period label such as 2004-06")
@@ -144,7 +150,7 @@ def parser() -> argparse.ArgumentParser:
                        help="seconds to wait to connect and for each part of a response (default: 60)")
     fetch.add_argument("--retries", type=whole_number, default=3, metavar="N",
                        help="retries after a failure that may pass, with exponential back-off (default: 3)")
-    for command in (build, check, fetch):
+    for command in (build, check, fetch, start):
         command.add_argument("--debug", action="store_true", default=bool(os.environ.get("HEALTHGAP_DEBUG")),
                              help="show the traceback of an error (also HEALTHGAP_DEBUG=1)")
     return main_parser
@@ -170,6 +176,23 @@ def check(args: argparse.Namespace) -> int:
     from healthgap.build.pipeline import validate_data
 
     print(f"{args.data}: {validate_data(args.data.resolve(), args.as_of)}")
+    return 0
+
+
+def init(args: argparse.Namespace) -> int:
+    """``healthgap init DATA_DIR FILE…``: write a first ``briefing.toml`` for the files; say what each holds."""
+    from healthgap.read.init import init as start
+
+    written, found = start(args.data_dir, args.files)
+    for f in found:
+        what = f"{f.layout}"
+        if f.indicators:
+            what += (f": {len(f.indicators)} indicator{'s' if len(f.indicators) != 1 else ''} "
+                     f"({'; '.join(f'{i} {n}' for i, n in f.indicators.items())}), sexes {', '.join(f.sexes)}, "
+                     f"{'ages ' + ', '.join(f.ages) + ', ' if f.ages else ''}periods {f.periods[0]} to {f.periods[-1]}")
+        print(f"{f.path.name}: {what}")
+    print(f"wrote {written}: edit the group, the comparator and the indicators' units, then make report "
+          f"DATA={args.data_dir}")
     return 0
 
 
@@ -215,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise Interrupted(_received[0])
         args = parser().parse_args(argv)
         try:
-            return {"build": build, "check": check, "fetch": fetch}[args.command](args)
+            return {"build": build, "check": check, "fetch": fetch, "init": init}[args.command](args)
         except Exception as error:
             if args.debug:
                 raise

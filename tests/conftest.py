@@ -29,13 +29,35 @@ def data_copy(tmp_path: Path) -> Path:
 NOTEBOOKS = [ROOT / "notebooks" / f"{name}.ipynb" for name in ("cancer", "circulatory", "infant_mortality", "life_expectancy")]
 
 
+def shared(tmp_path_factory, name: str, make) -> tuple[Path, str]:
+    """A briefing built once for the whole test run, however many workers run the tests (pytest-xdist): the first
+    to need it builds it (``make(folder)`` returns the page's path) while the others wait on a lock, then all read
+    it. Returns (path, html)."""
+    import os
+
+    import filelock
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "shared-builds" / name
+    folder.parent.mkdir(exist_ok=True)
+    done = folder / ".done"
+    with filelock.FileLock(str(folder) + ".lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            path = make(folder)
+            done.write_text(str(Path(path).relative_to(folder)), encoding="utf-8")
+    path = folder / done.read_text(encoding="utf-8")
+    return path, path.read_text(encoding="utf-8")
+
+
 def build(tmp_path_factory, as_of):
-    """Build the real briefing for one edition into a fresh folder; (path, html)."""
+    """The real briefing for one edition, built once; (path, html)."""
     from healthgap.build.pipeline import build_briefing
 
-    out = tmp_path_factory.mktemp(f"briefing-{as_of or 'latest'}")
-    path = build_briefing(DATA, out, as_of, jobs=2)
-    return path, path.read_text(encoding="utf-8")
+    return shared(tmp_path_factory, f"briefing-{as_of or 'latest'}",
+                  lambda folder: build_briefing(DATA, folder / "out", as_of, jobs=2))
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +85,8 @@ def partial_build(tmp_path_factory):
     """The latest edition with the cancer section alone, as `healthgap build --sections cancer` gives it."""
     from healthgap.build.pipeline import build_briefing
 
-    out = tmp_path_factory.mktemp("briefing-partial")
-    path = build_briefing(DATA, out, None, sections=["cancer"], jobs=1)
-    return path, path.read_text(encoding="utf-8")
+    return shared(tmp_path_factory, "briefing-partial",
+                  lambda folder: build_briefing(DATA, folder / "out", None, sections=["cancer"], jobs=1))
 
 
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
@@ -76,9 +97,8 @@ def example_build(tmp_path_factory):
     """The shipped own-data example, built as `make report DATA=data/examples/most-deprived-fifth` builds it."""
     from healthgap.build.pipeline import build_briefing
 
-    out = tmp_path_factory.mktemp("briefing-example")
-    path = build_briefing(EXAMPLE, out, None, jobs=2)
-    return path, path.read_text(encoding="utf-8")
+    return shared(tmp_path_factory, "briefing-example",
+                  lambda folder: build_briefing(EXAMPLE, folder / "out", None, jobs=2))
 
 
 COUNTS_EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth-2014"
@@ -89,9 +109,8 @@ def counts_build(tmp_path_factory):
     """The shipped counts example (ONS's 2014 tables), built as `make report DATA=...` builds it."""
     from healthgap.build.pipeline import build_briefing
 
-    out = tmp_path_factory.mktemp("briefing-counts")
-    path = build_briefing(COUNTS_EXAMPLE, out, None, jobs=2)
-    return path, path.read_text(encoding="utf-8")
+    return shared(tmp_path_factory, "briefing-counts",
+                  lambda folder: build_briefing(COUNTS_EXAMPLE, folder / "out", None, jobs=2))
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ def text_of(html: str) -> str:
     """The briefing's text (collapsed appendices included) with tags removed and white space folded."""
     body = re.sub(r"<(script|style|title)\b.*?</\1>", " ", html, flags=re.S)
     body = re.sub(r"<img[^>]*>", " ", body)
-    body = re.sub(r"</?(a|strong|span|em|code|q|cite|abbr|time)\b[^>]*>", "", body)  # inline: no word break
+    body = re.sub(r"</?(a|strong|span|em|code|q|cite|abbr|time|sup)\b[^>]*>", "", body)  # inline: no word break
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
@@ -36,13 +36,19 @@ def summary_of(html: str) -> str:
 def test_latest_summary_leads_with_the_published_figures(edition_latest):
     summary = summary_of(edition_latest[1])
     # NAO (July 2010): the relative gap in life expectancy 7 % (males) and 14 % (females) wider in 2006-08
-    assert "Life expectancy at birth, males: not on track (latest available: 2006-08). In 2006-08 the relative gap was 7% wider than at the 1995-97 baseline" in summary
-    assert "Life expectancy at birth, females: not on track (latest available: 2006-08). In 2006-08 the relative gap was 14% wider than at the 1995-97 baseline" in summary
-    # Bambra (2012): 25 % narrower in 2008-10, provisional and an estimate; the target cut 10 % by 2009-11
-    assert ("Infant mortality: on track. In 2008-10 the relative gap was 25% narrower than at the 1997-99 baseline "
-            "(provisional and an estimate by its source)") in summary
-    # cancer's latest published figure is 13 % narrower in 2005-07 (December 2008); nothing later was published
-    assert "Cancer mortality under 75: on track (latest available: 2005-07). In 2005-07 the absolute gap was 13% narrower" in summary
+    assert "Life expectancy at birth, males: not on track (latest found: 2006-08). In 2006-08 the relative gap was 7% wider than at the 1995-97 baseline" in summary
+    assert "Life expectancy at birth, females: not on track (latest found: 2006-08). In 2006-08 the relative gap was 14% wider than at the 1995-97 baseline" in summary
+    # Bambra (2012, after the October 2011 bulletin: marked): 25 % narrower in 2008-10, provisional and an estimate,
+    # across the change of method of 2007-09, which the verdict says
+    assert ("Infant mortality: on track, on a change measured across the change of method in 2007-09. In 2008-10 the "
+            "relative gap was 25%† narrower than at the 1997-99 baseline (provisional and an estimate by its source)") \
+        in summary
+    # cancer's latest published figure is 13 % narrower in 2005-07 (December 2008); nothing later was found
+    assert "Cancer mortality under 75: on track (latest found: 2005-07). In 2005-07 the absolute gap was 13% narrower" in summary
+    # circulatory (Straight Statistics, 2009): the absolute gap narrowed 36.7 -> 22.6 while the relative gap widened
+    # 25.9 % -> 30.2 %, each beyond its rounding: the summary says both
+    assert ("In 2006-08 the absolute gap was 22.6 deaths per 100,000, narrower than the 36.7 deaths per 100,000 of the "
+            "1995-97 baseline, while the relative gap widened from 25.9% to 30.2%") in summary
     for recomputed in ("5.8%", "11.1%", "20.0%", "11.3%"):  # what the page showed before published figures led
         assert recomputed not in summary
 
@@ -55,7 +61,11 @@ def test_latest_summary_table(edition_latest):
     assert "22.0 by 2009-11" in table and "19.5 by 2009-11 computed" in table
     # the life-expectancy baseline is computed from rounded levels, and says so: 100 x (74.6 - 72.7) / 74.6
     assert "2.55% in 1995-97 computed" in table
-    assert "7% wider" in table and "14% wider" in table and "25% narrower" in table
+    assert "7% wider" in table and "14% wider" in table and "25%† narrower" in table
+    # the change column agrees with its own gaps or says it is the published figure: 1.76 % -> 1.95 % is 11 % wider
+    # (100 x (1.951 - 1.757) / 1.757 = 11.1), 14 % as published; 2.55 % -> 2.70 % is 6 %, 7 % as published
+    assert "14% wider as published; the gaps shown give 11%" in table
+    assert "7% wider as published; the gaps shown give 6%" in table
 
 
 def test_2004_06_summary(edition_2004_06):
@@ -67,9 +77,12 @@ def test_2004_06_summary(edition_2004_06):
     # "the relative gap was 2% wider than baseline, while for females it was 11% wider"
     assert "males: not on track. In 2004-06 the relative gap was 2% wider" in summary
     assert "females: not on track. In 2004-06 the relative gap was 11% wider" in summary
-    # BBC (March 2008): 17 % higher in 2004-06, against 13 % in 1997-99; no change was published, so the
-    # published gaps lead and the computed change (30.8 %) stays out of the summary
-    assert "Infant mortality: not on track. In 2004-06 the relative gap was 17%, wider than the 13% of the 1997-99 baseline" in summary
+    # BBC (March 2008, after the update: marked): 17 % higher in 2004-06, against 13 % in 1997-99; no change was
+    # published, so the published gaps lead and the computed change (30.8 %) stays out of the summary. The
+    # Department (December 2007): "the infant mortality gap has now declined for the second consecutive period"
+    assert ("Infant mortality: not on track. In 2004-06 the relative gap was 17%†, wider than the 13% of the 1997-99 "
+            "baseline; it narrowed for the second consecutive period, as the Department of Health said; the target "
+            "is a cut of at least 10% by 2009-11.") in summary
 
 
 def test_a_computed_figure_says_so_with_its_range(edition_latest):
@@ -101,9 +114,10 @@ def test_consecutive_only_for_adjacent_periods(edition_latest, edition_2004_06):
     for match in re.finditer(r"Between (\S+) and (\S+) the gap \w+[:,][^.]*consecutive", text):
         start, end = (int(p[:4]) for p in match.groups())
         assert end == start + 1, match.group(0)
-    # infant mortality in the 2004-06 edition: 18 % then 17 % cannot show a fall at whole-number precision
+    # infant mortality in the 2004-06 edition: 19 %, 18 %, 17 % (2002-04 to 2004-06) at one precision show two falls,
+    # as the Department said in December 2007
     early = text_of(edition_2004_06[1])
-    assert "The figures for 2003-05 and 2004-06 (18% and 17%) are too close to show whether the gap moved" in early
+    assert "(18% and 17%) are too close" not in early
 
 
 def test_no_trend_across_a_method_break(edition_latest):
@@ -113,8 +127,11 @@ def test_no_trend_across_a_method_break(edition_latest):
     assert "2006-08 and 2007-09" not in section and "from 2006-08" not in section
     assert "From the bulletin with data for 2009, infant deaths were linked to their birth records" in section
     # Bambra's changes across the break are published: kept, and labelled
-    assert "25% narrower than at the 1997-99 baseline (13%), as published by its source across the change of method" in section
-    assert "Between 2007-09 and 2008-10 the gap narrowed, from 12% to 10%." in section
+    assert "25%† narrower than at the 1997-99 baseline (13%), as published by its source across the change of method" in section
+    assert "Between 2007-09 and 2008-10 the gap narrowed, from 12%† to 10%†." in section
+    # the verdict itself says it rests on a change across the break, provisional and an estimate
+    assert ("Verdict: on track, on a change from the baseline measured across the change of method in 2007-09, "
+            "provisional and an estimate by its source.") in section
 
 
 def test_no_trend_sentence_across_bases(edition_2004_06):
@@ -127,7 +144,8 @@ def test_no_trend_sentence_across_bases(edition_2004_06):
 
 def test_a_stale_figure_is_said_to_be_stale(edition_latest):
     text = text_of(edition_latest[1])
-    assert "Verdict: on track (latest available: 2005-07)." in text
+    assert "Verdict: on track (latest found: 2005-07)." in text
+    assert "latest available" not in text.split("Sources for cancer")[0]
     assert ("No absolute gap for a period after 2005-07 is in the data for this edition: the later figures found give "
             "only England's percentage change in the rate for 2008-10 and England's rate for 2008-10, from which no gap "
             "can be computed.") in text
@@ -163,8 +181,12 @@ def test_2004_06_names_no_later_period(edition_2004_06):
 
 def test_2004_06_marks_what_was_published_later(edition_2004_06):
     text = text_of(edition_2004_06[1])
-    assert ("This edition reproduces Tackling Health Inequalities: 2004-06 data and policy update "
-            "(Department of Health, December 2007).") in text
+    assert ("This edition is set at the date of Tackling Health Inequalities: 2004-06 data and policy update "
+            "(Department of Health, December 2007). It reproduces the update's gaps in cancer and circulatory "
+            "mortality, its changes in the life-expectancy gaps and its statement on the infant-mortality gap, as "
+            "PharmaTimes reported them") in text
+    # and where the text uses a figure published later, it is marked there: the BBC's 17 % (March 2008)
+    assert "In 2004-06 the relative gap between the routine and manual group and all social groups was 17%†" in text
     # the circulatory baseline levels come from Straight Statistics (December 2009), after the update
     assert "1995-97, England, rate: 141.3 published later." in text
     # the reconciliation marks its later rows too
@@ -176,7 +198,10 @@ def test_2004_06_marks_what_was_published_later(edition_2004_06):
 
 def test_edition_line(edition_2004_06, edition_latest):
     assert re.search(r"Data to 2004-06 · built \d{1,2} \w+ \d{4} · data version [0-9a-f]{12}", text_of(edition_2004_06[1]))
-    assert "Data to 2008-10" in text_of(edition_latest[1])
+    # the latest edition's verdicts rest on 2005-07, 2006-08 and 2008-10: the edition line says which
+    assert ("Latest figures found: 2005-07 for cancer mortality under 75; 2006-08 for circulatory disease mortality "
+            "under 75 and life expectancy at birth; 2008-10 for infant mortality") in text_of(edition_latest[1])
+    assert "Data to 2008-10" not in text_of(edition_latest[1])
 
 
 # --- readable -------------------------------------------------------------------------------------
@@ -225,9 +250,14 @@ def test_no_chart_of_a_single_point(edition_latest):
 
 def test_one_intervals_note_per_section_worded_for_its_indicator(edition_latest):
     text = text_of(edition_latest[1])
-    assert text.count("No figure in this section has a confidence interval") == 3
-    assert "the life expectancies were published rounded, without the deaths and populations by age behind them" in text
-    assert "the rates were published rounded, without the counts and populations behind them" in text
+    assert text.count("so no figure here has a confidence interval, the gap's included") == 3
+    assert ("The life expectancy at birth figures were published rounded, without the deaths and populations by age "
+            "behind them") in text
+    assert "The cancer mortality under 75 figures were published rounded, without the counts and populations" in text
+    # the reason no gap has an interval is that no counts were published, not that the groups are nested
+    assert "so the two are not independent" not in text
+    assert ("No interval is given for the gap: counts were published for both groups only in 2005-07, where the gap "
+            "of record is the one its source published, without an interval.") in text
     # infant mortality: Byar's interval where the count was published, 4.7 per 1,000 from 8,709 deaths
     assert "all social groups in 2005-07, 4.7 (4.6 to 4.8) from 8,709 deaths" in text
 
@@ -279,13 +309,14 @@ def test_latest_edition_projects_each_target(edition_latest):
     # circulatory: every period, 1995-97, 2003-05, 2004-06 and 2006-08, on the log scale: 20.0 (18.2 to 22.0) on
     # two degrees of freedom, too few to judge the target
     assert ("At the pace since 1995-97 the gap would be 20.0 (18.2 to 22.0) in 2009-11, against a target of 22.0 "
-            "or less. The trend is too short to judge whether it will be met: a judgement needs at least 5 periods "
-            "on the line, and it has four.") in text
-    # the pace: (22.6 - 36.7) / (2007 - 1996) = -1.28 a year achieved; (22.0 - 22.6) / (2010 - 2007) = -0.20 needed
-    assert "Since 1995-97 the gap has narrowed by 1.28 a year; to reach 22.0 by 2009-11 it must narrow by 0.20 a year" in text
+            "or less. On four periods the trend is too short to say whether the gap will reach 22.0 (a likelihood "
+            "needs at least 5).") in text
+    # the pace, with its unit: (22.6 - 36.7) / (2007 - 1996) = -1.28 a year achieved; (22.0 - 22.6) / 3 = -0.20 needed
+    assert ("Since 1995-97 the gap has narrowed by 1.28 deaths per 100,000 a year; to reach 22.0 by 2009-11 it must "
+            "narrow by 0.20 deaths per 100,000 a year") in text
     # cancer: four periods (1995-97, 2003-05, 2004-06, 2005-07): a projection, too short to judge
     assert ("At the pace since 1995-97 the gap would be 16.8 (13.8 to 20.6) in 2009-11, against a target of 19.5 "
-            "or less. The trend is too short to judge") in text
+            "or less. On four periods the trend is too short") in text
     # infant mortality: two periods on the linked method; no pace measured across the change of method
     assert ("Too few periods to project: a trend with an interval needs at least 3 periods, and the series has two "
             "on the method used since 2007-09 (2007-09 and 2008-10).") in text
@@ -295,8 +326,11 @@ def test_latest_edition_projects_each_target(edition_latest):
             "2.29% or less. The whole 95% interval misses the target: on this trend it is unlikely to be met.") in text
     assert ("At the pace since 1995-97 the gap would be 2.01% (1.72% to 2.35%) in 2009-11, against a target of "
             "1.58% or less. The whole 95% interval misses the target: on this trend it is unlikely to be met.") in text
-    assert "Since 1995-97 the gap has moved by +0.014 percentage points a year, which the precision of its figures " \
-           "cannot tell from no movement" in text
+    # the pace rests on the published 7 % widening: 100 x 1.9 / 74.6 x 0.07 / 11 = 0.016 a year, a widening however
+    # the baseline and the change were rounded; no pace calls a published widening no movement
+    assert ("Since 1995-97 the gap has widened by 0.016 percentage points a year (its published change from the "
+            "baseline, spread over the years between)") in text
+    assert "cannot tell from no movement" not in text
     # no likelihood anywhere on fewer than three degrees of freedom, and no method jargon in the sections
     assert text.count("likely to be met") == 2
     assert "least squares" not in text.split("How the projections are made, and how they have done")[0]
@@ -321,3 +355,87 @@ def test_the_back_test_of_the_2004_06_edition(edition_latest, edition_2004_06):
     assert "Earlier model: projected (degrees of freedom)" in text
     # the 2004-06 edition itself shows no back-test: it cannot know what happened after it
     assert "What earlier editions' trends foresaw" not in edition_2004_06[1]
+
+
+# --- issue 18: what the pages say about movement ------------------------------------------------------------------
+
+
+def section_of(text: str, title: str, following: str | None) -> str:
+    body = text.split(title, 1)[1]
+    return body.split(following, 1)[0] if following else body
+
+
+def test_2004_06_infant_mortality_declined_for_the_second_consecutive_period(edition_2004_06):
+    text = text_of(edition_2004_06[1])
+    section = section_of(text, "Infant mortality Infant deaths", "Life expectancy at birth Life")
+    # 19 % (2002-04), 18 % (2003-05), 17 % (2004-06): one precision, each below the one before; the Department
+    # (PharmaTimes, December 2007) said so in words; 17 % is still wider than 13 % (1997-99) and the target is off track
+    assert ("Between 2003-05 and 2004-06 the gap narrowed, from 18%† to 17%†, the second consecutive period it "
+            "narrowed, as the Department of Health said: “the infant mortality gap has now declined for the second "
+            "consecutive period” (PharmaTimes, December 2007). It is still wider than at the 1997-99 baseline and off "
+            "track.") in section
+    assert "Verdict: not on track." in section
+
+
+def test_no_page_calls_figures_of_one_precision_indistinguishable(edition_2004_06, edition_latest):
+    early, late = text_of(edition_2004_06[1]), text_of(edition_latest[1])
+    assert "18% and 17%" not in early
+    # 74.6 - 72.7 = 1.9 and 77.9 - 75.8 = 2.1 years: their rounding ranges only touch at 2.0
+    assert "1.9 and then 2.1 years" not in late and "1.4 and then 1.6 years" not in late
+    assert "Between 1995-97 and 2006-08 the absolute gap widened from 1.9 to 2.1 years too." in late
+
+
+def test_sources_statements_in_the_latest_edition(edition_latest):
+    text = text_of(edition_latest[1])
+    # the October 2011 bulletin's statements on the life-expectancy gaps, reproduced with their source
+    assert ("No figure of the gap was found for a period after 2006-08, but sources said in words how it moved: "
+            "Bambra (2012), of 2007-09: “while inequalities in male and female LE continued to increase (2007–2009)”"
+            ) in text
+    assert ("the Department of Health, of 1999-01 to 2008-10: “both the absolute and relative gaps in female life "
+            "expectancy between these areas and England as a whole increased between 1999-01 and 2008-10” (Actuarial "
+            "Post, October 2011)") in text
+    # the reconciliation sets each statement beside the figures
+    reconciliation = edition_latest[1].split('id="reconciliation"', 1)[1].split("</details>", 1)[0]
+    assert "Statements of movement against the figures" in reconciliation
+    assert "cannot be checked" in reconciliation
+
+
+def test_the_header_claims_only_what_the_edition_reproduces(edition_latest):
+    text = text_of(edition_latest[1])
+    assert "This edition reproduces" not in text
+    assert ("This edition is set at the date of Mortality Monitoring Bulletin: update to include data for 2010 "
+            "(Department of Health, October 2011). It reproduces the bulletin's England figures for 2008-10 (life expectancy, and the cancer and circulatory death rates)") in text
+    assert "Figures from sources published after it are marked † where the text uses them" in text
+    # the introduction says where the figures come from
+    assert "reproduces the Department's published figures" not in text
+    assert "mostly as Parliament, the National Audit Office and the press reported them" in text
+
+
+def test_no_jargon_in_the_sections(edition_latest):
+    text = text_of(edition_latest[1])
+    body = text.split("In brief", 1)[1].split("Where sources disagree", 1)[0]
+    sections = re.sub(r"Sources for .*?(?=Cancer mortality under 75 Deaths|Circulatory disease mortality under 75 "
+                      r"Deaths|Infant mortality Infant deaths|Life expectancy at birth Life|$)", " ", body)
+    for jargon in ("least squares", "NS-SEC", "periods that share no year"):
+        assert jargon not in sections, jargon
+
+
+def test_the_female_life_expectancy_chart_shows_the_published_widening(edition_latest):
+    alts = re.findall(r'alt="([^"]*)"', edition_latest[1])
+    female = next(a for a in alts if "relative gap in life expectancy at birth, females" in a)
+    # 100 x 1.4 / 79.7 = 1.757 % in 1995-97; 14 % wider in 2006-08 as published: 1.757 x 1.14 = 2.00 %
+    assert "A dotted line gives the gap as the published changes from the baseline imply it: 1.95% in 2004-06; " \
+           "1.95% in 2005-07; 2.00% in 2006-08." in female
+
+
+def test_no_sentence_repeated_across_sections(edition_latest):
+    text = text_of(edition_latest[1]).split("Where sources disagree", 1)[0]
+    titles = ("Cancer mortality under 75 Deaths", "Circulatory disease mortality under 75 Deaths",
+              "Infant mortality Infant deaths", "Life expectancy at birth Life")
+    parts = [section_of(text, t, None).split("Sources for", 1)[0] for t in titles]
+    seen: dict[str, int] = {}
+    for i, part in enumerate(parts):
+        for sentence in set(re.split(r"(?<=\.) ", part)):
+            if len(sentence) > 60:
+                seen.setdefault(sentence, set()).add(i)
+    assert [s for s, where in seen.items() if len(where) > 1] == []

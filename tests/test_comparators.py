@@ -24,7 +24,7 @@ EXPORT = FIXTURES / "fingertips_export_campylobacter_2015_county_ua.csv"
 HLE = FIXTURES / "healthy-life-expectancy.csv"
 CVD = RAW / "preventable-cardiovascular-mortality-england.csv"
 MYEB3 = RAW / "ons_myeb3_components_of_change_2001_2019_lad2020.csv"
-UPPER_IMD = ROOT / "data" / "examples" / "reference" / "pleromaray_IoD2025_utla_deprivation.csv"
+UPPER_IMD = ROOT / "data" / "examples" / "healthy-life-expectancy" / "raw" / "indices_of_deprivation_2025_utla.csv"
 
 
 def test_exact_on_counts():

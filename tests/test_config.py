@@ -98,7 +98,7 @@ def test_an_unknown_key_far_from_any_is_refused_with_the_keys_there_are(series):
      "[group], key 'deprivation': expected a file of [files] (cvd, cancer, life, populations, imd2025), got 'imd2052'; did you mean "
      "'imd2025'?"),
     ('deprivation = "imd2025"', 'deprivation = "cvd"',
-     "[group], key 'deprivation': expected a file with layout 'imd'; [files.cvd] is 'ons-els'"),
+     "[group], key 'deprivation': expected a file with layout 'imd' or 'imd-upper-tier'; [files.cvd] is 'ons-els'"),
     ('file = "cvd"', 'file = "cvd"\ncompute = "dsr_under_75"', "[indicators.circulatory], key 'file': not with 'compute'"),
     ('options = { indicator_id = "40502" }', 'options = { indicator = "40502" }',
      "[files.cancer.options], key 'indicator': not an option of layout 'fingertips-extract' (its options: indicator_id); "

@@ -108,11 +108,17 @@ def test_editions(dataset):
 
 def test_corrections_of_the_second_check(dataset):
     obs = dataset.observations.set_index("id")
-    # Hansard 25 October 2006's "13 to 19 per cent" quotes the August 2005 Status Report: data for 2001-03
+    # Hansard 25 October 2006's "13 to 19 per cent" quotes the August 2005 Status Report (data for 2001-03) but does
+    # not state the period; ConservativeHome's quotation of the same report does ("in 2001–03"), and is used (issue
+    # 18); the earlier citations are kept as corroborations
     row = obs.loc["infant_mortality-persons-2001-03-gap-relative_gap_pct"]
-    assert (row["value"], row["source_id"], row["preferred"]) == (19, "hansard_2006_10_25", "yes")
-    # the earlier citation (PublicNet, August 2005) leads over the blog that quoted it in 2008
-    assert obs.loc["infant_mortality-persons-2001-03-routine_and_manual-rate", "source_id"] == "publicnet_2005_08_18"
+    assert (row["value"], row["source_id"], row["preferred"]) == (19, "hansard_2006_10_25", "no")
+    row = obs.loc["infant_mortality-persons-2001-03-gap-relative_gap_pct-2"]
+    assert (row["value"], row["source_id"], row["preferred"]) == (19, "conservativehome_2008_03", "yes")
+    assert "2001–03" in row["quote"]
+    for group in ("routine_and_manual", "all_nssec"):
+        assert obs.loc[f"infant_mortality-persons-2001-03-{group}-rate-2", "preferred"] == "yes"
+        assert obs.loc[f"infant_mortality-persons-2001-03-{group}-rate", "source_id"] == "publicnet_2005_08_18"
     # Bambra's 2008-10 infant figures are estimates on provisional data
     assert obs.loc["infant_mortality-persons-2008-10-gap-relative_gap_pct", "status"] == "estimate"
     # the BBC's life-expectancy gains are context now, not inputs

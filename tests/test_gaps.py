@@ -73,7 +73,17 @@ def test_rounded_figures_differ_only_beyond_their_rounding():
     assert est.compare(pub(16, 0), pub(16, 0)) == 0  # "16% then 16%" shows no change
     assert est.compare(pub(11, 0), pub(14, 0)) == 1  # 10.5-11.5 against 13.5-14.5: wider
     assert est.compare(pub(18.1, 1), pub(18.4, 1)) == 1  # the DH's "slight rise" in the cancer gap
-    assert est.compare(pub(17, 0), pub(16, 0)) == 0  # 16.5-17.5 meets 15.5-16.5: cannot tell
+    # issue 18: figures of one precision that differ establish their order. 17 stands for [16.5, 17.5) and 16 for
+    # [15.5, 16.5): the ranges touch at 16.5 and share no value, so 16 then 17 is a rise and 17 then 16 a fall
+    assert est.compare(pub(17, 0), pub(16, 0)) == -1
+    assert est.compare(pub(17, 0), pub(18, 0)) == 1 and est.compare(pub(18, 0), pub(17, 0)) == -1
+    assert est.compare(pub(1.9, 1), pub(2.0, 1)) == 1  # 0.1 apart at one decimal place
+    assert est.compare(pub(1.9, 1), pub(2.1, 1)) == 1
+    # 17.5 itself: 18 stands for it, 17 does not; "17.5" (one decimal) overlaps both 17 and 18
+    assert est.stands_for(pub(18, 0), 17.5) and not est.stands_for(pub(17, 0), 17.5)
+    assert est.compare(pub(17, 0), pub(17.5, 1)) == 0 and est.compare(pub(17.5, 1), pub(18, 0)) == 0
+    # different precision: 2 (1.5 to 2.5) and 2.4 (2.35 to 2.45) overlap, so cannot tell
+    assert est.compare(pub(2, 0), pub(2.4, 1)) == 0
 
 
 def test_a_computed_gap_carries_the_range_its_inputs_allow():

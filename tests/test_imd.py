@@ -12,7 +12,7 @@ from healthgap.read import imd, layouts
 from healthgap.read.errors import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
-UPPER = ROOT / "data" / "examples" / "reference" / "pleromaray_IoD2025_utla_deprivation.csv"
+UPPER = ROOT / "data" / "examples" / "healthy-life-expectancy" / "raw" / "indices_of_deprivation_2025_utla.csv"
 LOWER = ROOT / "data" / "examples" / "most-deprived-fifth" / "raw" / "indices_of_deprivation_2025_lad.csv"
 CVD = ROOT / "data" / "examples" / "most-deprived-fifth" / "raw" / "preventable-cardiovascular-mortality-england.csv"
 

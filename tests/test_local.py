@@ -172,14 +172,15 @@ def test_configuration_errors_name_the_key(tmp_path):
 ELS = "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
 
 
-def small(tmp_path: Path, group: str, areas: str = "", extra_files: str = "") -> Path:
+def small(tmp_path: Path, group: str, areas: str = "", extra_files: str = "", england: str = "40,39,41") -> Path:
     """Ten districts E07000001..10 with rates 10..100 (limits +/-10 %) in 2001-03, England 40, and an IMD
     ranking that makes E07000010 the most deprived; populations 1,000 x the area number."""
     import hashlib
 
     folder = tmp_path / "small"
     folder.mkdir()
-    rows = ["E92000001,England,Nation,X,2001-01-01/P3Y,40,r,r,39,41,,"]
+    value, lower, upper = england.split(",")
+    rows = [f"E92000001,England,Nation,X,2001-01-01/P3Y,{value},r,r,{lower},{upper},,"]
     imd = ["area_code,area_name,area_type,deprivation_data_year,index_domain,average_rank,rank_average_rank,"
            "average_score,rank_average_score,proportion_bottom_decile,rank_proportion_bottom_decile"]
     pops = ["area_code,period,population"]
@@ -220,13 +221,46 @@ def test_a_group_weighted_by_population(tmp_path):
 
 
 def test_a_listed_group_against_the_rest_of_england(tmp_path):
-    folder = small(tmp_path, 'rule = "list"\npath = "list.csv"\nlabel = "two areas"', 'comparator = "rest of England"')
+    folder = small(tmp_path, 'rule = "list"\npath = "list.csv"\nlabel = "two areas"',
+                   'comparator = "rest of England"\npopulations = "pop"', england="40,30,50")
     data = hg.load(folder)
     a = hg.analyse(data, "x", "persons")
     levels = a.levels.set_index("group")
-    # the group: (90 + 100) / 2 = 95; the rest: the mean of 10..80 = 45; independent, so no covariance term
-    assert levels.loc["group", "value"] == 95 and levels.loc["comparator", "value"] == 45
-    assert not a.comparison.nested and a.points[0].gap.value == 50
+    # the group: (9,000 x 90 + 10,000 x 100) / 19,000; its share of England's population p = 19,000 / 55,000;
+    # the rest of England R = (E - p G) / (1 - p) from England's published 40 (30 to 50): never the mean of the
+    # other areas' values (which would be 45)
+    g, p = (9_000 * 90 + 10_000 * 100) / 19_000, 19_000 / 55_000
+    rest = (40 - p * g) / (1 - p)
+    assert levels.loc["group", "value"] == pytest.approx(g) and levels.loc["comparator", "value"] == pytest.approx(rest)
+    # its interval by the delta method: var(R) = (var(E) - p^2 var(G)) / (1 - p)^2
+    z = 1.959963984540054
+    se_e = (50 - 30) / (2 * z)
+    se_g = float(a.levels.set_index("group").loc["group", "upper"] - a.levels.set_index("group").loc["group", "lower"])
+    se_g = math.sqrt((9_000 * 90 * math.log(1.1 / 0.9) / (2 * z)) ** 2
+                     + (10_000 * 100 * math.log(1.1 / 0.9) / (2 * z)) ** 2) / 19_000  # each area's SE from its limits
+    expected = math.sqrt(se_e**2 - p**2 * se_g**2) / (1 - p)
+    se_r = (levels.loc["comparator", "upper"] - levels.loc["comparator", "lower"]) / (2 * z)
+    assert se_r == pytest.approx(expected, rel=0.02)
+    # the rest is independent of the group: no covariance term in the gap
+    assert not a.comparison.nested and a.points[0].gap.value == pytest.approx(g - rest)
+
+
+def test_the_rest_of_england_is_better_than_england_where_the_group_is_worse_off():
+    """ONS's healthy life expectancy, males, 2022-24: England 60.9 (published); the most deprived tenth of
+    upper-tier areas lower, so the rest of England must be above England (the mean of the other areas' values
+    gave 60.8)."""
+    briefing = hg.load(ROOT / "data" / "examples" / "healthy-life-expectancy")
+    for sex in ("male", "female"):
+        a = hg.analyse(briefing, "healthy_life_expectancy", sex)
+        england = briefing.rows("healthy_life_expectancy", sex)
+        england = england[england["area_code"] == "E92000001"].set_index("period")["value"]
+        levels = a.levels.set_index(["group", "period"])
+        for period in england.index:
+            group, rest = levels.loc[("group", period), "value"], levels.loc[("comparator", period), "value"]
+            assert group < england[period] < rest, (sex, period)
+    male = hg.analyse(briefing, "healthy_life_expectancy", "male").levels.set_index(["group", "period"])
+    assert round(male.loc[("comparator", "2022-24"), "value"], 2) == 61.36
+    assert [round(male.loc[("comparator", "2022-24"), c], 2) for c in ("lower", "upper")] == [61.10, 61.61]
 
 
 def test_a_group_by_the_worst_value_of_an_indicator(tmp_path):
@@ -234,3 +268,22 @@ def test_a_group_by_the_worst_value_of_an_indicator(tmp_path):
     data = hg.load(folder)
     # the worst (highest) three of ten rates: areas 10, 9 and 8
     assert data.group.codes == ("E07000010", "E07000009", "E07000008")
+
+
+def test_a_listed_group_gets_the_slope_index_across_all_areas_deciles(tmp_path):
+    """A list of areas chooses the group; the indices named beside it still rank every area into deciles, so the
+    slope index of inequality is computed across all of them (here ten areas, one a decile)."""
+    from healthgap.page.section import Section
+
+    folder = small(tmp_path, 'rule = "list"\npath = "list.csv"\nlabel = "two areas"\ndeprivation = "imd"',
+                   'populations = "pop"')
+    briefing = hg.load(folder)
+    a = hg.analyse(briefing, "x", "persons")
+    assert list(briefing.deciles.sort_values("decile")["area_code"]) == [f"E070000{i:02d}" for i in range(10, 0, -1)]
+    assert len(a.sii) == 1 and a.sii["sii"].iloc[0] != 0
+    assert set(a.areas["decile"]) == set(range(1, 11))
+    (tmp_path / "b").mkdir()
+    without = small(tmp_path / "b", 'rule = "list"\npath = "list.csv"\nlabel = "two areas"', 'populations = "pop"')
+    section = Section.of(hg.load(without), "cancer")
+    assert section.analyses[0].sii.empty
+    assert "No slope index of inequality: the data name no Indices of Deprivation" in section.no_sii_note()

@@ -111,7 +111,7 @@ def test_counties_as_ons_lists_their_districts():
 
 def test_upper_tier(lower):
     upper = pp.upper_tier(lower)
-    utla = pd.read_csv(ROOT / "data" / "examples" / "reference" / "pleromaray_IoD2025_utla_deprivation.csv", dtype=str)
+    utla = pd.read_csv(ROOT / "data" / "examples" / "healthy-life-expectancy" / "raw" / "indices_of_deprivation_2025_utla.csv", dtype=str)
     assert set(upper["area_code"]) == set(utla.iloc[:, 0])  # the 153 upper-tier authorities of 2024
     assert (upper.groupby("year")["population"].sum() == lower.groupby("year")["population"].sum()).all()
     # against Fingertips' own 2015 denominators (another vintage of the same estimates): every county within 1 %

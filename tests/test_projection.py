@@ -16,6 +16,7 @@ from scipy import optimize, stats
 
 import healthgap as hg
 from healthgap.analysis import projection as pj
+from healthgap.page import sentences as words
 from tests.support import analysed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -309,10 +310,10 @@ def test_too_few_periods():
     result = pj.projection([("2007-09", 12.0), ("2008-10", 10.0)], "2009-11")
     assert not result.enough and result.value is None and result.fitted == ("2007-09", "2008-10")
     assert pj.verdict(result, 3.0) == pj.TOO_FEW
-    assert pj.describe(result, 1, 3.0) == (
+    assert words.describe(result, 1, 3.0) == (
         "Too few periods to project: a trend with an interval needs at least 3 periods, and the series has two "
         "(2007-09 and 2008-10).")
-    assert pj.describe(pj.projection([], "2009-11"), 1).endswith("and the series has none.")
+    assert words.describe(pj.projection([], "2009-11"), 1).endswith("and the series has none.")
     # every period counts: four rolling periods are enough (the earlier model had two that share no year)
     overlapping = [("2004-06", 5.0), ("2005-07", 4.6), ("2006-08", 4.1), ("2007-09", 3.8)]
     assert pj.fit_trend(overlapping).df == 2 and pj.fit_trend_ols(overlapping) is None
@@ -325,7 +326,7 @@ def test_no_trend_across_a_method_break():
     assert pj.method_since(points, ["2007-09"]) == "2007-09"
     assert pj.fit_trend(points) is not None and pj.fit_trend(points, ["2007-09"]) is None
     result = pj.projection(points, "2009-11", ["2007-09"])
-    assert pj.describe(result, 0).endswith("and the series has two on the method used since 2007-09 (2007-09 and "
+    assert words.describe(result, 0).endswith("and the series has two on the method used since 2007-09 (2007-09 and "
                                            "2008-10).")
     assert pj.since_break(points[:4], ["2007-09"]) == points[:4] and pj.method_since(points[:4], ["2007-09"]) == ""
 
@@ -338,15 +339,15 @@ def test_a_likelihood_needs_three_residual_degrees_of_freedom():
     short = pj.projection(four, "2013-15")
     assert short.df_resid == 2 and short.upper < 13.0 and not short.judged
     assert pj.verdict(short, 13.0) == pj.SHORT and pj.verdict(short, 5.0) == pj.SHORT
-    assert pj.describe(short, 1, 13.0).endswith(
-        "against a target of 13.0 or less. The trend is too short to judge whether it will be met: a judgement "
-        "needs at least 5 periods on the line, and it has four.")
+    assert words.describe(short, 1, 13.0).endswith(
+        "against a target of 13.0 or less. On four periods the trend is too short to say whether the gap will reach "
+        "13.0 (a likelihood needs at least 5).")
     assert pj.knot_candidates([p for p, _ in five]) == [2]  # 2007-09 has three periods on each side, but
     assert pj.bend_test(five) is None  # the bent model would keep two degrees of freedom: no bend is judged
     judged = pj.projection(five, "2016-18")
     assert judged.df_resid == 3 and judged.judged and judged.upper < 10.0
     assert pj.verdict(judged, 10.0) == pj.LIKELY
-    assert pj.describe(judged, 1, 10.0).endswith("The whole 95% interval meets the target: on this trend it is "
+    assert words.describe(judged, 1, 10.0).endswith("The whole 95% interval meets the target: on this trend it is "
                                                  "likely to be met.")
 
 
@@ -383,8 +384,8 @@ def test_no_projection_further_ahead_than_the_trend_spans():
     refused = pj.projection(points, "2014-16")
     assert not refused.enough and refused.flag == pj.TOO_FAR and refused.value is None
     assert refused.trend is not None and (refused.ahead, refused.span) == (7, 6)
-    assert pj.verdict(refused, 10.0) == pj.TOO_FAR and pj.shortfall(refused) == pj.TOO_FAR
-    assert pj.describe(refused, 1, 10.0) == (
+    assert pj.verdict(refused, 10.0) == pj.TOO_FAR and words.shortfall(refused) == pj.TOO_FAR
+    assert words.describe(refused, 1, 10.0) == (
         "Too far ahead to project: 2014-16 lies seven years beyond the latest period, 2007-09, further than "
         "the six years the trend since 2001-03 spans.")
     flagged = pj.projection(points, "2014-16", limit=False)
@@ -440,7 +441,7 @@ def test_bend_in_a_synthetic_v_against_the_f_test_by_hand():
     result = pj.projection(series, "2024-26")
     assert result.bend is not None and result.since == "2011-13" and result.left_out == tuple(periods[:10])
     assert result.trend.n == 11 and result.df_resid == 9 and result.value > series[-1][1]
-    assert pj.describe(result, 1).startswith(
+    assert words.describe(result, 1).startswith(
         "The gap's course changed in 2011-13: it had been narrowing by 3.2% a year, and since then it has "
         "widened by 2.6% a year. At the pace since 2011-13 the gap would be ")
     # a straight line with the same wobble does not bend
@@ -475,7 +476,7 @@ def test_the_example_cardiovascular_gap_bends_in_2011_13(example):
                                                 [errors[p].se for p, _ in points], [True] * 12)
     assert (result.value, result.lower, result.upper) == pytest.approx((value, lower, upper), rel=1e-6)
     assert (round(result.value, 1), round(result.lower, 1), round(result.upper, 1)) == (10.5, 9.5, 11.7)
-    assert a.outlook.sentence() == (
+    assert words.outlook_sentence(a.outlook) == (
         "The gap's course changed in 2011-13: it had been narrowing by 5.1% a year, and since then it has moved by "
         "+0.7% a year, which its figures cannot tell from no movement. At the pace since 2011-13 the gap would be "
         "10.5 (9.5 to 11.7) in 2027-29.")
@@ -491,9 +492,9 @@ def test_the_example_projections(example):
     cancer = example[("cancer", "persons")].outlook.projection
     assert cancer.bend is None and cancer.trend.bend.p_adjusted > 0.05 and cancer.df_resid == 13
     assert (cancer.ahead, cancer.span) == (12, 14) and cancer.enough
-    assert example[("cancer", "persons")].outlook.interval() == "13.7 (11.4 to 16.5)"
-    assert example[("life_expectancy", "male")].outlook.interval() == "2.3 (1.7 to 3.2)"
-    assert example[("life_expectancy", "female")].outlook.interval() == "1.8 (1.3 to 2.6)"
+    assert words.outlook_interval(example[("cancer", "persons")].outlook) == "13.7 (11.4 to 16.5)"
+    assert words.outlook_interval(example[("life_expectancy", "male")].outlook) == "2.3 (1.7 to 3.2)"
+    assert words.outlook_interval(example[("life_expectancy", "female")].outlook) == "1.8 (1.3 to 2.6)"
     for a in example.values():
         assert a.outlook.projection.df_resid >= 7
 
@@ -628,7 +629,7 @@ LATEST = [
 def test_latest_edition_projects_four_of_the_five_targets(national, key, shown, df, call):
     a = national[key][1]
     o = a.outlook
-    assert o.interval() == shown and o.projection.df_resid == df and o.verdict == call
+    assert words.outlook_interval(o) == shown and o.projection.df_resid == df and o.verdict == call
     if o.projection.enough:
         value, lower, upper, hand_df, _, _ = by_hand_of(a)
         assert (o.projection.value, o.projection.lower, o.projection.upper) == pytest.approx(
@@ -639,11 +640,11 @@ def test_latest_edition_projects_four_of_the_five_targets(national, key, shown, 
 
 
 def test_latest_sentences(national):
-    assert pj.describe_analysis(national["circulatory-persons"][1]) == (
+    assert words.describe_analysis(national["circulatory-persons"][1]) == (
         "At the pace since 1995-97 the gap would be 20.0 (18.2 to 22.0) in 2009-11, against a target of 22.0 or "
-        "less. The trend is too short to judge whether it will be met: a judgement needs at least 5 periods on the "
-        "line, and it has four.")
-    assert pj.describe_analysis(national["life_expectancy-male"][1]).endswith(
+        "less. On four periods the trend is too short to say whether the gap will reach 22.0 (a likelihood needs at "
+        "least 5).")
+    assert words.describe_analysis(national["life_expectancy-male"][1]).endswith(
         "The whole 95% interval misses the target: on this trend it is unlikely to be met.")
 
 
@@ -657,10 +658,10 @@ def test_2004_06_edition(national):
     value, lower, upper, df, _, _ = by_hand_of(infant)
     assert (result.value, result.lower, result.upper) == pytest.approx((value, lower, upper), rel=1e-5)
     assert result.df_resid == df == 4 and result.bend is None and result.trend.bend is None
-    assert pj.describe_analysis(infant) == (
+    assert words.describe_analysis(infant) == (
         "At the pace since 1997-99 the gap would be 23.3% (12.6% to 43.0%) in 2009-11, against a target of 11.7% "
         "or less. The whole 95% interval misses the target: on this trend it is unlikely to be met.")
-    assert infant.outlook.interval() == "23% (13% to 43%)"  # on the page, to the gaps' own precision
+    assert words.outlook_interval(infant.outlook) == "23% (13% to 43%)"  # on the page, to the gaps' own precision
     old = pj.projection_ols(pj.gap_series(infant), "2009-11")
     assert (old.value, old.lower, old.upper) == pytest.approx((49 / 3 + 23 / 37 * (2010 - 6005 / 3), -56.708, 99.735),
                                                               abs=1e-3)

@@ -265,7 +265,11 @@ def test_html_appendix(frame, briefing):
     html = str(reconciliation_html(Ledger(), frame, briefing))
     assert html.startswith('<details class="appendix" id="reconciliation">')
     assert html.endswith("</details>")
-    assert "<caption>" in html and html.count('<th scope="col">') == 7
+    published, statements = html.split('<table class="statements">')
+    assert "<caption>" in published and published.count('<th scope="col">') == 7
+    # the sources' statements of movement, each beside what the figures show (statements.csv)
+    assert "<caption>Statements of movement against the figures</caption>" in statements
+    assert statements.count('<th scope="col">') == 6
     for observation_id in frame["id"]:
         assert html.count(f'<tr id="reconcile-{observation_id}">') == 1
     # ASCII minus in numbers, each linked to its provenance entry; the range beside the point value

@@ -164,7 +164,9 @@ def test_two_builds_are_byte_identical(partial_build, tmp_path_factory):
 
     first_out = partial_build[0].parent
     # a folder beside the first, so the data's path relative to it (in the executed notebook) is the same
-    again = tmp_path_factory.mktemp("again")
+    import uuid
+
+    again = first_out.parent / f"again-{uuid.uuid4().hex[:8]}"
     assert again.parent == first_out.parent
     second = build_briefing(DATA, again, None, sections=["cancer"], jobs=1)
     first, again = published(first_out), published(second.parent)

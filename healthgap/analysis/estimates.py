@@ -6,8 +6,10 @@ stands for the range its formula takes over their ranges (:func:`bounds`). Every
 target in the briefing is an :class:`Estimate`, computed once, and the narrative, the summary, the
 charts and the reconciliation all read the same object.
 
-Two estimates differ only when their ranges do not meet (:func:`compare`): that is the rule by
-which a sentence may say that a gap rose or fell.
+Two estimates differ only when their ranges do not overlap (:func:`compare`): that is the rule by
+which a sentence may say that a gap rose or fell. A range that rounding allows is half-open: a figure
+published as 17 stands for [16.5, 17.5) and one published as 18 for [17.5, 18.5), so two figures published
+to the same precision that differ always establish their order, and ranges that only touch do not overlap.
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ def rounding_interval(value: float, decimals: int) -> tuple[float, float]:
     """The values a figure published to ``decimals`` places may stand for.
 
     value ± half a unit in the last published place: 20.7 (decimals=1) -> (20.65, 20.75);
-    178 (decimals=0) -> (177.5, 178.5). A figure rounded half-up or half-to-even lies inside
-    this closed interval either way.
+    178 (decimals=0) -> (177.5, 178.5). The figure stands for the half-open range [lower, upper): 17.5 is
+    published as 18, never as 17, whether rounded half-up or half-to-even, so every value belongs to exactly
+    one figure of a given precision (:func:`stands_for`), and two figures of the same precision that differ
+    share no value. Rounding half-to-even may also publish the upper end itself (18.5 as 18), which changes
+    nothing here: that end is never shared with the next figure up, which cannot include it.
     """
     if decimals < 0:
         raise ValueError(f"decimals must be 0 or more, got {decimals}")
@@ -192,21 +197,50 @@ def term(estimate: Estimate) -> str:
     return f"({estimate.formula})" if estimate.formula else _number_text(estimate.value)
 
 
+def stands_for(estimate: Estimate, value: float) -> bool:
+    """Whether a figure may stand for ``value``: inside its 95 % interval (ends included), or inside the
+    half-open range its rounding allows, [lower, upper) (:func:`rounding_interval`): 18 stands for 17.5,
+    17 does not. An exact figure (no width) stands only for itself."""
+    if estimate.confidence:
+        return estimate.lower - TOLERANCE <= value <= estimate.upper + TOLERANCE
+    if estimate.upper - estimate.lower <= TOLERANCE:
+        return abs(value - estimate.value) <= TOLERANCE
+    return estimate.lower - TOLERANCE <= value < estimate.upper - TOLERANCE
+
+
 def contains_zero(estimate: Estimate) -> bool:
-    return estimate.lower <= 0 <= estimate.upper
+    """Whether the figure's range holds zero: its 95 % interval, ends included; a range rounding allows,
+    strictly inside (a range that only reaches zero at an end, such as a change computed from figures whose
+    rounding just allows no movement, is one that the ends of rounding never attain)."""
+    if estimate.confidence:
+        return estimate.lower - TOLERANCE <= 0 <= estimate.upper + TOLERANCE
+    if estimate.upper - estimate.lower <= TOLERANCE:
+        return abs(estimate.value) <= TOLERANCE
+    return estimate.lower < -TOLERANCE and estimate.upper > TOLERANCE
 
 
 def compare(earlier: Estimate, later: Estimate) -> int:
-    """+1 if ``later`` is above ``earlier`` beyond their ranges, -1 if below, 0 if the ranges meet.
+    """+1 if ``later`` is above ``earlier`` beyond their ranges, -1 if below, 0 if the ranges overlap.
 
-    Two rounded figures differ only when no pair of values they may stand for is equal: "16%" and
-    "16%" cannot show a change; "11%" and "14%" (10.5-11.5 against 13.5-14.5) can. The same rule
-    applies to confidence intervals, where it is conservative (non-overlapping 95 % intervals
-    imply a difference significant at well below 5 %).
+    Two rounded figures differ only when no pair of values they may stand for is equal. A range rounding
+    allows is half-open (:func:`rounding_interval`), so ranges that only touch do not overlap: figures
+    published to the same precision that differ establish their order ("17%" [16.5, 17.5) is below "18%"
+    [17.5, 18.5); "1.9" below "2.0"), and so do figures computed from rounded ones whose ranges touch (a gap
+    of 1.9 years from 74.6 - 72.7, which is below 2.0, against 2.1 from 77.9 - 75.8, which is above it).
+    "16%" and "16%" cannot show a change. Confidence intervals are closed: touching 95 % intervals count as
+    overlapping, and the rule is conservative (non-overlapping 95 % intervals imply a difference
+    significant at well below 5 %).
     """
-    if later.lower > earlier.upper + TOLERANCE:
+    closed = earlier.confidence or later.confidence
+    if closed:
+        if later.lower > earlier.upper + TOLERANCE:
+            return 1
+        if later.upper < earlier.lower - TOLERANCE:
+            return -1
+        return 0
+    if later.lower >= earlier.upper - TOLERANCE and later.value > earlier.value:
         return 1
-    if later.upper < earlier.lower - TOLERANCE:
+    if later.upper <= earlier.lower + TOLERANCE and later.value < earlier.value:
         return -1
     return 0
 

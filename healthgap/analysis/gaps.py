@@ -397,6 +397,72 @@ class Movement:
     def missing(self) -> list[str]:
         return periods_between(self.earlier.period, self.later.period)
 
+    @property
+    def size(self) -> int | None:
+        """How the distance between the group and its comparator moved: +1 wider, -1 narrower, 0 the figures
+        cannot show it, None not compared. A change from the baseline already measures the size of the gap (a
+        gap of -20.1 that becomes -24.6 is 22 % wider); two gaps are compared by value, so where both are
+        negative (the group doing better) a fall in value is a widening. Where the gap changed side, +1: the
+        distance is not comparable, and :attr:`side` says the gap reversed."""
+        if not self.direction or self.basis in ("published change", "published changes"):
+            return self.direction
+        return size_direction(self.direction, self.earlier_figure.value, self.later_figure.value)
+
+    @property
+    def side(self) -> str:
+        """Which side of its comparator the group is on, across the two periods (:func:`sides`)."""
+        return sides(_shown_value(self.earlier), _shown_value(self.later))
+
+
+WORSE, BETTER, TO_BETTER, TO_WORSE, LEVEL = "worse", "better", "now better", "now worse", ""
+"""Which side of its comparator the group is on (:func:`sides`): doing worse throughout, better throughout, or
+crossing over; LEVEL where a gap is zero or unknown."""
+
+
+def side_of(value: float | None) -> int:
+    """+1 where the gap says the group does worse than its comparator, -1 better, 0 neither (or unknown). The gap
+    is oriented so that positive is worse (:func:`absolute_gap`)."""
+    if value is None or not math.isfinite(value) or abs(value) <= est.TOLERANCE:
+        return 0
+    return 1 if value > 0 else -1
+
+
+def size_direction(direction: int | None, earlier: float | None, later: float | None) -> int | None:
+    """The direction of a gap's size from the direction of its value (``direction``, as :func:`healthgap.analysis.
+    estimates.compare` gives it): the same where the group does worse (a positive gap), the other way where it
+    does better in both periods (a gap of -20.1 that falls to -24.6 has widened). Where the gap changed side, the
+    direction of its value (:func:`sides` says it reversed)."""
+    if not direction:
+        return direction
+    a, b = side_of(earlier), side_of(later)
+    if a <= 0 and b <= 0 and (a or b):
+        return -direction
+    return direction
+
+
+def sides(earlier: float | None, later: float | None) -> str:
+    """Where the group stands against its comparator in two periods: :data:`WORSE` when it does worse in both (or
+    in one and level in the other), :data:`BETTER` when better, :data:`TO_BETTER` or :data:`TO_WORSE` when the
+    gap changed sign, :data:`LEVEL` when neither says."""
+    a, b = side_of(earlier), side_of(later)
+    if a >= 0 and b >= 0 and (a or b):
+        return WORSE
+    if a <= 0 and b <= 0 and (a or b):
+        return BETTER
+    if a > 0 > b:
+        return TO_BETTER
+    if a < 0 < b:
+        return TO_WORSE
+    return LEVEL
+
+
+def _shown_value(p: GapPoint) -> float | None:
+    """The gap's value in a period, for its side: the gap of record, else the one from the levels."""
+    for e in (p.gap, p.gap_check):
+        if e is not None:
+            return e.value
+    return None
+
 
 def _candidates(p: GapPoint) -> dict[str, Estimate]:
     found: dict[str, Estimate] = {}
@@ -449,3 +515,133 @@ def latest_run(points: Sequence[GapPoint]) -> tuple[Movement | None, int]:
             break
         run += 1
     return last, run
+
+
+def implied_by_changes(points: Sequence[GapPoint], base: GapPoint | None) -> list[tuple[str, float]]:
+    """The gap each published change from the baseline implies, baseline gap x (1 + change / 100) (:func:`gap_from_change`),
+    in each period the change was published for, on the baseline's method: what "7% wider" and "14% wider" say of
+    the gap, for a chart to draw beside the gap computed from rounded levels where that is the gap of record (the
+    female life-expectancy gap is 1.95% from the levels of 2006-08 and 2.00% by the published 14%). Empty where
+    no period has both a published change and a gap from the levels (every change is then drawn already, as the
+    gap it implies)."""
+    if base is None or base.gap is None:
+        return []
+    found = [(p.period, gap_from_change(base.gap.value, p.change.value)) for p in points
+             if p.change is not None and p.change.published and p.reference == base.period
+             and p.segment == base.segment]
+    periods = dict(found)
+    if not any(p.gap is not None and p.gap.basis == est.LEVELS and p.period in periods for p in points):
+        return []
+    return found
+
+
+# --- what sources said ----------------------------------------------------------------------------
+
+DIRECTIONS = {"widened": 1, "narrowed": -1, "unchanged": 0}
+
+AGREES = "the figures agree"
+SILENT = "the figures alone cannot show it"
+DIFFERS = "the figures show otherwise"
+UNCHECKED = "cannot be checked"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A source's own statement of how a gap moved, recorded as data (``statements.csv``), with its quote.
+
+    ``direction``: +1 widened, -1 narrowed, 0 unchanged (the size of the gap, whichever side the group is on).
+    ``reference``: the period it is measured from ("" where the source names none); ``consecutive``: how many
+    consecutive periods the source says it moved in that direction, from ``reference`` to ``period`` (None where
+    it does not count them). ``said_by`` names who made the statement, ``publisher`` who reported it.
+    """
+
+    id: str
+    measure: str
+    period: str
+    reference: str
+    direction: int
+    consecutive: int | None
+    quote: str
+    said_by: str
+    publisher: str
+    title: str
+    published: str
+    url: str
+    note: str = ""
+
+    @property
+    def word(self) -> str:
+        return {1: "widened", -1: "narrowed", 0: "unchanged"}[self.direction]
+
+
+def statements_of(frame: pd.DataFrame) -> tuple[Statement, ...]:
+    """The rows of ``statements.csv`` for one indicator and sex (with their sources' columns) as statements, in time
+    order."""
+    if frame is None or frame.empty:
+        return ()
+    found = []
+    for _, r in frame.sort_values(["end", "start"], kind="stable").iterrows():
+        found.append(Statement(
+            id=str(r["id"]), measure=str(r["measure"]), period=str(r["period"]), reference=str(r["reference_period"]),
+            direction=DIRECTIONS[r["direction"]], consecutive=int(r["consecutive"]) if r["consecutive"] else None,
+            quote=str(r["quote"]), said_by=str(r.get("said_by", "") or r.get("publisher", "")),
+            publisher=str(r.get("publisher", "")), title=str(r.get("title", "")),
+            published=str(r.get("published", "")), url=str(r.get("url", "")), note=str(r.get("note", ""))))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class StatementCheck:
+    """What the record's own figures show over a statement's span: :data:`AGREES`, :data:`SILENT` (they cannot
+    show a movement the statement names), :data:`DIFFERS` (they show another), or :data:`UNCHECKED` (the
+    record lacks a period, the span crosses a change of method, or the statement names no earlier period).
+    ``moves`` are the movements compared (one per consecutive step, or one over the whole span)."""
+
+    statement: Statement
+    outcome: str
+    moves: tuple[Movement, ...] = ()
+    reason: str = ""
+
+
+def check_statement(points: Sequence[GapPoint], statement: Statement) -> StatementCheck:
+    """The statement against the record of its gap (the points of ``statement.measure``).
+
+    A count of consecutive periods is checked step by step between adjacent periods of the record, from the
+    reference period to the statement's; otherwise the reference period is compared with the statement's
+    period (:func:`movement`, on the size of the gap, :attr:`Movement.size`). "Unchanged" agrees with figures
+    that cannot show a movement at their precision.
+    """
+    by_period = {p.period: p for p in points}
+    if not statement.reference:
+        return StatementCheck(statement, UNCHECKED, reason="the statement names no earlier period")
+    lacking = [q for q in (statement.reference, statement.period) if q not in by_period]
+    if lacking:
+        return StatementCheck(statement, UNCHECKED, reason=f"the record holds no figure for {' or '.join(lacking)}")
+    if statement.consecutive:
+        chain = [by_period[statement.reference]]
+        for q in periods_between(statement.reference, statement.period) + [statement.period]:
+            if q not in by_period:
+                return StatementCheck(statement, UNCHECKED, reason=f"the record holds no figure for {q}")
+            chain.append(by_period[q])
+        moves = tuple(movement(a, b) for a, b in zip(chain, chain[1:]))
+    else:
+        moves = (movement(by_period[statement.reference], by_period[statement.period]),)
+    if any(m.direction is None for m in moves):
+        reason = "the method changed" if any(m.reason == "method" for m in moves) else "the figures were obtained differently"
+        return StatementCheck(statement, UNCHECKED, moves, reason)
+    sizes = [m.size for m in moves]
+    if statement.direction == 0:
+        outcome = AGREES if all(x == 0 for x in sizes) else DIFFERS
+    elif any(x not in (0, statement.direction) for x in sizes):
+        outcome = DIFFERS
+    elif all(x == statement.direction for x in sizes):
+        outcome = AGREES
+    else:
+        outcome = SILENT
+    return StatementCheck(statement, outcome, moves)
+
+
+def statement_for(statements: Sequence[Statement], measure: str, period: str) -> Statement | None:
+    """The latest statement about one gap's movement into ``period`` (the last in the table where several are)."""
+    found = [s for s in statements if s.measure == measure and s.period == period]
+    return found[-1] if found else None

@@ -24,6 +24,7 @@ METHOD_WORDS = {
     POOLED: "pooled from its areas' counts and denominators",
     WEIGHTED: "the mean of its areas' values weighted by population",
     UNWEIGHTED: "the unweighted mean of its areas' values (the data give no populations)",
+    "derived": "derived from England's published value and the group's share of England",
 }
 
 

@@ -55,7 +55,15 @@ class Analysis:
     group: Group | None = None
     areas: pd.DataFrame = field(default_factory=pd.DataFrame)
     sii: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sii_fingertips: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The slope index from Fingertips' own deprivation deciles, where the export carries them (period,
+    category_type, sii, lower, upper)."""
     horizon: str | None = None
+    statements: tuple[gaps.Statement, ...] = ()
+    """What sources said the gap did, in words (``statements.csv``), known by the edition."""
+    later: frozenset[str] = frozenset()
+    """The ids of the rows whose source came out after the publication the edition stands at (``editions.csv``):
+    the page marks a figure resting on them "published later"."""
 
     @property
     def key(self) -> str:
@@ -262,7 +270,23 @@ def analyse(briefing: Briefing, indicator: str, sex: str) -> Analysis:
         breaks=breaks, labels=briefing.labels, method=method, share=share,
         share_of="population" if briefing.populations is not None else "areas", group=briefing.group,
         areas=area_rows, sii=hlevels.sii_series(briefing, indicator, sex, periods),
-        horizon=briefing.config.horizon)
+        sii_fingertips=hlevels.sii_of_fingertips_deciles(briefing, indicator, sex),
+        horizon=briefing.config.horizon,
+        statements=gaps.statements_of(briefing.statements_for(indicator, sex)),
+        later=later_rows(briefing, observations))
+
+
+def later_rows(briefing: Briefing, observations: pd.DataFrame) -> frozenset[str]:
+    """The ids of the observations whose source was published after the edition's publication (none where the
+    edition names no publication)."""
+    from healthgap.read.tables import published_after
+
+    edition = briefing.publication()
+    if edition is None or observations.empty or briefing.sources.empty:
+        return frozenset()
+    dates = dict(zip(briefing.sources["source_id"], briefing.sources["published"]))
+    return frozenset(r["id"] for _, r in observations.iterrows()
+                     if published_after(str(dates.get(r["source_id"], "")), str(edition["published"])))
 
 
 def analyse_each_sex(briefing: Briefing, indicator: str | None) -> list[Analysis]:

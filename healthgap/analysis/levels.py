@@ -136,7 +136,6 @@ def group_levels(briefing: Briefing, indicator: str, sex: str) -> tuple[pd.DataF
     tier = in_tier(briefing, rows)
     codes = set(briefing.group.codes)
     members = tier[tier["area_code"].isin(codes)]
-    others = tier[~tier["area_code"].isin(codes)]
     _weighting(briefing, ind, members)
     areas = briefing.config.areas
     records, methods_used = [], set()
@@ -159,8 +158,14 @@ def group_levels(briefing: Briefing, indicator: str, sex: str) -> tuple[pd.DataF
                             "revision": "final", "status": "computed" if ind.computed else "published",
                             "interval": "confidence" if not math.isnan(c["lower"]) else "rounding"})
         else:
-            r = _value(briefing, ind, sex, others[others["period"] == period], set(others["area_code"]), log_scale, w)
-            records.append(_record(COMPARATOR, period, r, ind))
+            found = rows[(rows["area_code"] == areas.comparator_code) & (rows["period"] == period)]
+            if found.empty:
+                continue
+            r = rest_of_england(briefing, ind, sex, found.iloc[0], g, members[members["period"] == period], w)
+            record = _record(COMPARATOR, period, r, ind)
+            if r["method"] == "derived" and not ind.computed:
+                record["log_scale"] = False  # its interval is England's less the group's share, on the linear scale
+            records.append(record)
     frame = pd.DataFrame(records, columns=LEVEL_COLUMNS[:-3] if not records else None)
     if frame.empty:
         return pd.DataFrame(columns=LEVEL_COLUMNS), "", 0.0
@@ -173,6 +178,53 @@ def group_levels(briefing: Briefing, indicator: str, sex: str) -> tuple[pd.DataF
     if note:
         method += f" ({note})"
     return frame, method, _share(briefing, tier, members, rows)
+
+
+def rest_of_england(briefing: Briefing, ind: Indicator, sex: str, england: pd.Series, group: dict,
+                    members: pd.DataFrame, w: pd.Series | None) -> dict:
+    """The rest of England in one period, derived from England's published value and the group's: never the mean of
+    the other areas' values (:mod:`healthgap.analysis.comparators`).
+
+    - Counts: where the group's value is pooled from counts and England's row carries its count and denominator,
+      the rest is England's less the group's, pooled the same way: m (C_E - C_G) / (D_E - D_G), with Byar's
+      interval on its count (exact).
+    - Otherwise R = (E - p G) / (1 - p), p the group's share of England's population (ONS's mid-year estimates,
+      or the populations the data give), with its interval by the delta method.
+    """
+    from healthgap.analysis import comparators
+    from healthgap.methods import byars_limits
+
+    inputs = (england["row_id"], *group["inputs"])
+    if ind.computed:
+        from healthgap.analysis import counts
+
+        codes = set(briefing.counts.deaths["area_code"]) - set(briefing.group.codes)
+        codes = {c for c in codes if str(c).startswith(("E06", "E07", "E08", "E09"))}
+        r = counts.pooled(briefing.counts, ind.spec.compute, sex, codes)
+        return {**r, "method": "derived", "inputs": r["inputs"]}
+    m = groups.pooling_multiplier(members.dropna(subset=["value"])) if group["method"] == groups.POOLED else None
+    if m is not None and not (math.isnan(england["count"]) or math.isnan(england["denominator"])):
+        count = float(england["count"]) - float(members["count"].sum())
+        denominator = float(england["denominator"]) - float(members["denominator"].sum())
+        low, high = byars_limits(count, 0.95)
+        value, lower, upper = count / denominator * m, float(low) / denominator * m, float(high) / denominator * m
+        se = (upper - lower) / (2 * 1.959963984540054)
+        return {"value": value, "lower": lower, "upper": upper, "se": se, "method": "derived", "areas": 0,
+                "inputs": inputs}
+    if w is None:
+        raise DataError(f"[areas] comparator = \"rest of England\" for [indicators.{ind.key}]: the rest of England is "
+                        f"derived from England's published value and the group's population share, so it needs "
+                        f"populations (key 'populations' of [areas]) or counts in the data")
+    share = comparators.population_share(briefing.group.codes, w,
+                                         [c for c in w.index if str(c).startswith(("E06", "E07", "E08", "E09", "E10"))
+                                          and hareas.in_tier(pd.Series([c]), briefing.config.areas.tier).iloc[0]])
+    e_se = (england["upper"] - england["lower"]) / (2 * 1.959963984540054)
+    value, se = comparators.rest_value(float(england["value"]), float(e_se), float(group["value"]),
+                                       float(group["se"]), share)
+    lower, upper = (value - 1.959963984540054 * se, value + 1.959963984540054 * se) if not math.isnan(se) \
+        else (math.nan, math.nan)
+    return {"value": value, "lower": lower, "upper": upper, "se": se, "method": "derived", "areas": 0,
+            "inputs": inputs}
 
 
 def _value(briefing: Briefing, ind: Indicator, sex: str, rows: pd.DataFrame, codes, log_scale: bool,
@@ -210,17 +262,42 @@ def area_table(briefing: Briefing, indicator: str, sex: str, period: str) -> pd.
     rows = indicator_rows(briefing, indicator, sex)
     if rows.empty or briefing.group is None:
         return pd.DataFrame()
+    england = rows[(rows["area_code"] == briefing.config.areas.comparator_code) & (rows["period"] == period)]
     rows = in_tier(briefing, rows)
     rows = rows[rows["period"] == period].dropna(subset=["value"])
-    table = rows[["area_code", "area_name", "value", "lower", "upper", "row_id", "value_note"]].copy()
+    columns = ["area_code", "area_name", "value", "lower", "upper", "lower_998", "upper_998", "row_id", "value_note"]
+    table = rows[[c for c in columns if c in rows]].copy()
     table["member"] = table["area_code"].isin(briefing.group.codes)
-    ranked = briefing.group.ranked
-    if "imd_score" in ranked:
-        deciles = ranked.assign(decile=hareas.deciles(ranked)).set_index("area_code")["decile"]
-        table["decile"] = table["area_code"].map(deciles)
+    table["compared"] = compared_with_england(table, england, ind.higher_is_worse)
+    deciles = briefing.deciles
+    if not deciles.empty:
+        table["decile"] = table["area_code"].map(deciles.set_index("area_code")["decile"])
     table = table.sort_values("value", ascending=not ind.higher_is_worse, kind="stable").reset_index(drop=True)
     table["rank"] = range(1, len(table) + 1)
     return table
+
+
+def benchmark_levels(table: pd.DataFrame) -> tuple[float, ...]:
+    """The confidence levels areas can be compared with England at: 95 % and 99.8 % where the data give both
+    limits for every area that has 95 % ones, else 95 %."""
+    has = table["lower"].notna()
+    if "lower_998" in table and has.any() and table.loc[has, "lower_998"].notna().all():
+        return (0.95, 0.998)
+    return (0.95,)
+
+
+def compared_with_england(table: pd.DataFrame, england: pd.DataFrame, higher_is_worse: bool) -> pd.Series:
+    """Each area compared with England's value as Fingertips compares it (:func:`healthgap.analysis.benchmark.
+    benchmark`): better, similar or worse at 95 % (best or worst beyond 99.8 % where the data give those limits);
+    "not compared" without limits or without England's value."""
+    from healthgap.analysis import benchmark
+
+    if table.empty:
+        return pd.Series(dtype=object)
+    if england.empty or pd.isna(england.iloc[0]["value"]):
+        return pd.Series(benchmark.NOT_COMPARED, index=table.index)
+    return benchmark.benchmark(table.assign(category_type=""), higher_is_worse, benchmark_levels(table),
+                               england=float(england.iloc[0]["value"]))
 
 
 def sii_series(briefing: Briefing, indicator: str, sex: str, periods: list[str]) -> pd.DataFrame:
@@ -232,9 +309,9 @@ def sii_series(briefing: Briefing, indicator: str, sex: str, periods: list[str])
 
     ind = briefing.indicator(indicator)
     group = briefing.group
-    if group is None or briefing.imd is None or "imd_score" not in group.ranked:
+    ranked = briefing.deciles
+    if group is None or ranked.empty:
         return pd.DataFrame()
-    ranked = group.ranked.assign(decile=hareas.deciles(group.ranked))
     rows = in_tier(briefing, indicator_rows(briefing, indicator, sex)).merge(ranked[["area_code", "decile"]],
                                                                             on="area_code")
     log_scale = LOG_SCALE[ind.measure]
@@ -271,3 +348,23 @@ def sii_series(briefing: Briefing, indicator: str, sex: str, periods: list[str])
     out = pd.DataFrame(results)
     out["start"] = out["period"].map(lambda p: parse_period(p)[0])
     return out.sort_values("start").reset_index(drop=True)
+
+
+def sii_of_fingertips_deciles(briefing: Briefing, indicator: str, sex: str) -> pd.DataFrame:
+    """The slope index of inequality from Fingertips' own deprivation-decile rows, where an export carries them
+    (:func:`healthgap.analysis.inequality.sii_from_fingertips_deciles`): those of the tier's kind of area
+    ("County & UA deprivation deciles ..." for the upper tier, "District & UA ..." for the lower), each decile
+    weighted by its denominator. Columns ``period, category_type, sii, lower, upper``; empty without them."""
+    from healthgap.analysis import inequality
+
+    rows = briefing.deciles_of_fingertips(indicator, sex)
+    if rows.empty:
+        return pd.DataFrame()
+    kind = "County & UA" if briefing.config.areas.tier == "upper" else "District & UA"
+    types = sorted(set(rows["category_type"]))
+    chosen = next((t for t in types if t.startswith(kind)), types[0])
+    ind = briefing.indicator(indicator)
+    found = inequality.sii_from_fingertips_deciles(rows, chosen, log_scale=LOG_SCALE[ind.measure])
+    found = found.dropna(subset=["sii"])
+    return found.rename(columns={"sii_lower": "lower", "sii_upper": "upper"})[
+        ["period", "category_type", "sii", "lower", "upper"]].reset_index(drop=True)

@@ -92,14 +92,14 @@ rounding error, which is not modelled. It is a statement about the trend, not a 
 **The earlier model**, ordinary least squares on the periods that share no year (:func:`fit_trend_ols`,
 :func:`projection_ols`), is kept for the back-test table, where its results are shown beside the new
 model's. The pace (:func:`pace`), the verdict (:func:`verdict`) and the back-test (:func:`backtest`) are
-built from the same pieces. Words are kept to :func:`describe`, :func:`describe_bend` and
-:func:`describe_method`, rounded to the figure's decimals.
+built from the same pieces. This module returns data; the page words it (:mod:`healthgap.page.sentences`:
+``describe``, ``describe_bend``, ``describe_method``, ``describe_pace``), each figure rounded to its decimals.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -965,11 +965,6 @@ def verdict(result: Projection, target: float | None, lower_is_better: bool = Tr
     return SPANS
 
 
-def shortfall(result: Projection | None) -> str:
-    """Why a projection has no figures, in the words the tables use: "too far ahead" or "too few periods"."""
-    return TOO_FAR if result is not None and result.flag == TOO_FAR else TOO_FEW
-
-
 @dataclass(frozen=True)
 class Pace:
     """The annual change in the gap achieved so far, against the annual change still needed.
@@ -992,7 +987,12 @@ class Pace:
     achieved_low: float | None = None
     achieved_high: float | None = None
     """The range of ``achieved`` that the two gaps' own ranges allow (their rounding, or their 95 % intervals):
-    (latest lower - since upper) / years to (latest upper - since lower) / years; None where not known."""
+    (latest lower - since upper) / years to (latest upper - since lower) / years; None where not known. Where
+    the pace rests on a published change (``change``), the range that change and the baseline gap allow."""
+    change: float | None = None
+    """The published percentage change from ``since`` to ``latest`` that ``achieved`` rests on, where one was
+    published: achieved = gap(since) x change / 100 / years. The baseline enters once, not as two independent
+    figures, and no pace contradicts the change its source published."""
 
     @property
     def direction_known(self) -> bool:
@@ -1050,159 +1050,6 @@ def _listing(periods: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-Show = Callable[[str, float, int], str]
-"""How a figure is written into a sentence: (role, value, decimals) -> text. Roles: ``projection``, ``lower``,
-``upper``, ``target``, ``achieved``, ``needed``, ``achieved_low``, ``achieved_high``, ``allowance``, a bend's
-``slope_before`` and ``slope_after`` (a change a year, "%" added by the sentence on the log scale), and the
-method's own constants ``confidence`` (95) and ``minimum`` (3 periods to project, 5 to judge). The page links
-each figure to its provenance."""
-
-PER_YEAR = ("achieved", "needed", "achieved_low", "achieved_high", "allowance", "slope_before", "slope_after")
-
-
-def _plain(unit: str) -> Show:
-    def show(role: str, value: float, decimals: int) -> str:
-        if role in ("confidence", "minimum"):
-            return f"{value:g}" + ("%" if role == "confidence" else "")
-        return est.number(value, decimals) + ("" if role in PER_YEAR else unit)
-    return show
-
-
-WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
-
-
-def _count(n: float, show: Show | None = None) -> str:
-    """A count in words (a count of periods or years is not a figure of the data); beyond twenty, or not
-    whole, as a method constant written by ``show``."""
-    if float(n).is_integer() and 0 <= n < len(WORDS):
-        return WORDS[int(n)]
-    return (show or _plain(""))("minimum", n, 0 if float(n).is_integer() else 1)
-
-
-def _years(x: float, show: Show | None = None) -> str:
-    return f"{'one' if x == 1 else _count(x, show)} year" + ("" if x == 1 else "s")
-
-
-def describe_bend(result: Projection, decimals: int, unit: str = "", show: Show | None = None) -> str:
-    """Where the series bent, in words: "The gap's course changed in 2011-13: it had been narrowing by 4.8% a
-    year, and since then it has moved by +1.0% a year, which its figures cannot tell from no movement."
-
-    Before the bend: the segmented fit's first slope (:class:`Bend`); since: the slope of the trend the
-    projection follows (the periods from the knot on), with a direction named only where its 95 % interval
-    (:meth:`Trend.slope_interval`) lies on one side of zero. On the log scale each slope is given as a
-    percentage change a year, 100 (exp(b) - 1), to one decimal place; on another scale as a change a year,
-    to one decimal place more than the gap. Empty where the series did not bend."""
-    b = result.bend
-    if b is None:
-        return ""
-    show = show or _plain(unit)
-    trend = result.trend
-    log = trend.scale.name == LOG
-    places = 1 if log else decimals + 1
-    per = "%" if log else (" percentage points" if unit == "%" else "")
-
-    def shown(slope: float) -> float:
-        return 100 * (math.exp(slope) - 1) if log else slope
-
-    def words(value: float, falling: str, rising: str) -> str:
-        return falling if value < 0 else rising
-
-    before = shown(b.slope_before)
-    if round(abs(before), places) == 0:
-        then = "had barely moved"
-    else:
-        then = (f"had been {words(before, 'narrowing' if log else 'falling', 'widening' if log else 'rising')} by "
-                f"{show('slope_before', abs(before), places)}{per} a year")
-    after = shown(trend.slope)
-    low_high = trend.slope_interval(result.confidence)
-    known = low_high is not None and (low_high[0] > 0 or low_high[1] < 0)
-    if round(abs(after), places) == 0:
-        now = "it has barely moved"
-    elif known:
-        now = (f"it has {words(after, 'narrowed' if log else 'fallen', 'widened' if log else 'risen')} by "
-               f"{show('slope_after', abs(after), places)}{per} a year")
-    else:
-        now = (f"it has moved by {'+' if after > 0 else '−'}{show('slope_after', abs(after), places)}{per} a year, "
-               f"which its figures cannot tell from no movement")
-    return f"The gap's course changed in {b.period}: it {then}, and since then {now}."
-
-
-def describe(result: Projection, decimals: int, target: float | None = None, unit: str = "",
-             lower_is_better: bool = True, target_decimals: int | None = None, show: Show | None = None) -> str:
-    """The projection in words, its figures rounded to ``decimals`` (the gap's own precision), the target to
-    ``target_decimals`` (its own; ``decimals`` by default), each written by ``show``.
-
-    Where the series bent, first :func:`describe_bend`. Then "At the pace since 1995-97 the gap would be
-    17.2 (12.1 to 22.3) in 2009-11, against a target of 16.6 or less." followed, only where the trend has at
-    least three residual degrees of freedom and the interval is wholly on one side of the target
-    (:func:`verdict`), by a statement of likelihood; where it spans the target, by saying so; where the trend
-    is too short, by saying that. With fewer than three periods: "Too few periods to project: ..."; beyond the
-    span of the trend: "Too far ahead to project: ...". ``unit`` follows each figure (e.g. "%").
-    """
-    show = show or _plain(unit)
-    bend = describe_bend(result, decimals, unit, show)
-    lead = bend + " " if bend else ""
-    if result.flag == TOO_FAR and not result.enough:
-        return (f"{lead}Too far ahead to project: {result.period} lies {_years(result.ahead, show)} beyond the "
-                f"latest period, {result.fitted[-1]}, further than the {_years(result.span, show)} the trend since "
-                f"{result.since} spans.")
-    if not result.enough:
-        have = len(result.fitted)
-        method = f" on the method used since {result.method_since}" if result.method_since else ""
-        named = f"{_count(have, show)}{method} ({_listing(result.fitted)})" if have else f"none{method}"
-        return (f"Too few periods to project: a trend with an interval needs at least "
-                f"{show('minimum', MIN_POINTS, 0)} periods, and the series has {named}.")
-    sentence = (f"{lead}At the pace since {result.since} the gap would be {show('projection', result.value, decimals)} "
-                f"({show('lower', result.lower, decimals)} to {show('upper', result.upper, decimals)}) in "
-                f"{result.period}")
-    if target is None:
-        return sentence + "."
-    side = "or less" if lower_is_better else "or more"
-    places = decimals if target_decimals is None else target_decimals
-    sentence += f", against a target of {show('target', target, places)} {side}."
-    call = verdict(result, target, lower_is_better)
-    percent = show("confidence", result.confidence * 100, 0)
-    if call == SHORT:
-        sentence += (f" The trend is too short to judge whether it will be met: a judgement needs at least "
-                     f"{show('minimum', MIN_JUDGE_DF + 2, 0)} periods on the line, and it has "
-                     f"{_count(result.trend.n, show)}.")
-    elif call == LIKELY:
-        sentence += f" The whole {percent} interval meets the target: on this trend it is likely to be met."
-    elif call == UNLIKELY:
-        sentence += f" The whole {percent} interval misses the target: on this trend it is unlikely to be met."
-    else:
-        sentence += f" The {percent} interval spans the target, so the trend cannot say whether it will be met."
-    return sentence
-
-
-def describe_method(result: Projection, show: Show | None = None) -> str:
-    """How the projection was computed, in one sentence for the page (the model's terms are in the methods
-    appendix): "Computed from all twelve periods from 2011-13 to 2022-24, as a steady percentage change a year,
-    allowing for the years that neighbouring periods share, with its 95% prediction interval, which assumes
-    the gap keeps to that course." Empty without figures."""
-    if not result.enough or result.trend is None:
-        return ""
-    show = show or _plain("")
-    t = result.trend
-    percent = show("confidence", result.confidence * 100, 0)
-    if t.model == OLS:
-        return (f"Computed: a straight line fitted to the gap in {_listing(t.periods)} (periods that share no year) "
-                f"and its {percent} prediction interval, which assumes the gap keeps to that line.")
-    kind = {LOG: "a steady percentage change a year",
-            LOG_RATIO: "a steady percentage change a year in the ratio of the two rates"}.get(t.scale.name,
-                                                                                             "a steady change a year")
-    which = f"all {_count(t.n, show)} periods from {t.since} to {t.latest}" if t.n > 2 else _listing(t.periods)
-    where = []
-    if t.bent:
-        where.append(f"those before {t.since} follow the earlier course")
-    if t.method_since:
-        where.append(f"none from before the change of method in {t.method_since}")
-    aside = f" ({'; '.join(where)})" if where else ""
-    return (f"Computed from {which}{aside}, as {kind}, allowing for the years that neighbouring periods share, "
-            f"with its {percent} prediction interval, which assumes the gap keeps to that course.")
 
 
 # --- against what happened ----------------------------------------------------------------------
@@ -1468,15 +1315,6 @@ def pace_analysis(analysis: Analysis) -> Pace | None:
     return pace(gap_series(analysis), value, period, baseline, breaks_of(analysis))
 
 
-def describe_analysis(analysis: Analysis, horizon: str | None = None, confidence: float = CONFIDENCE) -> str:
-    """:func:`describe` for an analysis: its gap, to its target (or ``horizon``), to the gap's decimals."""
-    result = project_analysis(analysis, horizon, confidence=confidence)
-    target = target_of(analysis)
-    decimals = analysis.comparison.decimals_for(analysis.gap_measure)
-    return describe(result, decimals, target[0] if target is not None else None,
-                    "%" if analysis.gap_measure == "relative_gap_pct" else "")
-
-
 def backtest_analysis(edition: Analysis, latest: Analysis, confidence: float = CONFIDENCE,
                       model: str = GLS) -> Outcome | None:
     """What an edition projected for the last period observed since, on the same method, beside what
@@ -1567,24 +1405,29 @@ class Outlook:
     def verdict(self) -> str | None:
         return None if self.projection is None else verdict(self.projection, self.target, self.lower_is_better)
 
-    def sentence(self) -> str:
-        """:func:`describe` of the projection (empty without one)."""
-        if self.projection is None:
-            return ""
-        return describe(self.projection, self.decimals, self.target, self.unit, self.lower_is_better,
-                        self.target_decimals)
+def _pace_ranges(analysis: Analysis, steady: Pace) -> Pace:
+    """The pace with the range its figures allow. Where the latest period's change from the baseline was
+    published, the pace is that change applied to the baseline gap, gap(since) x change / 100 / years, over the
+    range of both (:func:`healthgap.analysis.estimates.bounds`): a published widening is a widening, and the
+    baseline counts once. Otherwise (latest lower - since upper) / years to (latest upper - since lower) / years,
+    the two gaps' own ranges (their rounding, or their 95 % intervals)."""
+    from dataclasses import replace
 
-    def interval(self) -> str:
-        """The projected gap with its interval, "17.2 (12.1 to 22.3)", or why there is none ("too few
-        periods", "too far ahead")."""
-        p = self.projection
-        if p is None or not p.enough:
-            return shortfall(p)
-
-        def n(x: float) -> str:
-            return est.number(x, self.decimals) + self.unit
-
-        return f"{n(p.value)} ({n(p.lower)} to {n(p.upper)})"
+    points = {p.period: p for p in analysis.points}
+    base, last = points.get(steady.since), points.get(steady.latest)
+    years = period_midpoint(steady.latest) - period_midpoint(steady.since)
+    if base is None or last is None or base.gap is None or years <= 0:
+        return steady
+    change = last.change
+    if change is not None and change.published and last.reference == steady.since:
+        low, high = est.bounds(lambda g, c: g * c / 100 / years, (base.gap.lower, base.gap.upper),
+                               (change.lower, change.upper))
+        return replace(steady, achieved=base.gap.value * change.value / 100 / years, achieved_low=low,
+                       achieved_high=high, change=change.value)
+    if last.gap is None:
+        return steady
+    return replace(steady, achieved_low=(last.gap.lower - base.gap.upper) / years,
+                   achieved_high=(last.gap.upper - base.gap.lower) / years)
 
 
 def outlook(analysis: Analysis, horizon: str | None = None, confidence: float = CONFIDENCE) -> Outlook:
@@ -1602,56 +1445,7 @@ def outlook(analysis: Analysis, horizon: str | None = None, confidence: float = 
     if steady is not None and target is not None and steady.since != target[2]:
         steady = None  # the baseline is not on the latest method: no pace across a change of method
     if steady is not None and steady.achieved is not None:
-        from dataclasses import replace
-
-        gaps = {p.period: p.gap for p in analysis.points if p.gap is not None}
-        first, last = gaps.get(steady.since), gaps.get(steady.latest)
-        years = period_midpoint(steady.latest) - period_midpoint(steady.since)
-        if first is not None and last is not None:
-            steady = replace(steady, achieved_low=(last.lower - first.upper) / years,
-                             achieved_high=(last.upper - first.lower) / years)
+        steady = _pace_ranges(analysis, steady)
     target_places = analysis.target.value.decimals if target is not None else None
     return Outlook(projection=result, target=target[0] if target is not None else None,
                    target_period=period, pace=steady, decimals=decimals, unit=unit, target_decimals=target_places)
-
-
-def describe_pace(p: Pace, decimals: int, unit: str, target_decimals: int | None = None,
-                  show: Show | None = None) -> str:
-    """The pace in words: the change a year achieved since the baseline, against the change a year needed
-    from the latest period to reach the target by the target period. Both are differences of gaps of record
-    divided by the years between the periods' midpoints, given to one decimal place more than the gap. A
-    direction is named only where the gaps' own ranges allow one direction (:attr:`Pace.direction_known`),
-    a verdict only where the whole range of the pace achieved is on one side of the pace needed.
-
-    "Since 1995-97 the gap has narrowed by 1.31 a year; to reach 22.0 by 2009-11 it must narrow by 0.58 a
-    year from 2004-06, so the pace so far is enough."
-    """
-    show = show or _plain(unit)
-    places = decimals + 1
-    per = " percentage points" if unit == "%" else ""
-
-    def moved(x: float) -> str:
-        if round(abs(x), places) == 0:
-            return "has barely moved"
-        if not p.direction_known:
-            return (f"has moved by {'+' if x > 0 else ''}{show('achieved', x, places)}{per} a year, which the "
-                    f"precision of its figures "
-                    f"cannot tell from no movement ({show('achieved_low', p.achieved_low, places)} to "
-                    f"{show('achieved_high', p.achieved_high, places)})")
-        return f"has {'narrowed' if x < 0 else 'widened'} by {show('achieved', abs(x), places)}{per} a year"
-
-    if p.achieved is None:
-        return ""
-    target = show("target", p.target, decimals if target_decimals is None else target_decimals)
-    text = f"Since {p.since} the gap {moved(p.achieved)}"
-    if p.needed is None:
-        return text + "."
-    if (p.needed >= 0) == p.lower_is_better and p.latest_value <= p.target + est.TOLERANCE:
-        text += (f"; in {p.latest} it was already within the target of {target}, which allows it to widen by up "
-                 f"to {show('allowance', abs(p.needed), places)}{per} a year until {p.target_period}")
-        return text + "."
-    need = f"{'narrow' if p.needed < 0 else 'widen'} by {show('needed', abs(p.needed), places)}{per} a year"
-    text += f"; to reach {target} by {p.target_period} it must {need} from {p.latest}"
-    if not p.verdict_known:
-        return text + ", and the precision of the figures cannot say whether the pace so far is enough."
-    return text + (", so the pace so far is enough." if p.enough else ", so the pace so far is not enough.")

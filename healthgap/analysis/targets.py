@@ -110,7 +110,7 @@ def target_gap(baseline: Estimate, reduction_pct: float, row: str) -> Estimate:
 
 def make_target(row: pd.Series, baseline: GapPoint | None, table: str = "targets.csv") -> Target:
     """A :class:`Target` from a row of ``targets.csv`` and the baseline period of the gap's record."""
-    line = f"{table}:{int(row['line'])}"
+    line = f"{table}:{int(row['line'])}" if int(row["line"]) > 0 else table  # briefing.toml's target has no line
     value = None
     if pd.notna(row["published_target_value"]):
         figure, decimals = float(row["published_target_value"]), int(row.get("published_target_decimals", 1))

@@ -70,14 +70,18 @@ def _references(ids: list[str], briefing: Briefing, figures: pd.DataFrame) -> li
             refs.append(Markup('<a href="#{}">{}</a>').format(provenance.anchor(row_id), labels_by_id[row_id]))
         else:  # a line of a file: the lines of one file are listed together, where the file first appears
             table, _, line = row_id.rpartition(":")
-            table = table or row_id
+            if not table:
+                table, line = row_id, ""  # a file as a whole (briefing.toml's target): no line to name
             if table not in by_file:
                 by_file[table] = []
                 refs.append(table)
-            by_file[table].append(line)
+            if line:
+                by_file[table].append(line)
 
     def file_reference(table: str) -> Markup:
         lines = by_file[table]
+        if not lines:
+            return Markup('<a class="ref" href="data/{}">{}</a>').format(table, table)
         shown = ", ".join(lines[:12]) + (f" and {len(lines) - 12} more" if len(lines) > 12 else "")
         word = "line" if len(lines) == 1 else "lines"
         return Markup('<a class="ref" href="data/{}">{}, {} {}</a>').format(table, table, word, shown)

@@ -32,14 +32,13 @@ def _outcome_cells(ledger: Ledger, then, now, outcome, old=None) -> dict:
     """A back-test's projection, observed gap and verdict, as the table shows them, each figure cited:
     the projection's in the trend's own terms (``then``, the analysis it was fitted in), the observed gap as
     the record of ``now`` gives it; ``old``, the same back-test on the earlier model, beside it."""
-    from healthgap.analysis import projection
-    from healthgap.page.sentences import Citer, projected_html
+    from healthgap.page.sentences import Citer, listing, projected_html
 
     result = outcome.projection
     observed = next((p for p in now.points if p.period == outcome.period and p.gap is not None), None)
     actual = Citer(ledger, now).gap(observed) if observed is not None else Markup("not observed")
     cells = {"compared": outcome.period, "projected": projected_html(Citer(ledger, then), result), "actual": actual,
-             "verdict": _verdict(outcome), "fitted": projection._listing(result.fitted) if result.enough else "",
+             "verdict": _verdict(outcome), "fitted": listing(result.fitted) if result.enough else "",
              "df": str(result.df_resid) if result.enough else ""}
     if old is not None:
         cells.update({"projected_old": projected_html(Citer(ledger, then), old.projection),
@@ -54,11 +53,11 @@ def _counterfactual_cells(ledger: Ledger, now, until: str) -> dict:
     from healthgap.analysis import estimates as est
     from healthgap.analysis import projection
     from healthgap.analysis.estimates import Estimate
-    from healthgap.page.sentences import Citer
+    from healthgap.page.sentences import Citer, shortfall
 
     cf = projection.counterfactual_analysis(now, until)
     if cf is None or not cf.enough:
-        return {"counterfactual": projection.shortfall(None) if cf is None else projection.TOO_FEW,
+        return {"counterfactual": shortfall(None) if cf is None else projection.TOO_FEW,
                 "counterfactual_verdict": "–"}
     c = Citer(ledger, now)
     fitted = set(cf.group.fitted) | set(cf.comparator.fitted)

@@ -138,6 +138,19 @@ def gap_panel(ax: plt.Axes, analysis: Analysis, measure: str | None = None) -> N
             ax.scatter([period_midpoint(p.period) for p in chosen], [p.gap.value for p in chosen], marker=marker,
                        s=36, facecolors=COLOURS["gap"] if fill == "full" else "white", edgecolors=COLOURS["gap"],
                        linewidths=1.2, label=labels.CHART_BASES[basis], zorder=3)
+    implied = implied_by_changes(analysis, measure) if own else []
+    if implied:
+        base = analysis.baseline
+        xs = [period_midpoint(base.period)] + [period_midpoint(period) for period, _ in implied]
+        ys = [base.gap.value] + [value for _, value in implied]
+        ax.plot(xs, ys, linestyle=":", color=COLOURS["gap"], linewidth=1.2, zorder=2,
+                label="the gap the published changes imply")
+        extra = [(period, value) for period, value in implied
+                 if not any(p.period == period and p.gap.basis == est.IMPLIED for p in points)]
+        if extra:
+            ax.scatter([period_midpoint(period) for period, _ in extra], [value for _, value in extra], marker="D", s=36,
+                       facecolors="white", edgecolors=COLOURS["gap"], linewidths=1.2, zorder=3,
+                       label=None if any(p.gap.basis == est.IMPLIED for p in points) else labels.CHART_BASES[est.IMPLIED])
     provisional = [p for p in points if p.gap.provisional]
     for p in provisional:
         ax.scatter([period_midpoint(p.period)], [p.gap.value], s=150, facecolors="none", edgecolors=COLOURS["gap"],
@@ -158,17 +171,44 @@ def gap_panel(ax: plt.Axes, analysis: Analysis, measure: str | None = None) -> N
     draw_breaks(ax, analysis)
     _period_ticks(ax, periods)
     values = [p.gap.value for p in points] + [p.gap.upper for p in ci] + list(trajectory["value"])
+    values += [value for _, value in implied]
     if fan is not None:
         values.append(fan["value"][-1])
-    low = min([0.0, *[p.gap.lower for p in ci], *[p.gap.value for p in points]])
+    lows = [*[p.gap.lower for p in ci], *[p.gap.value for p in points], *list(trajectory["value"]),
+            *[value for _, value in implied]]
+    low = min([0.0, *lows])
     top = max(values) * 1.2
+    if zoomed(lows + values):
+        spread = max(values) - min(lows)
+        low, top = min(lows) - 0.25 * spread, max(values) + 0.35 * spread
     ax.set_ylim(low, top)
     if fan is not None and (max(fan["upper"]) > top or min(fan["lower"]) < low):
         ax.annotate("the interval runs off the chart", (0.99, 0.99), xycoords="axes fraction", ha="right", va="top",
                     fontsize=FONT - 1, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
     ylabel = relative_axis_label(analysis) if measure == "relative_gap_pct" else meta.short_unit
+    if low > 0:
+        ylabel += "\n(the axis does not start at zero)"
     _style(ax, f"{labels.measure(measure).capitalize()}", ylabel)
-    ax.legend(frameon=False, fontsize=FONT - 1, loc="lower left")
+    ax.legend(frameon=False, fontsize=FONT - 1, loc="upper center", bbox_to_anchor=(0.45, -0.3), ncol=2)
+
+
+def implied_by_changes(analysis: Analysis, measure: str) -> list[tuple[str, float]]:
+    """The gaps the published changes from the baseline imply (:func:`healthgap.analysis.gaps.implied_by_changes`),
+    for the gap the target is set on; empty for the other gap."""
+    from healthgap.analysis import gaps
+
+    if measure != analysis.gap_measure:
+        return []
+    return gaps.implied_by_changes(analysis.record.get(measure, []), analysis.baseline)
+
+
+def zoomed(values: list[float]) -> bool:
+    """Whether the gap axis should not start at zero: every value on one side of it and their spread small beside
+    their size (under a third of the largest), so that a change of a few per cent, which the verdict is about,
+    would be a flat line on an axis from zero."""
+    if not values or min(values) <= 0:
+        return False
+    return (max(values) - min(values)) < max(values) / 3
 
 
 def projection_fan(ax: plt.Axes, analysis: Analysis) -> dict | None:
@@ -188,7 +228,7 @@ def projection_fan(ax: plt.Axes, analysis: Analysis) -> dict | None:
         return None
     fan = projection.band(result.trend, start, end, confidence=result.confidence)
     ax.fill_between(fan["x"], fan["lower"], fan["upper"], facecolor="none", edgecolor=COLOURS["gap"], alpha=0.45,
-                    hatch="////", linewidth=0, label=f"trend's {result.confidence * 100:g}% prediction interval",
+                    hatch="////", linewidth=0, label=f"{result.confidence * 100:g}% prediction interval",
                     zorder=0)
     ax.plot(fan["x"], fan["value"], linestyle="-.", color=COLOURS["gap"], linewidth=1.2,
             label=f"trend since {result.since}, projected", zorder=1)
@@ -229,7 +269,8 @@ def chart(analysis: Analysis, measure: str | None = None, levels: bool = True) -
     panels = (["levels"] if groups else []) + (["gap"] if has_gap else [])
     if not panels:
         return None
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.2), dpi=100, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.4 if has_gap else 3.2), dpi=100,
+                             squeeze=False)
     alts = []
     for ax, panel in zip(axes[0], panels):
         if panel == "levels":

@@ -90,5 +90,21 @@ def reconciliation_html(ledger: Ledger, frame: pd.DataFrame, briefing: Briefing)
     }
     example = next((r for r in rows if r["recomputed"] is not None), None)
     return render("reconciliation.html.j2", rows=rows, tally=tally, example=example,
+                  statements=statement_rows(ledger, briefing, frame),
                   consistent=CONSISTENT, differs=DIFFERS, cannot=CANNOT,
                   edition_date=date_element(edition["published"]) if edition is not None else "")
+
+
+def statement_rows(ledger: Ledger, briefing: Briefing, frame: pd.DataFrame) -> list[dict]:
+    """The sources' statements of movement (``statements.csv``) of the indicators reconciled, each beside what the
+    record's own figures show (:func:`healthgap.page.sentences.statement_rows`)."""
+    from healthgap.analysis.indicator import analyse
+    from healthgap.page.sentences import statement_rows as rows_of
+
+    if briefing.statements.empty:
+        return []
+    indicators = set(frame["indicator"]) if not frame.empty else set(briefing.statements["indicator"])
+    keys = sorted({(r["indicator"], r["sex"]) for _, r in briefing.statements.iterrows() if r["indicator"] in indicators},
+                  key=lambda k: (list(briefing.sections.values()).index(k[0]) if k[0] in briefing.sections.values()
+                                 else 99, k[1]))
+    return rows_of(ledger, [analyse(briefing, indicator, sex) for indicator, sex in keys])

@@ -25,6 +25,7 @@ from healthgap.read import labels
 from healthgap.page import sentences as narrative
 from healthgap.page.provenance import Ledger
 from healthgap.page.render import Fragment, date_element, render, squash
+from healthgap.page.render import capitalise as render_capitalise
 from healthgap.page.sentences import Citer, direction_word, sex_suffix
 from healthgap.read.briefing import Briefing, Indicator
 from healthgap.read.config import COUNT_LAYOUTS
@@ -111,10 +112,57 @@ class Section:
         if not self.analyses:
             return Fragment(Markup(""))
         c = Citer(self.ledger, self.analyses[0])
-        note = Markup(" ").join(x for x in (narrative.method_note(c), narrative.intervals_note(self.ledger,
-                                                                                                self.analyses)) if x)
+        note = Markup(" ").join(x for x in (narrative.method_note(c), self.comparator_note(),
+                                            narrative.intervals_note(self.ledger, self.analyses), self.no_sii_note(),
+                                            *(self.fingertips_sii_note(a) for a in self.analyses)) if x)
         return Fragment(Markup("{}{}{}{}").format(Markup('<p class="note">{}</p>').format(note), self.agreement(),
                                                   self.ranking(), self.sources()))
+
+    def comparator_note(self) -> Markup:
+        """How the rest of England is found, where it is the comparator: derived from England's published value."""
+        a = self.analyses[0]
+        if a.levels.empty or "method" not in a.levels:
+            return Markup("")
+        rows = a.levels[a.levels["group"] == a.comparison.comparator]
+        if rows.empty or rows.iloc[-1]["method"] != "derived":
+            return Markup("")
+        return Markup("{} is England without the group: {}, never the mean of the other areas' values.").format(
+            render_capitalise(a.comparator_label),
+            "its counts less the group's" if a.indicator.computed or a.method.startswith("pooled") else
+            "England's published value less the group's part in it (its share of England's population)")
+
+    def no_sii_note(self) -> Markup:
+        """Why a group made of areas has no slope index of inequality, where it has none."""
+        a = self.analyses[0]
+        if a.group is None or not a.sii.empty:
+            return Markup("")
+        if self.briefing.deciles.empty:
+            return Markup("No slope index of inequality: the data name no Indices of Deprivation to rank the areas by "
+                          "(give one under [files] and name it in [group] deprivation).")
+        return Markup("No slope index of inequality: the areas with a value do not fill all ten deprivation deciles.")
+
+    def fingertips_sii_note(self, a: Analysis) -> Markup:
+        """Beside the slope index computed from the areas' deciles, the one Fingertips' own deprivation deciles
+        give, where the export carries them (each figure cited)."""
+        frame = a.sii_fingertips
+        if frame is None or frame.empty:
+            return Markup("")
+        row = frame.iloc[-1]
+        c = Citer(self.ledger, a)
+        from healthgap.analysis import estimates as est2
+        from healthgap.analysis.estimates import Estimate
+
+        e = Estimate(float(row["sii"]), float(row["lower"]), float(row["upper"]), est2.LEVELS, a.indicator.decimals,
+                     (), "inequality.sii_from_fingertips_deciles",
+                     "weighted least squares on Fingertips' deciles, each weighted by its denominator",
+                     interval=est2.CONFIDENCE)
+        figure_id = c._id(row["period"], "sii-fingertips")
+        value = c.cite(e, figure_id, row["period"], "sii", "slope index of inequality across Fingertips' deciles")
+        rng = c.range(e, figure_id, row["period"], "sii", "slope index of inequality across Fingertips' deciles")
+        ours = a.sii[a.sii["period"] == row["period"]] if not a.sii.empty else a.sii
+        return Markup("Fingertips' own deprivation deciles ({}) give a slope index of {} ({}) in {}{}.").format(
+            row["category_type"], value, rng, row["period"],
+            Markup(", beside the one computed here from the areas' own deciles") if not ours.empty else "")
 
     def agreement(self) -> Markup:
         """For figures computed from counts: how they agree with the publisher's own, area by area."""
@@ -174,14 +222,54 @@ class Section:
                               "value": number(r["value"], d),
                               "range": "" if pd.isna(r["lower"]) else f"{number(r['lower'], d)} to {number(r['upper'], d)}",
                               "member": bool(r["member"]), "note": r.get("value_note", "") or "",
+                              "compared": r.get("compared", "") or "",
                               "decile": "" if "decile" not in r or pd.isna(r.get("decile")) else int(r["decile"])})
             rows.append({"heading": labels.sex(a.sex).capitalize() if len(self.analyses) > 1 else "",
-                         "period": a.latest.period if a.latest is not None else "", "items": items})
+                         "period": a.latest.period if a.latest is not None else "", "items": items,
+                         "benchmark": self.benchmark_sentence(a)})
         if not rows:
             return Markup("")
         ind = self.indicator
         return render("ranking.html.j2", title=ind.title, groups=rows, group=self.analyses[0].disadvantaged_label,
-                      anchor=section_anchor(ind.key), unit=ind.unit)
+                      anchor=section_anchor(ind.key), unit=ind.unit, comparator="England")
+
+    def benchmark_sentence(self, a: Analysis) -> Markup:
+        """How many areas, and how many of the group's, are better or worse than England, as Fingertips compares
+        them (England's value against each area's 95 % interval; 99.8 % too where the data give it), each count
+        cited."""
+        from healthgap.analysis import benchmark
+        from healthgap.analysis.levels import benchmark_levels
+
+        table = a.areas
+        if table.empty or "compared" not in table or (table["compared"] == benchmark.NOT_COMPARED).all():
+            return Markup("")
+        levels = benchmark_levels(table)
+        c = Citer(self.ledger, a)
+        period = a.latest.period
+        def cite(who: str, what: str, level: float, n: int, rows: pd.DataFrame) -> Markup:
+            words = f"{'areas of the group' if who == 'group' else 'areas'} {what} than England at {percent(level)}"
+            return c.plain(f"benchmark-{who}-{what}-{level:g}", period, "benchmark", words, float(n), str(n),
+                           list(rows["row_id"]), "benchmark.counts: England's value against each area's interval")
+
+        def percent(level: float) -> str:
+            return f"{level:.1%}".replace(".0%", "%")
+
+        parts = []
+        for who, rows in (("all", table), ("group", table[table["member"]])):
+            tally = benchmark.counts(rows["compared"], levels)
+            for level in levels:
+                found = tally[tally["level"] == level].set_index("comparison")["areas"]
+                parts.append({"who": who, "level": percent(level), "compared": int(tally["compared"].iloc[0]),
+                              "worse": cite(who, "worse", level, int(found.get("worse", 0)), rows),
+                              "better": cite(who, "better", level, int(found.get("better", 0)), rows)})
+        group = [p for p in parts if p["who"] == "group"]
+        text = Markup("Compared with England as Fingertips compares an area (England's value against the area's {} "
+                      "confidence interval{}): {} of the {} areas are worse than England and {} better; of the {} "
+                      "areas of {} with a comparison, {} are worse and {} better.").format(
+            parts[0]["level"], Markup(", and its 99.8% interval for the darker shades") if len(levels) == 2 else "",
+            parts[0]["worse"], parts[0]["compared"], parts[0]["better"], group[0]["compared"],
+            a.disadvantaged_label, group[0]["worse"], group[0]["better"])
+        return text
 
     def sources(self) -> Markup:
         """Where every figure came from: the published rows used (with their quotes), the target's wording and
@@ -314,16 +402,21 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
     meta = a.indicator
     name = f"{meta.title}{sex_suffix(a.sex)}"
     base, latest = a.baseline, a.latest
-    cells = {"indicator": name, "anchor": section_anchor(meta.key), "measure": labels.measure(a.gap_measure),
+    cells = {"indicator": name, "title": meta.title, "anchor": section_anchor(meta.key),
+             "measure": labels.measure(a.gap_measure),
              "baseline": _gap_cell(c, base, marks=False) if base is not None else Markup("–"),
              "latest": _gap_cell(c, latest, marks=False) if latest is not None and latest is not base else Markup("–"),
              "change": Markup("–"), "target": Markup("–"), "flags": Markup(""), "stale": False,
              "latest_period": latest.period if latest is not None else ""}
-    status, comparable = ("one period only" if len(a.points) == 1 else "no comparison"), False
+    status, comparable, other = ("one period only" if len(a.points) == 1 else "no comparison"), False, None
     if base is not None and latest is not None and latest is not base and base.gap is not None and latest.gap is not None \
             and base.segment == latest.segment:
         ci = base.gap.confidence and latest.gap.confidence
-        status = MOVEMENT_STATUS[(ci, est.compare(base.gap, latest.gap))]
+        size = gaps.size_direction(est.compare(base.gap, latest.gap), base.gap.value, latest.gap.value)
+        status = MOVEMENT_STATUS[(ci, size)]
+        other = narrative.opposite(c, base.period, latest.period)
+        if other is not None:
+            status += f"; {other['status']}"
         comparable = True
         if latest.change is not None and not est.contains_zero(latest.change):
             cells["change"] = Markup('<span class="nw">{} {}</span>').format(
@@ -339,7 +432,10 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
                       range=c.gap_range(latest) if latest is not None and latest.gap is not None else None,
                       base=c.gap(base) if comparable else None, base_range=c.gap_range(base) if comparable else None,
                       baseline=base.period if base is not None else "", unit=c.unit(a.gap_measure),
-                      ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence))
+                      ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence),
+                      other=other["words"] if other is not None else None,
+                      side=narrative.side_words(a, gaps.sides(base.gap.value, latest.gap.value)) if comparable else "",
+                      relative=narrative.one_period_relative(c) if len(a.points) == 1 else None)
     return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
 
 
@@ -352,7 +448,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     name = f"{meta.title}{sex_suffix(a.sex)}"
     base, latest = a.baseline, a.latest
     point = v.point if v is not None and v.point is not None else latest
-    cells = {"indicator": name, "anchor": section_anchor(meta.key), "measure": labels.measure(a.gap_measure)}
+    cells = {"indicator": name, "title": meta.title, "anchor": section_anchor(meta.key),
+             "measure": labels.measure(a.gap_measure)}
     cells["baseline"] = _gap_cell(c, base) if base is not None else Markup("–")
     cells["latest"] = _gap_cell(c, latest) if latest is not None and latest is not base else Markup("–")
     change = cell = None
@@ -363,6 +460,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
         computed = not point.change.published
         if computed:
             cell += Markup(' <span class="computed">computed</span>')
+        else:
+            cell += narrative.change_against_gaps(c, point, base, latest)
         if point.period != (latest.period if latest is not None else None):
             cell += Markup(" ({})").format(point.period)
     cells["change"] = cell or Markup("–")
@@ -377,6 +476,12 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
     cells["flags"] = Markup(" ").join(flags)
     stale = point is not None and point.period != a.as_of
     cells["stale"] = stale
+    across = narrative.across_method(a)
+    if across is not None:
+        cells["flags"] = Markup(" ").join([cells["flags"], Markup('<span class="flag">across a change of method</span>')]) \
+            if cells["flags"] else Markup('<span class="flag">across a change of method</span>')
+    other = narrative.opposite(c, a.baseline_period, point.period) if point is not None and a.baseline_period else None
+    said = narrative.statement_said(a, point.period) if point is not None else None
     cells["latest_period"] = latest.period if latest is not None else ""
     gaps_instead = None
     if computed and base is not None and point.gap is not None and base.gap is not None \
@@ -390,7 +495,8 @@ def summary_entry(ledger: Ledger, a: Analysis) -> dict:
                       baseline=a.baseline_period,
                       reduction=c.reduction() if t is not None else None,
                       target_period=t.target_period if t is not None else "",
-                      anchor=section_anchor(meta.key), flags=flags)
+                      anchor=section_anchor(meta.key), flags=flags, across=across,
+                      other=other["words"] if other is not None else None, said=said)
     return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
 
 
@@ -401,7 +507,7 @@ def projected_cell(c: Citer) -> Markup:
     if o.projection is None or not c.a.points:
         return Markup("–")
     if not o.projection.enough:
-        return Markup('<span class="nw">{}</span>').format(o.interval())
+        return Markup('<span class="nw">{}</span>').format(narrative.outlook_interval(o))
     return Markup('<span class="nw">{}</span>').format(narrative.projected_html(c, o.projection))
 
 

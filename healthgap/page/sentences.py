@@ -8,6 +8,7 @@ the words are the templates' (``templates/fragments/sentences.html.j2``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -15,6 +16,7 @@ from markupsafe import Markup
 
 from healthgap.analysis import estimates as est
 from healthgap.analysis import gaps
+from healthgap.analysis import projection as pj
 from healthgap.read import labels
 from healthgap.analysis import targets
 from healthgap.analysis.indicator import Analysis
@@ -22,7 +24,7 @@ from healthgap.read.periods import parse_period, period_midpoint
 from healthgap.analysis.estimates import Estimate, number
 from healthgap.analysis.gaps import GapPoint, Movement
 from healthgap.page.provenance import Figure, Ledger, figure_of
-from healthgap.page.render import render, sentences, squash
+from healthgap.page.render import render, sentences, series, squash
 
 STATUS_CLASS = {
     targets.MET: "status-good",
@@ -32,6 +34,9 @@ STATUS_CLASS = {
     targets.TOO_CLOSE: "status-none",
     targets.NOT_YET_ASSESSABLE: "status-none",
 }
+
+LATER_MARK = Markup('<sup class="later-mark" title="published later">†</sup>')
+"""The mark of a figure whose source came out after the publication an edition stands at."""
 
 VERBS = {1: "widened", -1: "narrowed"}
 COMPARATIVES = {1: "wider", -1: "narrower"}
@@ -82,21 +87,29 @@ class Citer:
         return self.ledger.cite(figure_of(e, figure_id, self._label(period, what), self.meta.key,
                                           self.a.sex, period, measure, shown))
 
+    def later(self, e: Estimate | None) -> Markup:
+        """A mark after a figure resting on a row whose source came out after the publication the edition stands
+        at (:attr:`Analysis.later`): a dagger, which the edition line explains ("published later"); nothing
+        otherwise."""
+        if e is None or not self.a.later or not set(e.inputs) & self.a.later:
+            return Markup("")
+        return LATER_MARK
+
     # the record
-    def gap(self, p: GapPoint, check: bool = False) -> Markup:
+    def gap(self, p: GapPoint, check: bool = False, mark: bool = True) -> Markup:
         e = p.gap_check if check else p.gap
         what = labels.measure(p.measure) + (" recomputed from the levels" if check else "")
         if e.basis == est.IMPLIED:
             what += " implied by the published change"
         return self.cite(e, self._id(p.period, p.measure, "check" if check else "record"), p.period, p.measure,
-                         what, self.suffix(p.measure))
+                         what, self.suffix(p.measure)) + (self.later(e) if mark else Markup(""))
 
-    def change(self, p: GapPoint, check: bool = False) -> Markup:
+    def change(self, p: GapPoint, check: bool = False, mark: bool = True) -> Markup:
         e = p.change_check if check else p.change
         measure = gaps.CHANGE_OF[p.measure]
         what = f"change in the {labels.measure(p.measure)} since {p.reference}" + (" recomputed" if check else "")
         return self.cite(e, self._id(p.period, measure, p.reference, "check" if check else "record"), p.period,
-                         measure, what, "%", absolute=True)
+                         measure, what, "%", absolute=True) + (self.later(e) if mark else Markup(""))
 
     def range(self, e: Estimate, figure_id: str, period: str, measure: str, what: str, suffix: str = "",
               change: bool = False) -> Markup:
@@ -173,6 +186,21 @@ def observation_figure(row: pd.Series, group_label: str, title: str) -> Figure:
 # --- flags --------------------------------------------------------------------------------------
 
 
+def basis_words(a: Analysis, e: Estimate) -> str:
+    """How a figure was obtained, in words true of the data: a gap from two published levels "computed from the two
+    groups' rounded published levels"; from an analyst's values (a group's value computed from its areas) "computed
+    from the group's and England's values", with its 95% confidence interval where it has one, else "as rounded in
+    the data"; otherwise the basis's label (:data:`healthgap.read.labels.BASES`)."""
+    if e.basis == est.LEVELS and a.method:
+        return (f"computed from {a.disadvantaged_label}'s and {a.comparator_label}'s values"
+                + (", with its 95% confidence interval" if e.confidence else ", as rounded in the data"))
+    if e.basis == est.GAPS and e.confidence:
+        return "computed from the two gaps, with its 95% confidence interval"
+    if e.basis == est.GAPS and a.method:
+        return "computed from the gaps, as rounded in the data"
+    return labels.BASES[e.basis]
+
+
 def estimate_flags(e: Estimate) -> list[Markup]:
     flags = []
     if e.provisional:
@@ -188,7 +216,8 @@ def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
     if p.gap.basis == est.LEVELS and p.gap.confidence:
         flags.insert(0, Markup("95% confidence interval {}").format(c.gap_range(p)))
     elif p.gap.basis == est.LEVELS:
-        flags.insert(0, Markup("computed from the rounded published levels, which allow {}").format(c.gap_range(p)))
+        flags.insert(0, Markup("computed from the {}, which allow {}").format(
+            "values as rounded in the data" if c.a.method else "rounded published levels", c.gap_range(p)))
     return flags
 
 
@@ -211,7 +240,8 @@ def standing_sentence(c: Citer, p: GapPoint) -> Markup:
             "comparator": a.comparator_label, "gap": c.gap(p), "unit": c.unit(p.measure),
             "range_words": "95% confidence interval" if ci else "its rounding allows", "range": c.gap_range(p),
             "base_gap": c.gap(base), "base_range": c.gap_range(base), "baseline": base.period,
-            "direction": est.compare(base.gap, p.gap), "ci": ci,
+            "direction": gaps.size_direction(est.compare(base.gap, p.gap), base.gap.value, p.gap.value), "ci": ci,
+            "side": side_words(a, gaps.sides(base.gap.value, p.gap.value)),
         }))
     context = {
         "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
@@ -225,7 +255,8 @@ def standing_sentence(c: Citer, p: GapPoint) -> Markup:
         context.update(change=c.change(p), direction=direction_word(p.change.value, p.change.decimals),
                        base_gap=c.gap(base))
         if base.gap.basis == est.LEVELS:
-            context["base_flags"] = [Markup("computed from the rounded published levels")]
+            context["base_flags"] = [Markup("computed from the {}").format(
+                "values as rounded in the data" if c.a.method else "rounded published levels")]
         context["change_how"] = _change_how(c, p)
     elif p.period != a.baseline_period and base is not None:
         brk = a.break_between(base.period, p.period)
@@ -277,7 +308,7 @@ def verdict_context(c: Citer) -> dict | None:
     if v is None:
         return None
     context = {"status": v.status, "css": STATUS_CLASS[v.status], "stale": v.point is not None and v.period != a.as_of,
-               "period": v.period, "kind": "none", "within": v.within_target}
+               "period": v.period, "kind": "none", "within": v.within_target, "across": across_method(a)}
     if v.point is not None:
         p = v.point
         final = parse_period(p.period)[1] >= parse_period(a.target.target_period)[1]
@@ -291,8 +322,23 @@ def verdict_context(c: Citer) -> dict | None:
     return context
 
 
+def across_method(a: Analysis) -> dict | None:
+    """Where the verdict's change from the baseline crosses a change of method (a source's change published
+    across it, such as Bambra's for infant mortality in 2008-10): the break's first period and what the figure
+    is (provisional, an estimate by its source); None where it does not."""
+    v, base = a.assessment, a.baseline
+    if v is None or v.point is None or base is None or v.point.segment == base.segment:
+        return None
+    brk = a.break_between(base.period, v.point.period)
+    e = v.point.change
+    flags = [w for w, on in (("provisional", e is not None and e.provisional),
+                             ("an estimate by its source", e is not None and e.estimated)) if on]
+    return {"first_period": brk["first_period"] if brk is not None else v.point.period, "flags": flags,
+            "period": v.point.period}
+
+
 def verdict_sentence(c: Citer) -> Markup:
-    """'Verdict: on track (latest available: 2005-07).'"""
+    """'Verdict: on track (latest found: 2005-07).' Across a change of method, the verdict says so."""
     context = verdict_context(c)
     return squash(sentences().verdict(context)) if context else Markup("")
 
@@ -303,20 +349,48 @@ def requirement_sentence(c: Citer) -> Markup:
     return squash(sentences().requirement(context)) if context else Markup("")
 
 
+def side_words(a: Analysis, side: str) -> str:
+    """Which side of its comparator the group is on, where a direction word alone would mislead: ", the group
+    still doing better" for a negative gap; where the gap changed sign, which side it is on now. Empty where
+    the group does worse throughout (the usual case, which "wider" and "narrower" already describe)."""
+    if side == gaps.BETTER:
+        return f", {a.disadvantaged_label} still doing better"
+    if side == gaps.TO_BETTER:
+        return f", {a.disadvantaged_label} now doing better than {a.comparator_label}"
+    if side == gaps.TO_WORSE:
+        return f", {a.disadvantaged_label} now doing worse than {a.comparator_label}"
+    return ""
+
+
+def said_context(s: gaps.Statement) -> dict:
+    """A statement's words for the templates: who said it, the quote, and where it was published (linked)."""
+    from healthgap.page.render import date_element
+
+    return {"said_by": s.said_by, "quote": s.quote, "url": s.url, "publisher": s.publisher,
+            "date": date_element(s.published), "word": s.word, "run": s.consecutive or 0,
+            "verb": "was unchanged" if s.direction == 0 else s.word,
+            "reference": s.reference, "period": s.period}
+
+
 def movement_context(c: Citer, m: Movement, run: int) -> dict:
-    """What the movement template needs for one :class:`~healthgap.analysis.gaps.Movement`."""
+    """What the movement template needs for one :class:`~healthgap.analysis.gaps.Movement`: the direction of the
+    gap's size (:attr:`~healthgap.analysis.gaps.Movement.size`), the group's side where it does better, and a
+    source's own statement of the same movement where the data record one (it leads)."""
     a = c.a
     context = {"earlier": m.earlier.period, "later": m.later.period, "basis": m.basis, "run": run,
+               "levels_how": "computed from the values as rounded in the data" if a.method
+               else "computed from the rounded levels",
                "unit": c.unit(m.later.measure), "reference": m.later.reference, "missing": m.missing,
                "ci": bool(m.later_figure is not None and m.later_figure.confidence
-                          and (m.earlier_figure is None or m.earlier_figure.confidence))}
+                          and (m.earlier_figure is None or m.earlier_figure.confidence)),
+               "side": "", "said": None, "said_mode": "", "still": ""}
     if m.direction is None:
         if m.reason == "method":
             brk = a.break_between(m.earlier.period, m.later.period)
             context.update(kind="method", break_period=brk["first_period"] if brk is not None else m.later.period)
         else:
             context.update(kind="bases", how_earlier=_basis_words(m.earlier), how_later=_basis_words(m.later))
-        return context
+        return _with_statement(c, m, run, context)
     if m.basis == "published change":
         context.update(b=c.change(m.later))
     elif m.basis == "published changes":
@@ -328,27 +402,122 @@ def movement_context(c: Citer, m: Movement, run: int) -> dict:
     else:
         context.update(a=c.gap(m.earlier, check=m.earlier.gap.basis != est.LEVELS),
                        b=c.gap(m.later, check=m.later.gap.basis != est.LEVELS))
-    if m.direction == 0:
+    size = m.size
+    context["side"] = side_words(a, m.side)
+    crossed = m.side in (gaps.TO_BETTER, gaps.TO_WORSE)
+    if size == 0:
         context["kind"] = "flat"
     elif m.adjacent:
-        context.update(kind="run", verb=VERBS[m.direction])
+        context.update(kind="run", verb="reversed" if crossed else VERBS[size])
     else:
-        context.update(kind="gap", verb=COMPARATIVES[m.direction] if m.basis == "published changes" else VERBS[m.direction])
+        context.update(kind="gap", verb=COMPARATIVES[size] if m.basis == "published changes"
+                       else "reversed" if crossed else VERBS[size])
+    return _with_statement(c, m, run, context)
+
+
+def _with_statement(c: Citer, m: Movement, run: int, context: dict) -> dict:
+    """A source's statement of the movement into the latest period leads (``statements.csv``): where it covers the
+    same step and the figures agree, the sentence is the figures' with the statement beside them ("as the
+    Department of Health said"); where the figures alone cannot show it, or show otherwise, or the periods cannot
+    be compared, the statement is said without them (the reconciliation says what the figures show); a statement
+    over another span is said after the figures' sentence. Where the gap moved one way since the previous period
+    and is still on the other side of its baseline, the sentence says so."""
+    a = c.a
+    statement = gaps.statement_for(a.statements, m.later.measure, m.later.period)
+    if statement is not None:
+        check = gaps.check_statement(a.record.get(statement.measure, []), statement)
+        said = said_context(statement)
+        steps = statement.consecutive or 1
+        same_span = (statement.reference == m.earlier.period and steps == 1) or (
+            statement.consecutive is not None and m.adjacent and statement.reference in [p.period for p in a.points]
+            and len(gaps.periods_between(statement.reference, m.later.period)) + 1 == statement.consecutive)
+        if same_span and check.outcome == gaps.AGREES and m.size:
+            context.update(said=said, said_mode="agrees")
+        elif same_span or m.direction is None or m.size == 0:
+            context.update(said=said, said_mode="leads", side=side_words(a, m.side) if m.direction is not None else "")
+        else:
+            context.update(said=said, said_mode="also")
+    base = a.baseline
+    if base is not None and m.later.change is not None and context.get("kind") in ("run", "gap") \
+            and m.later.segment == base.segment and not est.contains_zero(m.later.change):
+        since = 1 if m.later.change.value > 0 else -1
+        if m.size is not None and m.size == -since:
+            context["still"] = (f"It is still {COMPARATIVES[since]} than at the {base.period} baseline"
+                                + (" and off track" if a.assessment is not None
+                                   and a.assessment.status == targets.NOT_ON_TRACK else "") + ".")
     return context
+
+
+def move_terms(c: Citer, m: Movement) -> tuple[Markup, Markup] | None:
+    """The two figures a movement compares, cited: the published gaps, the gaps from the levels, or the published
+    changes from the baseline; None where it compares none (across a break, or a published change alone)."""
+    if m.direction is None or m.basis == "published change":
+        return None
+    if m.basis == "published changes":
+        return c.change(m.earlier), c.change(m.later)
+    if m.basis == "published gaps":
+        return c.gap(m.earlier), c.gap(m.later)
+    return (c.gap(m.earlier, check=m.earlier.gap.basis != est.LEVELS),
+            c.gap(m.later, check=m.later.gap.basis != est.LEVELS))
+
+
+def statement_rows(ledger: Ledger, analyses: list[Analysis]) -> list[dict]:
+    """Each source's statement of movement beside what the record's own figures show over the same span
+    (:func:`healthgap.analysis.gaps.check_statement`), for the reconciliation: the statement leads on the page,
+    and only here does the briefing say where its own reading of the figures differs."""
+    rows = []
+    for a in analyses:
+        c = Citer(ledger, a)
+        for s in a.statements:
+            check = gaps.check_statement(a.record.get(s.measure, []), s)
+            steps = []
+            for m in check.moves:
+                terms = move_terms(c, m)
+                if terms is None:
+                    continue
+                word = {1: "wider", -1: "narrower", 0: "cannot show which way"}[m.size] if m.size is not None else ""
+                steps.append(Markup("{} {} to {} {}: {}").format(m.earlier.period, terms[0], m.later.period, terms[1],
+                                                                 word))
+            rows.append({"indicator": f"{a.indicator.title}{sex_suffix(a.sex)}", "measure": labels.measure(s.measure),
+                         "span": f"{s.reference} to {s.period}" if s.reference else s.period,
+                         "said": said_context(s), "steps": steps, "outcome": check.outcome, "reason": check.reason})
+    return rows
 
 
 def _basis_words(p: GapPoint) -> str:
     if p.gap is not None and p.gap.basis != est.IMPLIED:
-        return f"{p.period}: the gap {labels.BASES[p.gap.basis]}"
+        return f"{p.period}: the gap {labels.BASES[p.gap.basis]}"  # the national record's bases only
     return f"{p.period}: the change from the baseline, {labels.BASES[p.change.basis]}"
 
 
 def movement_sentence(c: Citer) -> Markup:
-    """How the gap moved into its latest period, with "consecutive" only for adjacent periods."""
+    """How the gap moved into its latest period, with "consecutive" only for adjacent periods, and a source's
+    own statement of it leading where the data record one."""
     m, run = gaps.latest_run(c.a.points)
     if m is None:
         return Markup("")
     return squash(sentences().movement(movement_context(c, m, run)))
+
+
+def later_statements_sentence(c: Citer) -> Markup:
+    """What sources said, in words only, of periods after the latest figure of the gap (the October 2011 bulletin's
+    statements on the life-expectancy gaps, for instance), each quoted and linked; nothing where they said
+    nothing."""
+    a = c.a
+    latest = a.latest
+    if latest is None or not a.statements:
+        return Markup("")
+    end = parse_period(latest.period)[1]
+    found, seen = [], set()
+    for s in a.statements:
+        if parse_period(s.period)[1] <= end or (s.said_by, s.quote) in seen:
+            continue
+        seen.add((s.said_by, s.quote))
+        found.append(said_context(s))
+    if not found:
+        return Markup("")
+    return squash(sentences().later_statements({"latest": latest.period, "said": found,
+                                                "measure": labels.measure(a.gap_measure)}))
 
 
 def standing_point(a: Analysis) -> GapPoint | None:
@@ -394,22 +563,22 @@ def contrast_sentence(c: Citer) -> Markup:
     if any(d is None for d in described):
         return Markup("")
     if stated:
-        if not m2.direction:
+        if not m2.size:
             kind = "other-flat"
-        elif m1.direction and m2.direction != m1.direction:
+        elif m1.size and m2.size != m1.size:
             kind = "other-differs"
             described[1] = _moved(c, b2, l2, m2, pronoun=True)
         else:
             kind = "other-same"
         return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last, "second": described[1],
                                             "second_measure": labels.measure(l2.measure), "ci": ci}))
-    differ = bool(m1.direction and m2.direction and m1.direction != m2.direction)
+    differ = bool(m1.size and m2.size and m1.size != m2.size)
     kind = "differ" if differ else "same"
-    if not m1.direction and not m2.direction:
+    if not m1.size and not m2.size:
         kind = "neither"
-    elif not m1.direction or not m2.direction:
+    elif not m1.size or not m2.size:
         kind = "one"
-        if not m1.direction:
+        if not m1.size:
             described.reverse()
     return squash(sentences().contrast({"kind": kind, "earlier": first, "later": last,
                                         "first": described[0], "second": described[1], "ci": ci}))
@@ -418,23 +587,103 @@ def contrast_sentence(c: Citer) -> Markup:
 def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement, pronoun: bool = False) -> Markup | None:
     """'the absolute gap narrowed from 36.7 to 22.6', on the shared basis of the movement."""
     macro = sentences().moved
-    context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
-               "direction": m.direction, "pronoun": pronoun,
-               "ci": bool(latest.gap is not None and latest.gap.confidence)}
     if m.direction is None:
         return None
-    if m.direction and latest.change is not None and latest.change.published and latest.reference == base.period:
-        context.update(change=c.change(latest), verb=VERBS[m.direction], how="as published")
+    size = m.size
+    verbs = {**VERBS, **({size: "reversed"} if size and m.side in (gaps.TO_BETTER, gaps.TO_WORSE) else {})}
+    context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
+               "direction": size, "pronoun": pronoun, "side": side_words(c.a, m.side) if size else "",
+               "ci": bool(latest.gap is not None and latest.gap.confidence)}
+    if size and latest.change is not None and latest.change.published and latest.reference == base.period:
+        context.update(change=c.change(latest), verb=verbs[size], how="as published")
     elif m.basis == "published gaps":
-        context.update(a=c.gap(base), b=c.gap(latest), verb=VERBS.get(m.direction, ""))
+        context.update(a=c.gap(base), b=c.gap(latest), verb=verbs.get(size, ""))
     elif m.basis == "gaps computed from levels":
         context.update(a=c.gap(base, check=base.gap.basis != est.LEVELS),
-                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=VERBS.get(m.direction, ""))
+                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=verbs.get(size, ""))
     else:
-        context.update(change=c.change(latest), verb=VERBS.get(m.direction, ""), how="as published")
-        if not m.direction:
+        context.update(change=c.change(latest), verb=verbs.get(size, ""), how="as published")
+        if not size:
             return None
     return squash(macro(context))
+
+
+def opposite(c: Citer, first: str, last: str) -> dict | None:
+    """Where the absolute and relative gaps moved in opposite directions between two periods, each beyond its
+    interval (or its rounding): the other gap's movement in words, "the relative gap widened significantly, from
+    26.5% to 33.2%" (``words``), and as a verdict ("relative gap widened significantly", ``status``). None where
+    they moved the same way, or either cannot show a movement, or the periods are not in both records."""
+    a = c.a
+    found = []
+    for measure in (a.gap_measure, a.other_measure):
+        points = {p.period: p for p in a.record.get(measure, [])}
+        if first not in points or last not in points:
+            return None
+        m = gaps.movement(points[first], points[last])
+        if not m.size:
+            return None
+        found.append((points[first], points[last], m))
+    (_, _, m1), (b2, l2, m2) = found
+    if m1.size == m2.size:
+        return None
+    words = _moved(c, b2, l2, m2)
+    if words is None:
+        return None
+    ci = bool(l2.gap is not None and l2.gap.confidence and b2.gap is not None and b2.gap.confidence)
+    return {"words": words, "status": f"{labels.measure(l2.measure)} {VERBS[m2.size]}"
+            + (" significantly" if ci else ""), "measure": labels.measure(l2.measure)}
+
+
+def one_period_relative(c: Citer) -> dict | None:
+    """Where the data hold one period, the relative gap beside the absolute one (the summary gives both), each
+    with its interval or the range its rounding allows; None where there is no relative gap."""
+    a = c.a
+    points = a.record.get(a.other_measure, [])
+    if len(points) != 1 or points[0].gap is None:
+        return None
+    p = points[0]
+    return {"measure": labels.measure(p.measure), "gap": c.gap(p), "range": c.gap_range(p), "ci": p.gap.confidence}
+
+
+def change_against_gaps(c: Citer, point: GapPoint, base: GapPoint | None, latest: GapPoint | None) -> Markup:
+    """Beside a published change in a table whose row also shows the two gaps: where the change those gaps give
+    (its recomputation, shown at the published change's precision) is not the published one, "as published; the
+    gaps shown give 11%", so the row does not contradict itself; nothing where they agree or a gap is not shown."""
+    e, check = point.change, point.change_check
+    if e is None or check is None or base is None or latest is None or latest is not point:
+        return Markup("")
+    if base.gap is None or point.gap is None or point.gap.basis == est.IMPLIED:
+        return Markup("")
+    if number(abs(check.value), e.decimals) == number(abs(e.value), e.decimals):
+        return Markup("")
+    shown = Estimate(check.value, check.lower, check.upper, check.basis, e.decimals, check.inputs, check.method,
+                     check.formula, check.revision, check.estimated)
+    figure = c.cite(shown, c._id(point.period, gaps.CHANGE_OF[point.measure], point.reference, "check", "table"),
+                    point.period, gaps.CHANGE_OF[point.measure],
+                    f"change in the {labels.measure(point.measure)} since {point.reference} from the gaps shown", "%",
+                    absolute=True)
+    return Markup(' <span class="formula">as published; the gaps shown give {}</span>').format(figure)
+
+
+def one_period_other(c: Citer) -> Markup:
+    """Where the data hold one period, the other gap in a sentence of its own ("The relative gap was 2.38% (95%
+    confidence interval 2.26% to 2.49%)."), so a one-period page shows both; nothing otherwise."""
+    if len(c.a.points) != 1:
+        return Markup("")
+    other = one_period_relative(c) if c.a.other_measure == "relative_gap_pct" else None
+    if other is None:
+        return Markup("")
+    return Markup("The {} was {} ({}{}).").format(other["measure"], other["gap"],
+                                                  "95% confidence interval " if other["ci"] else "its rounding allows ",
+                                                  other["range"])
+
+
+def statement_said(a: Analysis, period: str) -> dict | None:
+    """A source's statement of how the target's gap moved into ``period`` (the summary repeats it); None without."""
+    s = gaps.statement_for(a.statements, a.gap_measure, period)
+    if s is None or not s.reference:
+        return None
+    return said_context(s)
 
 
 def break_note(c: Citer) -> Markup:
@@ -487,8 +736,9 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
         else "the counts and populations behind them"
     rows = [(a, r) for a in analyses for _, r in a.intervals.iterrows()]
     if not rows:
-        text = Markup("No figure in this section has a confidence interval: the {} were published rounded, without {}, "
-                      "so the ranges given are those their rounding allows.").format(noun, behind)
+        text = Markup("The {} figures were published rounded, without {}, so no figure here has a confidence "
+                      "interval, the gap's included: the ranges given are those their rounding allows.").format(
+            indicator_name(a0), behind)
     else:
         parts = []
         for a, r in rows:
@@ -512,9 +762,17 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
                       "(Byar's method, on the denominator the two imply): {}. The other {} were published rounded, "
                       "without counts, so the ranges given for them are those their rounding allows.").format(
             level, Markup("; ").join(parts), noun)
-    if meta.nested:
-        text += Markup(" No interval is given for the gap: {} is part of {}, so the two are not independent.").format(
-            a0.disadvantaged_label, a0.comparator_label)
+    both = sorted({r["period"] for a, r in rows
+                   if (a.intervals["period"] == r["period"]).sum() >= 2}, key=parse_period)
+    if not rows:
+        pass  # the gap's want of an interval is said with the levels'
+    elif not both:
+        text += Markup(" No interval is given for the gap: no period has counts published for both groups.")
+    else:
+        published = all(any(p.period == q and p.gap is not None and p.gap.published for p in a0.points) for q in both)
+        text += Markup(" No interval is given for the gap: counts were published for both groups only in {}, {}.").format(
+            series(both), "where the gap of record is the one its source published, without an interval" if published
+            else "and the gaps are computed from the rounded rates, with the range their rounding allows")
     return text
 
 
@@ -543,14 +801,14 @@ def record_rows(c: Citer) -> list[dict]:
         gap = how_gap = check = change = how_change = change_check = None
         if p.gap is not None:
             gap = c.gap(p)
-            how_gap = labels.BASES[p.gap.basis]
+            how_gap = basis_words(c.a, p.gap)
             if p.gap.basis == est.LEVELS:
                 check = c.gap_range(p)
         if p.gap_check is not None:
             check = Markup("{} ({})").format(c.gap(p, check=True), c.gap_range(p, check=True))
         if p.change is not None:
             change = Markup("{} {}").format(c.change(p), direction_word(p.change.value, p.change.decimals))
-            how_change = labels.BASES[p.change.basis]
+            how_change = basis_words(c.a, p.change)
             if not p.change.published:
                 change_check = c.change_range(p)
         if p.change_check is not None:
@@ -599,11 +857,23 @@ def levels_sentence(c: Citer) -> Markup:
         return Markup("")
     value, rng = level(c, found[group])
     comparator_value, comparator_range = level(c, found[comparator])
+    row = found[group]
     return squash(sentences().levels({
-        "group": a.disadvantaged_label, "measure": labels.measure(a.indicator.measure), "value": value,
+        "group": a.disadvantaged_label, "name": indicator_name(a), "value": value, "how": str(row.get("method", "")),
+        "areas": int(row["areas"]) if "areas" in row and not pd.isna(row["areas"]) else 0,
         "unit": c.unit("absolute_gap"), "range": rng, "period": a.latest.period, "comparator": a.comparator_label,
         "comparator_value": comparator_value, "comparator_range": comparator_range,
+        "ci": not pd.isna(row.get("lower", float("nan"))),
     }))
+
+
+def indicator_name(a: Analysis) -> str:
+    """The indicator as the data name it, for a sentence: "preventable cancer mortality under 75", "healthy life
+    expectancy at birth" (its title, its first letter lower-cased unless the title starts with an acronym)."""
+    title = a.indicator.title
+    if len(title) > 1 and title[:2].isupper():
+        return title
+    return title[:1].lower() + title[1:]
 
 
 def sii_sentence(c: Citer) -> Markup:
@@ -656,7 +926,7 @@ def method_note(c: Citer) -> Markup:
     a = c.a
     if not a.method or a.group is None:
         return Markup("")
-    return Markup("{} is {}. Its value in each period is {}.").format(
+    return Markup("{} is made up of {}. Its value in each period is {}.").format(
         narrative_capitalise(a.disadvantaged_label), a.group.description, a.method)
 
 
@@ -674,18 +944,283 @@ def analysis_html(ledger: Ledger, analysis: Analysis, with_heading: bool) -> Mar
         standing=standing_sentence(c, analysis.assessment.point if analysis.assessment is not None
                                    and analysis.assessment.point is not None else latest) if latest is not None else Markup(""),
         target=target_sentence(c), verdict=verdict_sentence(c), requirement=requirement_sentence(c),
-        movement=movement_sentence(c), contrast=contrast_sentence(c), levels=levels_sentence(c),
+        movement=movement_sentence(c), contrast=contrast_sentence(c) or one_period_other(c), levels=levels_sentence(c),
+        later_statements=later_statements_sentence(c),
         sii=sii_sentence(c), outlook=outlook_html(analysis, ledger),
         notes=[n for n in (single_period_note(c), stale_note(c), break_note(c)) if n],
     )
 
 
+# --- where the gap is heading: the projection's words (the analysis returns data; these word it) ------------
+
+Show = Callable[[str, float, int], str]
+"""How a figure is written into a sentence: (role, value, decimals) -> text. Roles: ``projection``, ``lower``,
+``upper``, ``target``, ``achieved``, ``needed``, ``achieved_low``, ``achieved_high``, ``allowance``, a bend's
+``slope_before`` and ``slope_after`` (a change a year, "%" added by the sentence on the log scale), and the
+method's own constants ``confidence`` (95) and ``minimum`` (3 periods to project, 5 to judge). The page links
+each figure to its provenance (:func:`outlook_show`)."""
+
+PER_YEAR = ("achieved", "needed", "achieved_low", "achieved_high", "allowance", "slope_before", "slope_after")
+
+WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+
+
+def listing(periods) -> str:
+    """'2004-06, 2005-07 and 2006-08'."""
+    items = list(periods)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plain(unit: str) -> Show:
+    def show(role: str, value: float, decimals: int) -> str:
+        if role in ("confidence", "minimum"):
+            return f"{value:g}" + ("%" if role == "confidence" else "")
+        return number(value, decimals) + ("" if role in PER_YEAR else unit)
+    return show
+
+
+def count_words(n: float, show: Show | None = None) -> str:
+    """A count in words (a count of periods or years is not a figure of the data); beyond twenty, or not
+    whole, as a method constant written by ``show``."""
+    if float(n).is_integer() and 0 <= n < len(WORDS):
+        return WORDS[int(n)]
+    return (show or _plain(""))("minimum", n, 0 if float(n).is_integer() else 1)
+
+
+def _years(x: float, show: Show | None = None) -> str:
+    return f"{'one' if x == 1 else count_words(x, show)} year" + ("" if x == 1 else "s")
+
+
+def shortfall(result: pj.Projection | None) -> str:
+    """Why a projection has no figures, in the words the tables use: "too far ahead" or "too few periods"."""
+    return pj.TOO_FAR if result is not None and result.flag == pj.TOO_FAR else pj.TOO_FEW
+
+
+def per_year_unit(unit: str, per: str = "") -> str:
+    """The unit of a change a year: ``per`` where given ("deaths per 100,000", "years"), "percentage points" for
+    a relative gap (``unit`` "%"), else nothing."""
+    if per:
+        return f" {per}"
+    return " percentage points" if unit == "%" else ""
+
+
+def describe_bend(result: pj.Projection, decimals: int, unit: str = "", show: Show | None = None,
+                  per: str = "") -> str:
+    """Where the series bent, in words: "The gap's course changed in 2011-13: it had been narrowing by 4.8% a
+    year, and since then it has moved by +1.0% a year, which its figures cannot tell from no movement."
+
+    Before the bend: the segmented fit's first slope (:class:`~healthgap.analysis.projection.Bend`); since: the
+    slope of the trend the projection follows (the periods from the knot on), with a direction named only where
+    its 95 % interval (:meth:`~healthgap.analysis.projection.Trend.slope_interval`) lies on one side of zero. On
+    the log scale (of the gap's size) each slope is given as a percentage change a year, 100 (exp(b) - 1), to one
+    decimal place, and called narrowing or widening; on another scale as a change a year in the gap's units, to
+    one decimal place more than the gap. Empty where the series did not bend."""
+    b = result.bend
+    if b is None:
+        return ""
+    show = show or _plain(unit)
+    trend = result.trend
+    log = trend.scale.name == pj.LOG
+    places = 1 if log else decimals + 1
+    units = "%" if log else per_year_unit(unit, per)
+
+    def shown(slope: float) -> float:
+        return 100 * (math.exp(slope) - 1) if log else slope
+
+    def words(value: float, falling: str, rising: str) -> str:
+        return falling if value < 0 else rising
+
+    before = shown(b.slope_before)
+    if round(abs(before), places) == 0:
+        then = "had barely moved"
+    else:
+        then = (f"had been {words(before, 'narrowing' if log else 'falling', 'widening' if log else 'rising')} by "
+                f"{show('slope_before', abs(before), places)}{units} a year")
+    after = shown(trend.slope)
+    low_high = trend.slope_interval(result.confidence)
+    known = low_high is not None and (low_high[0] > 0 or low_high[1] < 0)
+    if round(abs(after), places) == 0:
+        now = "it has barely moved"
+    elif known:
+        now = (f"it has {words(after, 'narrowed' if log else 'fallen', 'widened' if log else 'risen')} by "
+               f"{show('slope_after', abs(after), places)}{units} a year")
+    else:
+        now = (f"it has moved by {'+' if after > 0 else '−'}{show('slope_after', abs(after), places)}{units} a year, "
+               f"which its figures cannot tell from no movement")
+    return f"The gap's course changed in {b.period}: it {then}, and since then {now}."
+
+
+def describe(result: pj.Projection, decimals: int, target: float | None = None, unit: str = "",
+             lower_is_better: bool = True, target_decimals: int | None = None, show: Show | None = None,
+             per: str = "") -> str:
+    """The projection in words, its figures rounded to ``decimals`` (the gap's own precision), the target to
+    ``target_decimals`` (its own; ``decimals`` by default), each written by ``show``.
+
+    Where the series bent, first :func:`describe_bend`. Then "At the pace since 1995-97 the gap would be
+    17.2 (12.1 to 22.3) in 2009-11, against a target of 16.6 or less." followed, only where the trend has at
+    least three residual degrees of freedom and the interval is wholly on one side of the target
+    (:func:`healthgap.analysis.projection.verdict`), by a statement of likelihood; where it spans the target, by
+    saying so; where the trend is too short, by saying that. With fewer than three periods: "Too few periods to
+    project: ..."; beyond the span of the trend: "Too far ahead to project: ...". ``unit`` follows each figure
+    (e.g. "%").
+    """
+    show = show or _plain(unit)
+    bend = describe_bend(result, decimals, unit, show, per)
+    lead = bend + " " if bend else ""
+    if result.flag == pj.TOO_FAR and not result.enough:
+        return (f"{lead}Too far ahead to project: {result.period} lies {_years(result.ahead, show)} beyond the "
+                f"latest period, {result.fitted[-1]}, further than the {_years(result.span, show)} the trend since "
+                f"{result.since} spans.")
+    if not result.enough:
+        have = len(result.fitted)
+        method = f" on the method used since {result.method_since}" if result.method_since else ""
+        named = f"{count_words(have, show)}{method} ({listing(result.fitted)})" if have else f"none{method}"
+        return (f"Too few periods to project: a trend with an interval needs at least "
+                f"{show('minimum', pj.MIN_POINTS, 0)} periods, and the series has {named}.")
+    sentence = (f"{lead}At the pace since {result.since} the gap would be {show('projection', result.value, decimals)} "
+                f"({show('lower', result.lower, decimals)} to {show('upper', result.upper, decimals)}) in "
+                f"{result.period}")
+    if target is None:
+        return sentence + "."
+    side = "or less" if lower_is_better else "or more"
+    places = decimals if target_decimals is None else target_decimals
+    sentence += f", against a target of {show('target', target, places)} {side}."
+    call = pj.verdict(result, target, lower_is_better)
+    percent = show("confidence", result.confidence * 100, 0)
+    if call == pj.SHORT:
+        sentence += (f" On {count_words(result.trend.n, show)} periods the trend is too short to say whether the gap "
+                     f"will reach {show('target', target, places)} (a likelihood needs at least "
+                     f"{show('minimum', pj.MIN_JUDGE_DF + 2, 0)}).")
+    elif call == pj.LIKELY:
+        sentence += f" The whole {percent} interval meets the target: on this trend it is likely to be met."
+    elif call == pj.UNLIKELY:
+        sentence += f" The whole {percent} interval misses the target: on this trend it is unlikely to be met."
+    else:
+        sentence += f" The {percent} interval spans the target, so the trend cannot say whether it will be met."
+    return sentence
+
+
+def describe_method(result: pj.Projection, show: Show | None = None) -> str:
+    """How the projection was computed, in one sentence for the page (the model's terms are in the methods
+    appendix): "Computed from all twelve periods from 2011-13 to 2022-24, as a steady percentage change a year,
+    allowing for the years that neighbouring periods share, with its 95% prediction interval, which assumes
+    the gap keeps to that course." Empty without figures."""
+    if not result.enough or result.trend is None:
+        return ""
+    show = show or _plain("")
+    t = result.trend
+    percent = show("confidence", result.confidence * 100, 0)
+    if t.model == pj.OLS:
+        return (f"Computed: a straight line fitted to the gap in {listing(t.periods)} and its {percent} prediction "
+                f"interval, which assumes the gap keeps to that line.")
+    kind = {pj.LOG: "a steady percentage change a year",
+            pj.LOG_RATIO: "a steady percentage change a year in the ratio of the two rates"}.get(t.scale.name,
+                                                                                                 "a steady change a year")
+    which = f"all {count_words(t.n, show)} periods from {t.since} to {t.latest}" if t.n > 2 else listing(t.periods)
+    where = []
+    if t.bent:
+        where.append(f"those before {t.since} follow the earlier course")
+    if t.method_since:
+        where.append(f"none from before the change of method in {t.method_since}")
+    aside = f" ({'; '.join(where)})" if where else ""
+    return (f"Computed from {which}{aside}, as {kind}, allowing for the years that neighbouring periods share, "
+            f"with its {percent} prediction interval, which assumes the gap keeps to that course.")
+
+
+def describe_analysis(analysis: Analysis, horizon: str | None = None, confidence: float = pj.CONFIDENCE) -> str:
+    """:func:`describe` for an analysis: its gap, to its target (or ``horizon``), to the gap's decimals."""
+    result = pj.project_analysis(analysis, horizon, confidence=confidence)
+    target = pj.target_of(analysis)
+    decimals = analysis.comparison.decimals_for(analysis.gap_measure)
+    return describe(result, decimals, target[0] if target is not None else None,
+                    "%" if analysis.gap_measure == "relative_gap_pct" else "")
+
+
+def outlook_sentence(o: pj.Outlook) -> str:
+    """:func:`describe` of an outlook's projection, figures written plainly (empty without one)."""
+    if o.projection is None:
+        return ""
+    return describe(o.projection, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals)
+
+
+def outlook_interval(o: pj.Outlook) -> str:
+    """The projected gap with its interval, "17.2 (12.1 to 22.3)", or why there is none ("too few periods",
+    "too far ahead")."""
+    p = o.projection
+    if p is None or not p.enough:
+        return shortfall(p)
+
+    def n(x: float) -> str:
+        return number(x, o.decimals) + o.unit
+
+    return f"{n(p.value)} ({n(p.lower)} to {n(p.upper)})"
+
+
+def describe_pace(p: pj.Pace, decimals: int, unit: str, target_decimals: int | None = None,
+                  show: Show | None = None, per: str = "", group: str = "the group") -> str:
+    """The pace in words: the change a year achieved since the baseline, against the change a year needed
+    from the latest period to reach the target by the target period, each with its unit ("0.26 deaths per
+    100,000 a year"; ``per``, else "percentage points" for a relative gap). Both are differences of gaps of
+    record divided by the years between the periods' midpoints, given to one decimal place more than the gap;
+    where the latest period's change from the baseline was published, the pace achieved rests on it
+    (:attr:`~healthgap.analysis.projection.Pace.change`), so it never contradicts it. A direction is named only
+    where the figures' own ranges allow one direction (:attr:`~healthgap.analysis.projection.Pace.direction_known`),
+    a verdict only where the whole range of the pace achieved is on one side of the pace needed. Directions are of
+    the gap's size: where the group does better than its comparator (a negative gap), a gap growing more negative
+    has widened, "{group} still doing better".
+
+    "Since 1995-97 the gap has narrowed by 1.31 deaths per 100,000 a year; to reach 22.0 by 2009-11 it must narrow
+    by 0.58 deaths per 100,000 a year from 2004-06, so the pace so far is enough."
+    """
+    show = show or _plain(unit)
+    places = decimals + 1
+    units = per_year_unit(unit, per)
+    better = p.since_value < 0 and p.latest_value < 0
+
+    def word(x: float) -> str:
+        wider = (x > 0) != better
+        return "widened" if wider else "narrowed"
+
+    def moved(x: float) -> str:
+        if round(abs(x), places) == 0:
+            return "has barely moved"
+        if not p.direction_known:
+            return (f"has moved by {'+' if x > 0 else ''}{show('achieved', x, places)}{units} a year, which the "
+                    f"precision of its figures cannot tell from no movement "
+                    f"({show('achieved_low', p.achieved_low, places)} to "
+                    f"{show('achieved_high', p.achieved_high, places)})")
+        text = f"has {word(x)} by {show('achieved', abs(x), places)}{units} a year"
+        if p.change is not None:
+            text += " (its published change from the baseline, spread over the years between)"
+        if better:
+            text += f", {group} still doing better"
+        return text
+
+    if p.achieved is None:
+        return ""
+    target = show("target", p.target, decimals if target_decimals is None else target_decimals)
+    text = f"Since {p.since} the gap {moved(p.achieved)}"
+    if p.needed is None:
+        return text + "."
+    if (p.needed >= 0) == p.lower_is_better and p.latest_value <= p.target + est.TOLERANCE:
+        text += (f"; in {p.latest} it was already within the target of {target}, which allows it to widen by up "
+                 f"to {show('allowance', abs(p.needed), places)}{units} a year until {p.target_period}")
+        return text + "."
+    need = f"{'narrow' if p.needed < 0 else 'widen'} by {show('needed', abs(p.needed), places)}{units} a year"
+    text += f"; to reach {target} by {p.target_period} it must {need} from {p.latest}"
+    if not p.verdict_known:
+        return text + ", and the precision of the figures cannot say whether the pace so far is enough."
+    return text + (", so the pace so far is enough." if p.enough else ", so the pace so far is not enough.")
+
+
 def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
-    """How :func:`healthgap.analysis.projection.describe` and ``describe_pace`` write each figure on the page: cited in
+    """How :func:`describe` and :func:`describe_pace` write each figure on the page: cited in
     the ledger as a derived figure (its formula and the data rows of the gaps it rests on), linked to its
     provenance; the method's own constants (95%, 3) marked as method, not data."""
-    from healthgap.analysis import projection
-
+    projection = pj
     a, p, pace = c.a, o.projection, o.pace
     measure, suffix = a.gap_measure, c.suffix(a.gap_measure)
     by_period = {point.period: point.gap for point in a.points if point.gap is not None}
@@ -720,12 +1255,18 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
         span = period_midpoint(pace.latest) - period_midpoint(pace.since)
         ahead = period_midpoint(pace.target_period) - period_midpoint(pace.latest)
         first, last = by_period.get(pace.since), by_period.get(pace.latest)
+        base_gap = by_period.get(pace.since)
+        from_change = pace.change is not None and base_gap is not None
+        achieved_formula = (f"{base_gap.value:.6g} × {pace.change:.6g} / 100 / {span:g}" if from_change
+                            else f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}")
         formulas = {
-            "achieved": (f"change in the gap a year since {pace.since}",
-                         f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}", pace.latest),
+            "achieved": (f"change in the gap a year since {pace.since}"
+                         + (", from its published change" if from_change else ""), achieved_formula, pace.latest),
             "achieved_low": (f"change in the gap a year since {pace.since}, lowest its figures allow",
+                             "" if from_change else
                              f"({last.lower:.6g} − {first.upper:.6g}) / {span:g}" if first and last else "", pace.latest),
             "achieved_high": (f"change in the gap a year since {pace.since}, highest its figures allow",
+                              "" if from_change else
                               f"({last.upper:.6g} − {first.lower:.6g}) / {span:g}" if first and last else "", pace.latest),
             "needed": (f"change in the gap a year needed from {pace.latest} to reach the target",
                        f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
@@ -740,10 +1281,8 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
 
 def projected_html(c: Citer, result) -> Markup:
     """A projection with its interval, each figure cited: "17.2 (12.1 to 22.3)"; "too few periods" without one."""
-    from healthgap.analysis import projection
-
     if result is None or not result.enough:
-        return Markup(projection.shortfall(result))
+        return Markup(shortfall(result))
     o = c.a.outlook
     show = outlook_show(c, replace_projection(o, result))
     d = o.decimals
@@ -761,23 +1300,23 @@ def replace_projection(o, result):
 def outlook_html(analysis: Analysis, ledger: Ledger) -> Markup:
     """Where the gap is heading: the projection to the target period (or the horizon), the pace, and how
     the projection was computed (:attr:`Analysis.outlook`), every figure cited in ``ledger``."""
-    from healthgap.analysis import projection
-
     o = analysis.outlook
     if o.projection is None or not analysis.points:
         return Markup("")
     p = o.projection
     c = Citer(ledger, analysis)
     show = outlook_show(c, o)
-    method = Markup(projection.describe_method(p, show))  # the show marks up its 95%
+    per = "" if o.unit == "%" else short_unit(analysis.indicator)
+    method = Markup(describe_method(p, show))  # the show marks up its 95%
     if o.pace is not None:
-        pace = Markup(projection.describe_pace(o.pace, o.decimals, o.unit, o.target_decimals, show))
+        pace = Markup(describe_pace(o.pace, o.decimals, o.unit, o.target_decimals, show, per,
+                                    analysis.disadvantaged_label))
     elif o.target is not None and p.method_since:
         pace = Markup("The pace since the {} baseline cannot be measured: the method changed in {}.").format(
             analysis.baseline_period, p.method_since)
     else:
         pace = Markup("")
-    sentence = Markup(projection.describe(p, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals, show))
+    sentence = Markup(describe(p, o.decimals, o.target, o.unit, o.lower_is_better, o.target_decimals, show, per))
     return render("outlook.html.j2", sentence=sentence, pace=pace, method=method)
 
 
@@ -787,6 +1326,7 @@ def record_html(ledger: Ledger, analysis: Analysis) -> Markup:
     if not analysis.points:
         return Markup("")
     return render("record.html.j2", rows=record_rows(c), measure=labels.measure(analysis.gap_measure),
+                  series=bool(analysis.method),
                   sex=sex_suffix(analysis.sex), baseline=analysis.baseline_period, key=analysis.key,
                   unit=short_unit(analysis.indicator) if analysis.gap_measure == "absolute_gap" else "%")
 
@@ -820,13 +1360,19 @@ def gap_alt_text(analysis: Analysis, measure: str | None = None) -> str:
     t = analysis.target
     if own and t is not None and t.value is not None and not analysis.trajectory.empty:
         text += f" A dashed line runs from the baseline to the target of {t.value.shown(suffix)} in {t.target_period}."
+    if own:
+        implied = gaps.implied_by_changes(analysis.record.get(measure, []), analysis.baseline)
+        decimals = next((p.gap.decimals for p in analysis.record.get(measure, []) if p.gap is not None), 1)
+        if implied:
+            shown = "; ".join(f"{number(v, decimals)}{suffix} in {p}" for p, v in implied)
+            text += f" A dotted line gives the gap as the published changes from the baseline imply it: {shown}."
     if not analysis.breaks.empty:
         text += f" A vertical line marks the change of method in {analysis.breaks.iloc[0]['first_period']}."
     o = analysis.outlook
     if own and o.projection is not None and o.projection.enough and analysis.points \
             and period_midpoint(o.projection.period) > period_midpoint(analysis.points[-1].period):
         text += (f" A dash-dot line and a hatched fan project the trend since {o.projection.since} to "
-                 f"{o.projection.period}: {o.interval()}.")
+                 f"{o.projection.period}: {outlook_interval(o)}.")
     return text
 
 

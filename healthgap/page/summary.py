@@ -30,7 +30,7 @@ def front_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, secti
         edition_info = {"title": edition["title"], "publisher": edition["publisher"],
                         "date": date_element(edition["published"]), "note": edition["note"]}
     return str(render(
-        "front.html.j2", title=briefing.title, period=briefing.edition,
+        "front.html.j2", title=briefing.title, period=briefing.edition, latest=latest_periods(entries, briefing.edition),
         built=date_element((built or date.today()).isoformat()), version=briefing.version, edition=edition_info,
         introduction=briefing.introduction, entries=entries,
         targets=any(str(e["cells"]["target"]) != "–" for e in entries) or not entries,
@@ -42,3 +42,25 @@ def front_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, secti
 def trusted_entry(entry: dict) -> dict:
     """A summary entry read back from JSON, its HTML marked safe (the section rendered and escaped it)."""
     return {"sentence": Markup(entry["sentence"]), "cells": {k: Markup(v) for k, v in entry["cells"].items()}}
+
+
+def latest_periods(entries: list[dict], edition: str) -> list[dict]:
+    """Where the sections' latest figures stand, when not all at the edition's period: each period (earliest
+    first) with the indicators whose latest figure is from it ("2005-07 for cancer mortality under 75"), so the
+    edition line does not claim data to 2008-10 for verdicts that rest on 2005-07. Empty when every section's
+    latest figure is the edition's own."""
+    from healthgap.read.periods import parse_period
+
+    by_period: dict[str, list[str]] = {}
+    for e in entries:
+        period = str(e["cells"].get("latest_period", ""))
+        name = str(e["cells"].get("title", e["cells"].get("indicator", "")))
+        if not period:
+            continue
+        names = by_period.setdefault(period, [])
+        if name and name not in names:
+            names.append(name)
+    if not by_period or set(by_period) == {edition}:
+        return []
+    return [{"period": p, "names": [Markup(n[:1].lower() + n[1:]) for n in by_period[p]]}
+            for p in sorted(by_period, key=parse_period)]

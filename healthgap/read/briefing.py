@@ -20,6 +20,7 @@ gives any other edition); nothing downstream interprets ``as_of`` again.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -95,6 +96,9 @@ class Briefing:
     breaks: pd.DataFrame = field(default_factory=_empty)
     all_observations: pd.DataFrame = field(default_factory=_empty)
     all_context: pd.DataFrame = field(default_factory=_empty)
+    statements: pd.DataFrame = field(default_factory=_empty)
+    """What sources said a gap did, in words (``statements.csv``), known by the edition (by period)."""
+    all_statements: pd.DataFrame = field(default_factory=_empty)
     # an analyst's data (a series folder)
     values: dict[str, pd.DataFrame] = field(default_factory=dict)
     all_values: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -170,6 +174,18 @@ class Briefing:
         o = self.observations
         return o[(o["indicator"] == indicator) & (o["sex"] == sex)].reset_index(drop=True)
 
+    def statements_for(self, indicator: str, sex: str) -> pd.DataFrame:
+        """The sources' statements of how one indicator's gap moved (``statements.csv``), known by the edition,
+        each with its source's publisher, title, date and address."""
+        if self.statements.empty:
+            return self.statements
+        s = self.statements
+        rows = s[(s["indicator"] == indicator) & (s["sex"] == sex)].reset_index(drop=True)
+        sources = self.sources.set_index("source_id")
+        for column in ("publisher", "title", "published", "url"):
+            rows[column] = rows["source_id"].map(sources[column])
+        return rows
+
     def target(self, indicator: str, sex: str) -> pd.Series | None:
         """The target of one indicator and sex as a ``targets.csv`` row, or None where it has none."""
         if self.kind == "series":
@@ -228,6 +244,23 @@ class Briefing:
         sexes = [sex] if sex is not None else list(spec.sexes)
         return frame[frame["sex"].isin(sexes)].reset_index(drop=True)
 
+    @property
+    def deciles(self) -> pd.DataFrame:
+        """Each area of the tier that the Indices of Deprivation rank, with its score and deprivation decile
+        (1 = most deprived, by equal numbers of areas, as PHEindicatormethods' ``phe_sii`` expects), whatever rule
+        chose the group; less any area the configuration excludes. Empty without the indices."""
+        if self.imd is None or self.group is None:
+            return pd.DataFrame(columns=["area_code", "imd_score", "decile"])
+        if "_deciles" not in self.cache:
+            tier = self.config.areas.tier
+            data = self.areas[hareas.in_tier(self.areas["area_code"], tier)]
+            ranking = self.imd[hareas.in_tier(self.imd["area_code"], tier)]
+            ranked = data[["area_code"]].merge(ranking[["area_code", "imd_score"]], on="area_code")
+            ranked = ranked[~ranked["area_code"].isin(self.group.excluded["area_code"])].reset_index(drop=True)
+            self.cache["_deciles"] = ranked.assign(decile=hareas.deciles(ranked)) if len(ranked) else \
+                ranked.assign(decile=[])
+        return self.cache["_deciles"]
+
     def populations_note(self, periods: list[str]) -> str:
         """Which periods are weighted by populations of another year, where the data give populations by year:
         e.g. "populations for 2019, the latest available, weight 2020-22 to 2022-24"; "" where none is."""
@@ -265,8 +298,11 @@ class Briefing:
                   for k, v in self.all_values.items()}
         context = tables.context_known(self.all_context, self.sources, self.editions, period,
                                        self.periods[-1] if self.periods else None)
+        statements = self.all_statements
+        if end is not None and not statements.empty:
+            statements = statements[statements["end"] <= end].reset_index(drop=True)
         return replace(self, edition=edition, as_of=period, observations=observations, values=values,
-                       context=context, cache={})
+                       context=context, statements=statements, cache={})
 
 
 def choose_rows(frame: pd.DataFrame, spec: IndicatorSpec, file: FileSpec, categories: bool = False) -> pd.DataFrame:
@@ -310,7 +346,8 @@ def _listing(values: list[str], limit: int = 6) -> str:
 
 def _choice_message(file: FileSpec, spec: IndicatorSpec, key: str, frame: pd.DataFrame, problem: str) -> str:
     column = "indicator_id" if key == "indicator" else key
-    found = sorted(set(frame[column].astype(str)))
+    held = frame.attrs.get("held", {}).get(key)  # what the whole file holds, where only a selection was read
+    found = sorted(held) if held is not None and problem != "is not chosen" else sorted(set(frame[column].astype(str)))
     words = {"indicator": "indicators", "age": "ages"}[key]
     if problem == "is not chosen":
         return (f"{file.path.name} holds {words} {_listing(found)} for [indicators.{spec.key}]: choose one with "
@@ -359,12 +396,77 @@ def _load_tables(data_dir: Path) -> Briefing:
         data_dir=data_dir, config=config, indicators=indicators, edition=periods[-1] if periods else "", as_of=None,
         version=dataset.version, periods=periods, observations=dataset.observations, sources=dataset.sources,
         targets=dataset.targets, context=dataset.context, editions=dataset.editions, groups=dataset.groups,
-        breaks=dataset.breaks, all_observations=dataset.observations, all_context=dataset.context)
+        breaks=dataset.breaks, all_observations=dataset.observations, all_context=dataset.context,
+        statements=dataset.statements, all_statements=dataset.statements)
     return briefing
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    from healthgap.read.digests import file_digest
+
+    return file_digest(path)
+
+
+def selection_for(config: Config, key: str) -> layouts.Selection:
+    """What the configuration takes from file ``key``: the indicators and ages its indicators name, where every
+    indicator reading the file names one (else all of that dimension, so an unchosen one is still reported)."""
+    specs = [spec for spec in config.indicators.values() if spec.file == key]
+    if not specs:
+        return layouts.Selection()
+    indicators = frozenset(s.indicator for s in specs) if all(s.indicator for s in specs) else None
+    ages = frozenset(s.age for s in specs) if all(s.age for s in specs) else None
+    return layouts.Selection(indicators, ages)
+
+
+def read_values(spec: FileSpec, digest: str, selection: layouts.Selection) -> pd.DataFrame:
+    """A file of values read as its layout reads it (the rows ``selection`` takes, where the layout can select),
+    once: the checked rows are kept in the cache (keyed by the file's sha256, the layout, its options, the
+    selection and the library's code) for the next process that needs them, such as each notebook's kernel, and
+    a process that finds another filling the cache waits for it rather than reading the file again."""
+    import pickle
+
+    import filelock
+
+    from healthgap.read.digests import library_digest
+    from healthgap.read.tables import cache_dir
+
+    sidecar = spec.path.with_suffix(".json")  # ONS's metadata beside its CSV is read with it
+    parts = (digest, spec.layout, repr(sorted(spec.options.items())), repr(selection), library_digest(),
+             sha256(sidecar) if sidecar.is_file() else "")
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+    folder = cache_dir()
+    cached = folder / f"values-{key}.pickle"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(cached) + ".lock")
+        lock.acquire()
+    except OSError:  # a cache that cannot be written: read the file itself
+        return _read_values(spec, selection)
+    try:
+        try:
+            with cached.open("rb") as handle:
+                frame, held = pickle.load(handle)
+            frame.attrs["held"] = held
+            return frame
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            pass  # absent or unreadable: a miss
+        frame = _read_values(spec, selection)
+        try:
+            temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+            with temporary.open("wb") as handle:
+                pickle.dump((frame, frame.attrs.get("held", {})), handle)
+            temporary.replace(cached)
+        except OSError:
+            pass
+        return frame
+    finally:
+        lock.release()
+
+
+def _read_values(spec: FileSpec, selection: layouts.Selection) -> pd.DataFrame:
+    if spec.layout == "fingertips-export":
+        return layouts.read_fingertips_export(spec.path, selection)
+    return layouts.read(spec.path, spec.layout, **spec.options)
 
 
 def _load_series(data_dir: Path) -> Briefing:
@@ -382,8 +484,10 @@ def _load_series(data_dir: Path) -> Briefing:
             raise DataError(f"{spec.path.name}: expected sha256 {spec.sha256[:16]}… as recorded in {CONFIG_NAME}, got "
                             f"{found[:16]}…; the file is not the one published")
         digest.update(found.encode())
-        if spec.layout == "imd":
-            imd = hareas.read_imd(spec.path)
+        if spec.layout in ("imd", "imd-upper-tier"):
+            ranking = hareas.read_imd(spec.path) if spec.layout == "imd" else hareas.read_imd_upper_tier(spec.path)
+            if key == config.group.deprivation:
+                imd = ranking
         elif spec.layout in hconfig.COUNT_LAYOUTS:
             count_tables[key] = _read_count_table(spec)
         elif spec.layout == "populations":
@@ -396,7 +500,7 @@ def _load_series(data_dir: Path) -> Briefing:
                 yearly = hpopulations.read_myeb3(spec.path, boundaries=spec.options.get("boundaries", "2023"))
                 populations = hpopulations.upper_tier(yearly) if config.areas.tier == "upper" else yearly
         else:
-            values[key] = layouts.read(spec.path, spec.layout, **spec.options)
+            values[key] = read_values(spec, found, selection_for(config, key))
     digest.update((data_dir / CONFIG_NAME).read_bytes())
     counted = _assemble_counts(config, count_tables) if count_tables else None
     indicators = {}

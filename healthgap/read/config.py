@@ -38,7 +38,7 @@ LAYOUTS = ("fingertips-export", "fingertips-next", "ons-els", "fingertips-extrac
 """Layouts of indicator values (:mod:`healthgap.read.layouts`)."""
 COUNT_LAYOUTS = ("ons-deaths-by-age", "ons-deaths-and-rates", "ons-population-by-age", "ons-live-births")
 """ONS count tables as ONS ships them (:mod:`healthgap.read.ons`)."""
-OTHER_LAYOUTS = ("imd", "populations", "ons-myeb3")
+OTHER_LAYOUTS = ("imd", "imd-upper-tier", "populations", "ons-myeb3")
 MEASURES = ("rate", "life_expectancy", "proportion", "value")
 GAP_MEASURES = ("absolute_gap", "relative_gap_pct")
 TIERS = ("lower", "upper")
@@ -144,8 +144,10 @@ SCHEMA = Table(CONFIG_NAME, "The briefing a data folder builds.", keys=(
             "listed in a CSV file (column `area_code`).", True, choices=RULES),
         Key("fraction", "number", "The fraction of the ranked areas in the group, e.g. 0.2 for a fifth.",
             low=0, high=1, open_low=True, open_high=True, when=("rule", ("deprivation", "indicator"))),
-        Key("deprivation", "file", "The Indices of Deprivation file of `[files]` (layout `imd`) that ranks the "
-            "areas.", when=("rule", ("deprivation",)), layouts=("imd",)),
+        Key("deprivation", "file", "The Indices of Deprivation file of `[files]` that ranks the areas (layout `imd`: "
+            "the local-authority district summary, in long form; `imd-upper-tier`: the upper-tier summary, File 11): "
+            "it chooses the group where `rule = \"deprivation\"`, and with any rule it gives the deprivation "
+            "deciles of the slope index of inequality and of the ranking.", layouts=("imd", "imd-upper-tier")),
         Key("edition", "text", "The edition of the indices, named on the page.",
             default="the named edition", when=("rule", ("deprivation",))),
         Key("indicator", "indicator", "The indicator of `[indicators]` whose worst values choose the group.",
@@ -610,8 +612,8 @@ def _series(config: Config, raw: dict, reader: _Reader, data_dir: Path) -> Confi
                    "list": ("path",)}[rule]:
         if needed not in g:
             raise reader.fail(("group", needed), f"expected a value for rule = {rule!r}")
-    if rule == "deprivation":
-        _check_file(reader, ("group", "deprivation"), g["deprivation"], files, ("imd",))
+    if g.get("deprivation"):
+        _check_file(reader, ("group", "deprivation"), g["deprivation"], files, ("imd", "imd-upper-tier"))
     if rule == "indicator" and g["indicator"] not in indicators:
         raise reader.fail(("group", "indicator"), f"expected an indicator of [indicators] ({', '.join(indicators)}), "
                                                   f"got {g['indicator']!r}")

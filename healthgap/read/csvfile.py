@@ -60,24 +60,10 @@ def read_text(path: Path, name: str, header: bool = True) -> str:
     return text
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""A C0 control character other than a tab, a line feed or a carriage return: never in text a person wrote
-(a NUL byte is what a disk or a program that went wrong leaves)."""
-
-
-CONTROL_BYTES = re.compile(CONTROL.pattern.encode("ascii"))
-"""The same, in a file's bytes (exact for UTF-8, whose multi-byte characters hold no byte below 0x80)."""
-
-
-def has_controls(path: Path, block: int = 1 << 24) -> bool:
-    """Whether a file holds a control character (:data:`CONTROL`), read in blocks: for a reader that does not go
-    through :func:`read_text` (a large file read in chunks), to fall back to one that does, and so to its one
-    line naming file, line and column."""
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(block):
-            if CONTROL_BYTES.search(chunk):
-                return True
-    return False
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""A control character other than a tab, a line feed or a carriage return (C0, and DEL): never in text a person
+wrote (a NUL byte is what a disk or a program that went wrong leaves). The same as the large-export reader's
+(:data:`healthgap.read.layouts.CONTROL`)."""
 
 
 def refuse_controls(text: str, name: str, header: bool = True) -> None:
@@ -87,7 +73,6 @@ def refuse_controls(text: str, name: str, header: bool = True) -> None:
     found = CONTROL.search(text)
     if found is None:
         return
-    byte = f"0x{ord(found.group()):02x}"
     reader = csv.reader(io.StringIO(text, newline=""))
     names: list[str] | None = None
     line = 1
@@ -98,14 +83,14 @@ def refuse_controls(text: str, name: str, header: bool = True) -> None:
                     named = header and names is not None and index < len(names) and names[index]
                     column = repr(names[index]) if named else str(index + 1)
                     raise DataError(f"{name}, line {line}, column {column}: expected text without control "
-                                    f"characters, got the byte {byte}")
+                                    f"characters")
             if names is None:
                 names = [field.strip() for field in record]
             line = reader.line_num + 1
     except csv.Error:
         pass
     line = text.count("\n", 0, found.start()) + 1  # not readable as CSV (a JSON file): the line alone
-    raise DataError(f"{name}, line {line}: expected text without control characters, got the byte {byte}")
+    raise DataError(f"{name}, line {line}: expected text without control characters")
 
 
 def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True,

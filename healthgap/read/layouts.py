@@ -37,8 +37,10 @@ import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from healthgap.read import csvfile
@@ -52,6 +54,7 @@ COLUMNS = [
 
 SEXES = {"persons": "persons", "person": "persons", "all": "persons", "male": "male", "males": "male",
          "female": "female", "females": "female"}
+"""The words publishers use for each sex, lower-cased."""
 GSS = re.compile(r"^[EWSNK]\d{8}$")
 MISSING = {"", "na", "n/a", "nan", "null", "-", ":", "*", "..", "x"}
 
@@ -207,7 +210,209 @@ def _record(**fields) -> dict:
     return record
 
 
-def read_fingertips_export(path: str | Path) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Selection:
+    """The rows a configuration takes from a file: those of these indicators (ids or names) and ages, where it
+    names them (None: every one). Nothing else is read into memory; what the file holds of each dimension is
+    still counted (:data:`HELD`), so a choice that matches nothing, or a dimension left unchosen, is named."""
+
+    indicators: frozenset[str] | None = None
+    ages: frozenset[str] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.indicators is None and self.ages is None
+
+
+EXPORT_COLUMNS = ["Indicator ID", "Indicator Name", "Area Code", "Area Name", "Area Type", "Sex", "Age", "Category Type",
+                  "Category", "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count",
+                  "Denominator"]
+CHUNK = 100_000
+"""Rows of a large export parsed at a time."""
+
+
+class _Careful(Exception):
+    """The fast reader met something only the careful reader can place exactly (a broken quote, a row of too many
+    fields, bytes that are not UTF-8): read again, row by row, for the one-line message."""
+
+
+def read_fingertips_export(path: str | Path, selection: Selection | None = None) -> pd.DataFrame:
+    """Fingertips' "download data" CSV, as the site gives it, keeping the rows of ``selection`` (all by default).
+
+    Read in chunks by pandas' C parser into typed columns, only the rows selected kept, and every kept cell checked
+    as :func:`read_fingertips_export_careful` checks it (the same one-line errors, with the file's own line numbers,
+    counted across quoted newlines); a file the fast parser cannot place exactly is read again row by row for its
+    message. What the file holds of each dimension is in the frame's ``attrs["held"]``.
+    """
+    path = Path(path)
+    selection = selection or Selection()
+    try:
+        return _fast_export(path, selection)
+    except _Careful:
+        frame = read_fingertips_export_careful(path)
+        held = _held(frame)
+        frame = _select(frame, selection).reset_index(drop=True)
+        frame.attrs["held"] = held
+        return frame
+
+
+def _held(frame: pd.DataFrame) -> dict[str, list[str]]:
+    names = frame.drop_duplicates("indicator_id")
+    return {"indicator": [f"{i}" for i in names["indicator_id"]], "indicator_name": list(names["indicator"]),
+            "age": sorted(a for a in set(frame["age"]) if a)}
+
+
+def _select(frame: pd.DataFrame, selection: Selection) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    if selection.indicators is not None:
+        keep &= frame["indicator_id"].astype(str).isin(selection.indicators) | frame["indicator"].isin(
+            selection.indicators)
+    if selection.ages is not None:
+        keep &= frame["age"].isin(selection.ages)
+    return frame[keep]
+
+
+def _fast_export(path: Path, selection: Selection) -> pd.DataFrame:
+    import csv
+
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        header = next(csv.reader([first.decode("utf-8-sig")]), [])
+    except UnicodeDecodeError:
+        raise _Careful from None
+    _require(path, header, EXPORT_COLUMNS)
+    optional = [c for c in ("Value note", "Lower CI 99.8 limit", "Upper CI 99.8 limit") if c in header]
+    kept, seen_indicators, seen_ages = [], {}, set()
+    line = 2
+    try:
+        chunks = pd.read_csv(path, dtype=object, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
+                             chunksize=CHUNK, engine="c", skip_blank_lines=False)
+        for chunk in chunks:
+            newlines = _newlines(chunk)
+            lines = line + np.arange(len(chunk)) + np.cumsum(newlines) - newlines
+            line = int(lines[-1] + newlines[-1] + 1) if len(chunk) else line
+            ids = _stripped(chunk["Indicator ID"])
+            firsts = chunk.assign(_id=ids).drop_duplicates("_id")
+            for i, n in zip(firsts["_id"], firsts["Indicator Name"].fillna("")):
+                seen_indicators.setdefault(i, " ".join(n.split()))
+            ages = _stripped(chunk["Age"])
+            seen_ages.update(ages.unique())
+            keep = np.ones(len(chunk), dtype=bool)
+            if selection.indicators is not None:
+                names = chunk["Indicator Name"]
+                spelled = {u: " ".join(u.split()) for u in names.unique()}
+                keep &= (ids.isin(selection.indicators) | names.map(spelled).isin(selection.indicators)).to_numpy()
+            if selection.ages is not None:
+                keep &= ages.isin(selection.ages).to_numpy()
+            if keep.any():
+                kept.append(chunk[keep].assign(_line=lines[keep]))
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
+        raise _Careful from None
+    rows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[*header, "_line"])
+    text = [c for c in rows.columns if c != "_line"]
+    rows[text] = rows[text].fillna("")  # the fields a row leaves off at its end
+    frame = _typed_export(path, rows.astype({c: "str" for c in text}), optional)
+    frame.attrs["held"] = {"indicator": list(seen_indicators), "indicator_name": list(seen_indicators.values()),
+                           "age": sorted(a for a in seen_ages if a)}
+    return frame
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """The values without surrounding spaces (a field left off a row's end is empty), through their distinct
+    values."""
+    values = values.fillna("")
+    return values.map({u: u.strip() for u in values.unique()})
+
+
+def _newlines(chunk: pd.DataFrame) -> np.ndarray:
+    """The newlines inside each row's quoted fields (a row that holds one spans more than one line of the file):
+    counted only in the columns that hold any, through their distinct values."""
+    found = np.zeros(len(chunk), dtype=np.int64)
+    for column in chunk.columns:
+        values = chunk[column].fillna("") if chunk[column].hasnans else chunk[column]
+        if "\n" not in "".join(values.tolist()):
+            continue
+        counts = {u: u.count("\n") for u in values.unique()}
+        found += values.map(counts).to_numpy(dtype=np.int64)
+    return found
+
+
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _control(path: Path, line: int, column: str) -> None:
+    raise DataError(f"{path.name}, line {line}, column {column!r}: expected text without control characters")
+
+
+def _first_bad(path: Path, rows: pd.DataFrame, bad: pd.Series, check) -> None:
+    """Raise the careful reader's own one-line error for the first row (by line) where ``bad`` holds."""
+    if bad.any():
+        r = rows[bad].sort_values("_line").iloc[0]
+        check(int(r["_line"]), r)
+        raise DataError(f"{path.name}, line {int(r['_line'])}: unexpected value")  # the check always raises
+
+
+def _typed_export(path: Path, rows: pd.DataFrame, optional: list[str]) -> pd.DataFrame:
+    """The selected rows of an export, checked cell by cell (vectorised) and typed, in the tidy shape."""
+    if rows.empty:
+        return _frame([], path)
+    for column in rows.columns:
+        if column != "_line":
+            _first_bad(path, rows, rows[column].str.contains(CONTROL, regex=True),
+                       lambda line, r, c=column: _control(path, line, c))
+    numbers = {}
+    for column, name in (("Value", "value"), ("Lower CI 95.0 limit", "lower"), ("Upper CI 95.0 limit", "upper"),
+                         ("Count", "count"), ("Denominator", "denominator"),
+                         *((("Lower CI 99.8 limit", "lower_998"), ("Upper CI 99.8 limit", "upper_998"))
+                           if "Lower CI 99.8 limit" in optional and "Upper CI 99.8 limit" in optional else ())):
+        text = rows[column].str.strip().str.replace(",", "", regex=False)
+        missing = text.str.lower().isin(MISSING)
+        value = pd.to_numeric(text.where(~missing), errors="coerce")
+        bad = (value.isna() & ~missing) | ~(value.abs() < math.inf).where(~missing, True) | (value < 0)
+        _first_bad(path, rows, bad.fillna(False), lambda line, r, c=column: _number(path, line, c, r[c], required=False))
+        numbers[name] = value.astype(float)
+    periods = {}
+    for text in rows["Time period"].unique():
+        try:
+            periods[text] = normalise_period(text)
+        except ValueError:
+            periods[text] = None
+    _first_bad(path, rows, rows["Time period"].map(lambda t: periods[t] is None),
+               lambda line, r: _period(path, line, "Time period", r["Time period"]))
+    codes = rows["Area Code"].str.strip()
+    _first_bad(path, rows, ~codes.str.fullmatch(GSS.pattern), lambda line, r: _code(path, line, "Area Code", r["Area Code"]))
+    sexes = rows["Sex"].str.strip().str.lower().map(SEXES)
+    _first_bad(path, rows, sexes.isna(), lambda line, r: _sex(path, line, "Sex", r["Sex"]))
+    period = rows["Time period"].map(periods)
+    frame = pd.DataFrame({
+        "indicator_id": rows["Indicator ID"].str.strip(),
+        "indicator": rows["Indicator Name"].map(lambda t: " ".join(t.split())),
+        "area_code": codes, "area_name": rows["Area Name"].str.strip(), "area_type": rows["Area Type"].str.strip(),
+        "sex": sexes, "age": rows["Age"].str.strip(), "category_type": rows["Category Type"].str.strip(),
+        "category": rows["Category"].str.strip(), "period": period.map(lambda p: p[0]),
+        "start": period.map(lambda p: p[1]).astype(int), "end": period.map(lambda p: p[2]).astype(int),
+        "value": numbers["value"], "lower": numbers["lower"], "upper": numbers["upper"], "ci_level": math.nan,
+        "lower_998": numbers.get("lower_998", math.nan), "upper_998": numbers.get("upper_998", math.nan),
+        "count": numbers["count"], "denominator": numbers["denominator"],
+        "value_note": rows["Value note"].str.strip() if "Value note" in rows else "",
+        "line": rows["_line"].astype(int)})
+    frame = _frame_typed(frame, path)
+    frame.loc[frame["lower"].notna(), "ci_level"] = 0.95
+    _check_counts(frame, path)
+    return frame
+
+
+def _frame_typed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A frame already in the tidy shape's columns and types: its file and row ids, and the rows checked."""
+    frame = frame.assign(file=path.name)
+    frame["row_id"] = frame["file"] + ":" + frame["line"].astype(str)
+    frame = frame[COLUMNS]
+    _check(frame, path)
+    return frame.reset_index(drop=True)
+
+
+def read_fingertips_export_careful(path: str | Path) -> pd.DataFrame:
     """Fingertips' "download data" CSV, as the site gives it.
 
     Columns used: ``Indicator ID, Indicator Name, Area Code, Area Name, Area Type, Sex, Age,
@@ -309,7 +514,7 @@ def read_ons_els(path: str | Path) -> pd.DataFrame:
         records.append(_record(
             indicator_id=path.stem, indicator=r["indicator"].strip(), area_code=_code(path, line, "areacd", r["areacd"]),
             area_name=r["areanm"].strip(), area_type=ELS_AREA_TYPES.get(r["geography"].strip(), r["geography"].strip()),
-            sex="persons", age="", period=label, start=start, end=end,
+            sex=_els_sex(path, line, r), age="", period=label, start=start, end=end,
             value=_number(path, line, "observation", r["observation"], required=True),
             lower=_number(path, line, "lci_95", r["lci_95"], required=False),
             upper=_number(path, line, "uci_95", r["uci_95"], required=False),
@@ -318,6 +523,19 @@ def read_ons_els(path: str | Path) -> pd.DataFrame:
     frame = _frame(records, path)
     frame.loc[frame["lower"].notna(), "ci_level"] = 0.95
     return frame
+
+
+_ELS_SEX = re.compile(r"^\s*(males?|females?|persons?)\b", re.IGNORECASE)
+
+
+def _els_sex(path: Path, line: int, row: dict[str, str]) -> str:
+    """The sex of an Explore Local Statistics row: its ``sex`` column where the file has one, else the first word
+    of its indicator's name ("Male healthy life expectancy", "Female ..."), else persons (ONS names the sex in
+    the indicator of its by-sex files)."""
+    if "sex" in row:
+        return _sex(path, line, "sex", row["sex"])
+    found = _ELS_SEX.match(row["indicator"])
+    return SEXES[found.group(1).lower()] if found else "persons"
 
 
 def els_metadata(path: str | Path) -> dict:
@@ -382,7 +600,7 @@ def read_populations(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-READERS: dict[str, Callable[..., pd.DataFrame]] = {
+READERS: dict[str, Callable[..., pd.DataFrame]] = {  # each takes the path, its options and, where it can, a Selection
     "fingertips-export": read_fingertips_export,
     "fingertips-next": read_fingertips_next,
     "ons-els": read_ons_els,

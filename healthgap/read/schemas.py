@@ -257,6 +257,40 @@ def context_schema(sources: pd.DataFrame, indicators: pd.DataFrame) -> pa.DataFr
     )
 
 
+STATEMENT_DIRECTIONS = ("widened", "narrowed", "unchanged")
+"""What a source may say a gap did between two periods (``statements.csv``)."""
+
+
+def statements_schema(sources: pd.DataFrame, indicators: pd.DataFrame) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "id": _text(pa.Check.str_matches(r"^[A-Za-z0-9_.-]+$", error="letters, digits, _ . -")),
+            "indicator": _text(_one_of(indicators["indicator"])),
+            "sex": _text(_one_of(SEXES)),
+            "measure": _text(_one_of(GAP_MEASURES)),
+            "period": _text(PERIOD),
+            "reference_period": _text(PERIOD_OR_BLANK, required=False),
+            "direction": _text(_one_of(STATEMENT_DIRECTIONS)),
+            "consecutive": _text(pa.Check(lambda s: (s == "") | s.str.fullmatch(r"[1-9]\d?"),
+                                          error="a whole number of consecutive periods, or nothing"),
+                                 required=False),
+            "said_by": _text(),
+            "source_id": _text(pa.Check.isin(sources["source_id"].tolist(), error="a source_id of sources.csv")),
+            "quote": _text(),
+            "note": _text(required=False),
+        },
+        checks=[
+            _unique_key(["id"]),
+            _row_check("reference_period", lambda f: ~(_period_start(f["reference_period"]) >= _period_start(f["period"])),
+                       "a reference_period before the period (a movement is stated from an earlier period)"),
+            _row_check("reference_period", lambda f: (f["consecutive"] == "") | (f["reference_period"] != ""),
+                       "a reference_period where the statement counts consecutive periods (where the run starts)"),
+        ],
+        strict=True,
+        ordered=False,
+    )
+
+
 def groups_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {"group": _text(), "label": _text(), "note": _text(required=False)},

@@ -44,6 +44,8 @@ class Dataset:
     version: str
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    statements: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """What sources said a gap did, in words, with their quotes (``statements.csv``)."""
 
     def indicator(self, name: str) -> pd.Series:
         """The ``indicators.csv`` row for one indicator."""
@@ -229,10 +231,15 @@ def _load_dataset(data_dir: Path) -> Dataset:
     optional = {}
     for table, schema in (("context", schemas.context_schema(sources, indicators)),
                           ("editions", schemas.editions_schema(sources)), ("groups", schemas.groups_schema()),
-                          ("breaks", schemas.breaks_schema(indicators, sources))):
+                          ("breaks", schemas.breaks_schema(indicators, sources)),
+                          ("statements", schemas.statements_schema(sources, indicators))):
         path = data_dir / f"{table}.csv"
         optional[table] = schemas.read_table(path, schema, rows_required=False) if path.exists() else pd.DataFrame()
-    context, editions, groups, breaks = (optional[t] for t in ("context", "editions", "groups", "breaks"))
+    context, editions, groups, breaks, statements = (optional[t] for t in ("context", "editions", "groups", "breaks",
+                                                                          "statements"))
+    if not statements.empty:
+        _check_sexes(statements, indicators, _display_name(data_dir / "statements.csv"))
+        statements = _add_period_columns(statements)
     if not groups.empty:
         _check_groups(data_dir, groups, indicators, observations)
     return Dataset(
@@ -246,6 +253,7 @@ def _load_dataset(data_dir: Path) -> Dataset:
         version=data_version(data_dir),
         groups=groups,
         breaks=breaks,
+        statements=statements,
     )
 
 
