@@ -3,21 +3,64 @@
 and ``healthgap fetch --indicator N
 --area-type ID --into DIR`` (``--search WORDS``, ``--indicator N --area-types``; :mod:`healthgap.read.fetch`).
 
-Every failure is printed as one ``error: ...`` line on stderr with exit status 1 (130 when
-interrupted), no traceback: bad data name the file, line and column; a failed notebook names
-its cell. ``--debug`` (or ``HEALTHGAP_DEBUG=1``; ``make report DEBUG=1``) shows the traceback.
+Every failure is printed as one ``error: ...`` line on stderr with exit status 1, no traceback: bad data
+name the file, line and column; a failed notebook names its cell. ``--debug`` (or ``HEALTHGAP_DEBUG=1``;
+``make report DEBUG=1``) shows the traceback.
+
+Ctrl-C (SIGINT), SIGTERM and SIGHUP stop a command at once, at any moment: the build's workers and kernels
+stop with it, and it says so in one line, ``error: interrupted; the last briefing is as it was``, with exit
+status 128 + the signal's number (130, 143, 129). A second signal while it stops changes nothing.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+import signal
 import sys
+import threading
+
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal that stops the command (Ctrl-C, SIGTERM, SIGHUP), raised where the main thread is, so that every
+    ``finally`` on the way up (stopping the notebooks, removing an unpublished generation) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+_received: list[int] = []
+"""The stopping signals received so far: only the first interrupts; the others wait for the stop to finish."""
+
+_armed: list[bool] = []
+"""Whether :func:`main` is running, ready to report an interrupt in its one line. Before (the command's own
+imports), a signal is only noted, and :func:`main` stops as soon as it starts."""
+
+
+def _interrupt(signum: int, frame) -> None:
+    _received.append(signum)
+    if len(_received) == 1 and _armed:
+        raise Interrupted(signum)
+
+
+def guard_signals() -> dict[int, object]:
+    """Make SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` once (the default SIGTERM would end the process
+    there and then, leaving its workers and kernels running); the handlers replaced."""
+    _received.clear()
+    return {signum: signal.signal(signum, _interrupt) for signum in STOPPING_SIGNALS}
+
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "healthgap":
+    guard_signals()  # the command itself: before the imports below, so an early Ctrl-C is caught too
+
+import argparse
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from healthgap.build.pipeline import BuildError, build_briefing, one_line
+from healthgap.build.pipeline import WRITE_ERRORS, BuildError, build_briefing, one_line
 
 
 def resolve_notebooks(names: Sequence[str]) -> list[Path]:
@@ -120,7 +163,9 @@ def error_line(error: BaseException) -> str:
     if isinstance(error, (BuildError, ValueError)):
         return f"error: {one_line(str(error))}"
     if isinstance(error, OSError) and error.strerror:
-        where = f": {error.filename}" if error.filename else ""
+        # a copy's error names its source first: a full disk concerns its destination
+        path = error.filename2 if error.errno in WRITE_ERRORS and error.filename2 else error.filename
+        where = f": {path}" if path else ""
         return f"error: {error.strerror}{where}"
     return (f"error: unexpected {type(error).__name__}: {one_line(str(error))} "
             f"(run again with --debug, or make ... DEBUG=1, for the traceback)")
@@ -183,18 +228,29 @@ def fetch(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 success, 1 build error)."""
-    args = parser().parse_args(argv)
+    """Run the command line; return the exit status (0 success, 1 an error, 128 + the signal's number when
+    interrupted: 130 for Ctrl-C, 143 for SIGTERM)."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = guard_signals() if in_main_thread and signal.getsignal(signal.SIGTERM) is not _interrupt else {}
     try:
-        return {"build": build, "check": check, "fetch": fetch, "init": init}[args.command](args)
-    except KeyboardInterrupt:
-        print("error: interrupted; the last briefing is as it was", file=sys.stderr)
-        return 130
-    except Exception as error:
-        if args.debug:
-            raise
-        print(error_line(error), file=sys.stderr)
-        return 1
+        _armed.append(True)
+        if _received:  # a signal while the command started: stop before anything
+            raise Interrupted(_received[0])
+        args = parser().parse_args(argv)
+        try:
+            return {"build": build, "check": check, "fetch": fetch, "init": init}[args.command](args)
+        except Exception as error:
+            if args.debug:
+                raise
+            print(error_line(error), file=sys.stderr)
+            return 1
+    except KeyboardInterrupt as error:
+        print("error: interrupted; the last briefing is as it was", file=sys.stderr, flush=True)
+        return 128 + getattr(error, "signum", signal.SIGINT)
+    finally:
+        _armed.clear()
+        for signum, handler in previous.items():  # called from Python (a test, a notebook): as it was
+            signal.signal(signum, handler)
 
 
 def build(args: argparse.Namespace) -> int:

@@ -4,9 +4,15 @@ The build is incremental, parallel and all-or-nothing for the reader:
 
 * Each notebook's result is keyed by a content hash of the notebook, the library, the data and the
   parameters (:mod:`healthgap.build.incremental`); an unchanged notebook is not run again, its executed copy
-  and the files it wrote are reused from ``<out>/.healthgap/cache``; an unchanged page is not rebuilt.
+  and the files it wrote are reused from ``<out>/.healthgap/cache``; an unchanged page is not rebuilt. A cache
+  entry is written under a temporary name and renamed whole into place, with the digest of every file; one
+  that cannot be read is a miss.
 * The notebooks that must run run in parallel (as many at a time as there are cores, by default),
-  each on its own IPC kernel in a spawned worker, and the build reports each as it starts and ends.
+  each on its own IPC kernel in a worker process (:mod:`healthgap.build.worker`), and the build reports each as
+  it starts and ends. The workers and kernels keep their files in a runtime folder of the build's own.
+* Ctrl-C, SIGTERM or SIGHUP stop the build at once, at any moment: its workers and kernels are ended, their
+  files removed, and the generation being made is dropped (:func:`run_while_reading`); a build killed outright
+  leaves workers that notice and end themselves and their kernels. A worker that dies fails its notebook.
 * Everything is written into a new *generation* (``<out>/.healthgap/generations/<id>/site``); only when
   the whole of it is ready is ``<out>/site`` switched to it, by one rename of a symbolic link. The files
   a reader opens (``briefing.html``, ``figures.csv``, ``data/``, ``notebooks/``...) are links through
@@ -24,20 +30,24 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 import json
-import re
-import multiprocessing
 import os
+import re
+import selectors
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from healthgap.build import incremental
+from healthgap.build import incremental, processes
 
 if TYPE_CHECKING:
     import nbformat
@@ -315,50 +325,234 @@ def _quiet(message: str) -> None:
     """The default progress report: none."""
 
 
-def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _quiet,
-                abort: threading.Event | None = None) -> list[RunOutcome]:
-    """Execute ``runs``, in order and stopping at the first failure when ``jobs`` is 1, or
-    ``jobs`` at a time in spawned worker processes (all of them run) otherwise, reporting each
-    notebook as it starts and as it ends (with its time) through ``progress``.
+RUNTIME_PREFIX = "run-"
+"""The build's own Jupyter runtime folder, ``<out>/.healthgap/run-<id>``: its kernels' connection and socket files,
+removed when the build ends (by the next build, when the build was killed)."""
 
-    Outcomes come back in the order of ``runs``; with ``jobs`` 1 they end at the first failure. When
-    ``abort`` is set (the data turned out bad), the workers are stopped at once and the outcomes end
-    where they had got to; in-process runs (``jobs`` 1) stop before the next notebook.
-    """
-    if jobs <= 1 or len(runs) == 1:
-        outcomes: list[RunOutcome] = []
-        for run in runs:
-            if abort is not None and abort.is_set():
-                break
-            progress(f"running {run.shown}")
-            started = time.monotonic()
-            outcomes.append(execute_notebook(run))
-            _report(progress, outcomes[-1], time.monotonic() - started)
-            if outcomes[-1].error:
-                break
-        return outcomes
-    context = multiprocessing.get_context("spawn")  # a forked pool hangs with papermill
-    results: dict[int, RunOutcome] = {}
-    pool = context.Pool(processes=min(jobs, len(runs)))
-    aborted = False
+SOCKET_ROOM = 88
+"""The longest runtime folder path whose kernel sockets (``<folder>/hg-<8 hex>-ipc-<n>``) fit the 107 bytes a
+Unix socket path may have; a longer output folder gets a runtime folder in the system's temporary folder."""
+
+STOP_GRACE = 3.0
+"""Seconds a worker told to stop has to end its kernels before it is killed."""
+
+
+@contextlib.contextmanager
+def runtime_folder(out_dir: Path | None = None):
+    """A Jupyter runtime folder of the build's own, removed with everything in it when the build ends, however it
+    ends: ``<out>/.healthgap/run-<id>``, or, where that path is too long for a socket's, a temporary folder which
+    ``<out>/.healthgap/run-<id>`` then links to (so the next build removes it, should this one be killed)."""
+    import tempfile
+
+    folder = record = None
+    if out_dir is not None:
+        record = state_dir(out_dir) / f"{RUNTIME_PREFIX}{uuid.uuid4().hex[:8]}"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        if len(os.fsencode(record)) <= SOCKET_ROOM:
+            record.mkdir()
+            folder = record
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix=TEMPORARY_RUNTIME))
+        if record is not None:
+            os.symlink(folder, record)
     try:
-        started = time.monotonic()
-        pending = {}
-        for index, run in enumerate(runs):
-            pending[index] = pool.apply_async(execute_notebook, (run,))
-            progress(f"running {run.shown}")
-        while pending and not aborted:
-            for index in [i for i, result in pending.items() if result.ready()]:
-                results[index] = pending.pop(index).get()
-                _report(progress, results[index], time.monotonic() - started)
-            aborted = abort is not None and abort.wait(0.05)
+        yield folder
     finally:
-        if aborted or len(results) < len(runs):
-            pool.terminate()  # each worker's kernel sees its parent gone and exits
-        else:
-            pool.close()
-        pool.join()
+        shutil.rmtree(folder, ignore_errors=True)
+        if record is not None and record.is_symlink():
+            record.unlink()
+
+
+TEMPORARY_RUNTIME = "hg-"
+"""The prefix of a runtime folder in the system's temporary folder."""
+
+
+def _temporary_runtime(link: Path) -> Path | None:
+    """The temporary runtime folder a ``run-<id>`` link names, if it is one (and so healthgap's to remove)."""
+    import tempfile
+
+    target = Path(os.readlink(link))
+    if target.parent == Path(tempfile.gettempdir()) and target.name.startswith(TEMPORARY_RUNTIME):
+        return target
+    return None
+
+
+class _Worker:
+    """One worker process (:mod:`healthgap.build.worker`), in a session of its own, and the run it holds."""
+
+    def __init__(self, runtime: Path) -> None:
+        read, write = os.pipe()
+        root = str(Path(__file__).resolve().parents[2])
+        start = f"import sys; sys.path.insert(0, {root!r}); from healthgap.build.worker import main; main(sys.argv[1:])"
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", start, str(runtime), str(os.getpid()), str(write)],
+                stdin=subprocess.PIPE, pass_fds=(write,), start_new_session=True,
+                env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}, text=True, encoding="utf-8")
+        finally:
+            os.close(write)
+        self.results = os.fdopen(read, "r", encoding="utf-8")
+        self.index: int | None = None
+        self.started = 0.0
+
+    def send(self, index: int, run: NotebookRun) -> None:
+        self.index, self.started = index, time.monotonic()
+        self.process.stdin.write(json.dumps({"notebook": str(run.notebook), "executed": str(run.executed),
+                                             "parameters": run.parameters}) + "\n")
+        self.process.stdin.flush()
+
+    def receive(self) -> str | None:
+        """The error of the run just finished (None on success); EOFError when the worker ended without one."""
+        line = self.results.readline()
+        if not line:
+            raise EOFError
+        self.index = None
+        return json.loads(line)["error"]
+
+    def died(self) -> str:
+        """Why the worker ended."""
+        code = self.process.wait()
+        if code < 0:
+            name = signal.Signals(-code).name
+            return f"its process was killed ({name}{', out of memory?' if -code == signal.SIGKILL else ''})"
+        return f"its process ended with status {code}"
+
+
+def _kill_kernels_of(worker: _Worker, runtime: Path) -> None:
+    processes.kill_recorded(runtime, worker.process.pid)
+
+
+def _stop_workers(workers: Sequence[_Worker], runtime: Path, now: bool) -> None:
+    """End the workers: idle ones when their input ends; with ``now``, busy ones at once too (SIGTERM: each
+    ends its kernels and removes their files), and whatever is left after a grace period with SIGKILL; then any
+    kernel still recorded in the runtime folder."""
+    for worker in workers:
+        with contextlib.suppress(OSError):
+            worker.process.stdin.close()
+        if now and worker.process.poll() is None:
+            with contextlib.suppress(OSError):
+                worker.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    for worker in workers:
+        try:
+            worker.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:  # still there: killed, and its kernels below
+            processes.kill_group(worker.process.pid)
+            worker.process.wait()
+        worker.results.close()
+    processes.kill_recorded(runtime)
+
+
+def execute_all(runs: Sequence[NotebookRun], jobs: int, progress: Progress = _quiet,
+                abort: threading.Event | None = None, runtime: Path | None = None) -> list[RunOutcome]:
+    """Execute ``runs`` in worker processes (:mod:`healthgap.build.worker`), ``jobs`` at a time: in order and
+    stopping at the first failure when ``jobs`` is 1; otherwise all of them. Each notebook is reported as it
+    starts and as it ends (with its time) through ``progress``.
+
+    Outcomes come back in the order of ``runs``; with ``jobs`` 1 they end at the first failure. When ``abort``
+    is set (the data turned out bad, or the build was interrupted), the workers and their kernels are stopped
+    at once and the outcomes end where they had got to. A worker that dies (killed by the system, say) fails
+    its notebook. The kernels' files go in ``runtime`` (default: a temporary folder, removed at the end); no
+    worker is started when there is nothing to run.
+    """
+    if not runs:
+        return []
+    if runtime is None:
+        with runtime_folder() as folder:
+            return execute_all(runs, jobs, progress, abort, folder)
+    results: dict[int, RunOutcome] = {}
+    queue = list(enumerate(runs))
+    workers: list[_Worker] = []
+    selector = selectors.DefaultSelector()
+    failed = aborted = False
+    try:
+        while not aborted:
+            sequential_stop = jobs <= 1 and failed
+            idle = [w for w in workers if w.index is None and w.process.poll() is None]
+            while queue and not sequential_stop:
+                if not idle:
+                    if len([w for w in workers if w.process.poll() is None]) >= max(1, jobs):
+                        break
+                    worker = _Worker(runtime)
+                    workers.append(worker)
+                    selector.register(worker.results, selectors.EVENT_READ, worker)
+                    idle.append(worker)
+                index, run = queue.pop(0)
+                progress(f"running {run.shown}")
+                worker = idle.pop(0)
+                try:
+                    worker.send(index, run)
+                except OSError:  # the worker died while idle
+                    with contextlib.suppress(KeyError):
+                        selector.unregister(worker.results)
+                    results[index] = RunOutcome(run, f"{run.shown}: not started: {worker.died()}")
+                    failed = True
+            if not any(w.index is not None for w in workers):
+                break
+            for key, _ in selector.select(timeout=0.05):
+                worker = key.data
+                index = worker.index
+                try:
+                    error = worker.receive()
+                except EOFError:
+                    with contextlib.suppress(KeyError):
+                        selector.unregister(worker.results)
+                    if index is None:
+                        continue
+                    error = f"{runs[index].shown}: stopped before it finished: {worker.died()}"
+                    worker.index = None
+                    _kill_kernels_of(worker, runtime)  # its kernel, orphaned
+                results[index] = RunOutcome(runs[index], error)
+                failed = failed or error is not None
+                _report(progress, results[index], time.monotonic() - worker.started)
+            aborted = abort is not None and abort.is_set()
+    finally:
+        selector.close()
+        _stop_workers(workers, runtime, now=aborted or any(w.index is not None for w in workers))
     return [results[i] for i in range(len(runs)) if i in results]
+
+
+def run_while_reading(runs: Sequence[NotebookRun], jobs: int, progress: Progress, data_dir: Path,
+                      as_of: str | None, runtime: Path) -> tuple[list[RunOutcome], str]:
+    """Run the notebooks (:func:`execute_all`, driven from a thread) while the data are read and validated here;
+    the outcomes and the briefing's title.
+
+    Whatever stops this thread (bad data, Ctrl-C, SIGTERM, at any moment, the first imports included) stops the
+    notebooks at once, their workers and kernels with them, before it goes on up; nothing is left running."""
+    ran: dict[str, object] = {}
+    abort, done = threading.Event(), threading.Event()
+
+    def drive() -> None:
+        try:
+            ran["outcomes"] = execute_all(runs, jobs, progress, abort, runtime)
+        except BaseException as error:  # noqa: BLE001  (raised again in the caller's thread)
+            ran["error"] = error
+        finally:
+            done.set()
+
+    # Waited for on an Event, never with Thread.join(): a join that a signal handler interrupts marks the thread
+    # as ended while it still runs (Python 3.11), and the build would end with its workers still running. And the
+    # thread imports nothing (its modules are imported with this one): an import it waited for, in this thread,
+    # that a signal handler interrupted could leave the module's lock never released to it (Python 3.11).
+    driver = threading.Thread(target=drive, name="healthgap-notebooks", daemon=True)
+    try:
+        driver.start()
+        title = briefing_title(data_dir, as_of)
+        import nbformat  # noqa: F401  (slow to import: done while the notebooks run)
+
+        import healthgap.page.report  # noqa: F401
+
+        done.wait()
+    except BaseException:
+        abort.set()  # bad data or an interrupt: the notebooks' results would be thrown away; stop them
+        raise
+    finally:
+        while not done.wait(0.1):  # at once when aborted: the workers and kernels are stopped first
+            if driver.ident is None:  # never started
+                break
+    if "error" in ran:
+        raise ran["error"]
+    return ran["outcomes"], title
 
 
 def _report(progress: Progress, outcome: RunOutcome, seconds: float) -> None:
@@ -395,7 +589,98 @@ def portable_notebook(executed: Path, data_dir: Path, as_of: str | None, publish
                                                         for name, value in parameters.items()) + "\n"
     papermill = notebook.metadata.get("papermill", {})
     notebook.metadata["papermill"] = {"parameters": parameters, "version": papermill.get("version", "")}
-    nbformat.write(notebook, executed)
+    with writing(executed):
+        nbformat.write(notebook, executed)
+
+
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+"""Errors of writing a file (a full disk, a quota, a read-only file system): they concern the destination."""
+
+
+@contextlib.contextmanager
+def writing(destination: Path):
+    """Name ``destination`` in an error of writing it. A copy's error names its source (Python's ``shutil`` gives
+    the source as the error's file name), and an error while writing to an open file names no file at all; a
+    full disk must name the file that could not be written."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in WRITE_ERRORS or not error.filename:
+            raise OSError(error.errno, error.strerror or one_line(str(error)), str(destination)) from None
+        raise
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy a file (its times too); an error of writing names ``target``."""
+    with writing(target):
+        shutil.copy2(source, target)
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    """Copy a folder, file by file (:func:`copy_file`): an error stops at once and names what could not be
+    written (``shutil.copytree`` gathers errors into one that names neither)."""
+    Path(target).mkdir(parents=True, exist_ok=True)
+    for entry in sorted(Path(source).iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            copy_tree(entry, Path(target) / entry.name)
+        else:
+            copy_file(entry, Path(target) / entry.name)
+
+
+ENTRY = "entry.json"
+"""In each cache entry, written last: the SHA-256 of every other file of the entry, by path."""
+
+
+def _entry_files(entry: Path) -> dict[str, str]:
+    return {path.relative_to(entry).as_posix(): incremental.file_digest(path)
+            for path in sorted(Path(entry).rglob("*")) if path.is_file() and path.name != ENTRY}
+
+
+def reusable(entry: Path) -> bool:
+    """Whether a cache entry is whole: its record lists every file it holds, each with the bytes recorded. An
+    entry that cannot be read (cut short by a full disk, say, or written by an earlier healthgap without a
+    record) is a miss, not an error: its notebook runs again."""
+    try:
+        recorded = json.loads((Path(entry) / ENTRY).read_text(encoding="utf-8"))
+        return (isinstance(recorded, dict) and "executed.ipynb" in recorded
+                and recorded == _entry_files(entry))
+    except (OSError, ValueError):
+        return False
+
+
+def store(entry: Path, output: Path, executed: Path) -> None:
+    """Keep a notebook's result in the cache (``<entry>/output/``, ``<entry>/executed.ipynb``): written under a
+    temporary name, with its record last, and renamed into place, so an entry is whole or absent. The section's
+    older entries go."""
+    entry = Path(entry)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    temporary = entry.parent / f"{TEMPORARY_PREFIX}{uuid.uuid4().hex[:8]}"
+    try:
+        copy_tree(output, temporary / "output")
+        copy_file(executed, temporary / "executed.ipynb")
+        with writing(temporary / ENTRY):
+            (temporary / ENTRY).write_text(json.dumps(_entry_files(temporary), indent=1), encoding="utf-8")
+        if entry.exists():
+            shutil.rmtree(entry)
+        os.replace(temporary, entry)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    for other in entry.parent.iterdir():
+        if other != entry:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def neutralise_csvs(site: Path) -> list[Path]:
+    """Make every cell of every CSV file the build wrote beside the briefing :func:`neutral` (the input files
+    under ``data/`` are copies of the sources, kept byte for byte); the files rewritten."""
+    from healthgap.read.csvfile import neutralise_csv
+
+    written = []
+    for path in sorted(Path(site).glob("*.csv")):
+        with writing(path):
+            if neutralise_csv(path):
+                written.append(path)
+    return written
 
 
 def move_tree(source: Path, target: Path) -> None:
@@ -598,20 +883,42 @@ def exclusive(out_dir: Path, wait: bool = True):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def clear_debris(out_dir: Path) -> None:
-    """Remove what an interrupted build left: generations no longer published, half-written links.
+TEMPORARY_PREFIX = ".tmp-"
+"""A cache entry being written (:func:`store`) is named ``.tmp-<id>`` until it is whole."""
 
-    Only healthgap's own debris is touched: generations under ``.healthgap/`` and symbolic links named
-    ``.link-<8 hex digits>``, the temporary names :func:`_link` uses; nothing else in the folder."""
+
+def debris(out_dir: Path) -> list[Path]:
+    """What an interrupted or killed build left: generations no longer published, half-written links, runtime
+    folders, cache entries never finished.
+
+    Only healthgap's own debris is named: generations, runtime folders and unfinished cache entries under
+    ``.healthgap/``, and symbolic links named ``.link-<8 hex digits>``, the temporary names :func:`_link` uses;
+    nothing else in the folder."""
+    found: list[Path] = []
     current = current_site(out_dir)
-    generations = state_dir(out_dir) / GENERATIONS
+    state = state_dir(out_dir)
+    generations = state / GENERATIONS
     if generations.is_dir():
-        for generation in generations.iterdir():
-            if current is None or current.parent != generation.resolve():
-                shutil.rmtree(generation, ignore_errors=True)
-    for leftover in Path(out_dir).glob(".link-*"):
-        if leftover.is_symlink() and re.fullmatch(r"\.link-[0-9a-f]{8}", leftover.name):
+        found += [g for g in generations.iterdir() if current is None or current.parent != g.resolve()]
+    if state.is_dir():
+        found += [r for r in state.glob(f"{RUNTIME_PREFIX}*") if r.is_symlink() or r.is_dir()]
+    found += [e for e in state.glob(f"{CACHE}/*/{TEMPORARY_PREFIX}*") if e.is_dir()]
+    found += [leftover for leftover in Path(out_dir).glob(".link-*")
+              if leftover.is_symlink() and re.fullmatch(r"\.link-[0-9a-f]{8}", leftover.name)]
+    return found
+
+
+def clear_debris(out_dir: Path) -> None:
+    """Remove what an interrupted or killed build left (:func:`debris`). Called with the output folder's lock
+    held, so no other build's folders are touched."""
+    for leftover in debris(out_dir):
+        if leftover.is_symlink():
+            runtime = _temporary_runtime(leftover) if leftover.name.startswith(RUNTIME_PREFIX) else None
+            if runtime is not None:
+                shutil.rmtree(runtime, ignore_errors=True)
             leftover.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 PUBLISHED = (SITE, BRIEFING_NAME, "figures.csv", "data", NOTEBOOKS_DIR, FAILED_DIR)
@@ -668,8 +975,6 @@ itself (``page-written``, ``links-made``, ``site-switched``), as ``kill -9`` or 
 
 def _kill_point(point: str) -> None:
     if os.environ.get(KILL_AT) == point:
-        import signal
-
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -749,9 +1054,10 @@ def build_briefing(
     briefing = out_dir / BRIEFING_NAME
     keys, page = incremental.keys(planned, data_dir, as_of)
     if not force and front_matter is None and back_matter is None and incremental.up_to_date(out_dir, page, briefing):
-        with exclusive(out_dir, wait=False) as alone:
-            if alone:
-                clear_debris(out_dir)  # what a killed build left
+        if debris(out_dir):  # what a killed build left; nothing is written when there is none
+            with contextlib.suppress(OSError), exclusive(out_dir, wait=False) as alone:
+                if alone:
+                    clear_debris(out_dir)
         progress(f"{briefing} is up to date")
         return briefing
     check_notebooks(list(dict.fromkeys(n for _, n in planned)))
@@ -780,49 +1086,27 @@ def build_briefing(
                 run = NotebookRun(notebook, executed_dir / f"{name}.ipynb",
                                   {"data_dir": str(data_dir), "as_of": as_of, "output_dir": str(output),
                                    "section": name})
-                if not force and (cached / "executed.ipynb").is_file():
-                    shutil.copytree(cached / "output", output)
-                    shutil.copy2(cached / "executed.ipynb", run.executed)
+                if not force and reusable(cached):
+                    copy_tree(cached / "output", output)
+                    copy_file(cached / "executed.ipynb", run.executed)
                     progress(f"reused {run.shown} (unchanged)")
                     continue
                 output.mkdir(parents=True)
                 runs.append(run)
-            # the data are read and validated while the notebooks start: a bad table stops the build with its
-            # own one-line error, in preference to the notebooks' failures it causes
-            ran: dict[str, list[RunOutcome]] = {}
-            abort = threading.Event()
-            worker = threading.Thread(target=lambda: ran.setdefault("outcomes", execute_all(
-                runs, jobs or os.cpu_count() or 1, progress, abort)))
-            worker.start()
-            try:
-                try:
-                    title = briefing_title(data_dir, as_of)
-                except BaseException:
-                    abort.set()  # bad data: the notebooks' results would be thrown away; stop them
-                    raise
-                import nbformat  # noqa: F401  (slow to import: done while the notebooks run)
-
-                import healthgap.page.report  # noqa: F401
-            finally:
-                try:
-                    worker.join()
-                except KeyboardInterrupt:  # Ctrl-C: stop the notebooks too, then stop
-                    abort.set()
-                    worker.join()
-                    raise
-            outcomes = ran.get("outcomes", [])
+            # the data are read and validated while the notebooks run: a bad table stops the build with its own
+            # one-line error, in preference to the notebooks' failures it causes
+            with runtime_folder(out_dir) as runtime:
+                outcomes, title = run_while_reading(runs, jobs or os.cpu_count() or 1, progress, data_dir, as_of,
+                                                    runtime)
             forget_failures(outcomes, out_dir)
             if any(outcome.error for outcome in outcomes):
                 raise BuildError(failure_message(outcomes, keep_failed(outcomes, out_dir)))
             for run in runs:  # keep each fresh result for the next build
-                cached = _cached(out_dir, run.parameters["section"], keys[run.parameters["section"]])
-                if cached.parent.is_dir():
-                    shutil.rmtree(cached.parent)
-                shutil.copytree(Path(run.parameters["output_dir"]), cached / "output")
-                shutil.copy2(run.executed, cached / "executed.ipynb")
+                section = run.parameters["section"]
+                store(_cached(out_dir, section, keys[section]), Path(run.parameters["output_dir"]), run.executed)
             for name in names:
                 for path in (outputs / name).iterdir():
-                    shutil.copy2(path, site / path.name)
+                    os.replace(path, site / path.name)
                 portable_notebook(executed_dir / f"{name}.ipynb", data_dir, as_of, out_dir / NOTEBOOKS_DIR, name)
             shutil.rmtree(outputs)
 
@@ -831,11 +1115,15 @@ def build_briefing(
             from healthgap.page.report import assemble_briefing
 
             executed = [nbformat.read(executed_dir / f"{name}.ipynb", as_version=4) for name in names]
-            front_html = front_matter(data_dir, as_of, site, names)
-            back_html = back_matter(data_dir, as_of, site, built_indicators(site))
+            with writing(site):
+                front_html = front_matter(data_dir, as_of, site, names)
+                back_html = back_matter(data_dir, as_of, site, built_indicators(site))
             for summary in site.glob(f"{SUMMARY_PREFIX}*.json"):
                 summary.unlink()
-            (site / BRIEFING_NAME).write_text(assemble_briefing(executed, front_html, title, back_html), encoding="utf-8")
+            neutralise_csvs(site)
+            with writing(site / BRIEFING_NAME):
+                (site / BRIEFING_NAME).write_text(assemble_briefing(executed, front_html, title, back_html),
+                                                  encoding="utf-8")
             _kill_point("page-written")
             publish(generation, out_dir)
             published = True

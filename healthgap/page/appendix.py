@@ -20,6 +20,7 @@ from healthgap.page.render import date_element, render
 from healthgap.page.sentences import observation_figure
 from healthgap.read import labels
 from healthgap.read.briefing import Briefing
+from healthgap.read.csvfile import neutral_frame
 from healthgap.read.periods import parse_period
 from healthgap.read.tables import conflicts, published_after
 
@@ -152,7 +153,7 @@ def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indica
     figures = provenance.merge_figures(output_dir)
     for path in Path(output_dir).glob("figures-*.csv"):
         path.unlink()
-    figures.to_csv(Path(output_dir) / "figures.csv", index=False)
+    neutral_frame(figures).to_csv(Path(output_dir) / "figures.csv", index=False)  # no formula for a spreadsheet
     copied = copy_inputs(briefing, output_dir)
     tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name) for p in copied]
     return str(render("back.html.j2", conflicts=conflicting, reconciliation=reconciliation,

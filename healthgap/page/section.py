@@ -29,6 +29,7 @@ from healthgap.page.render import capitalise as render_capitalise
 from healthgap.page.sentences import Citer, direction_word, sex_suffix
 from healthgap.read.briefing import Briefing, Indicator
 from healthgap.read.config import COUNT_LAYOUTS
+from healthgap.read.csvfile import neutral_frame
 from healthgap.read.tables import published_after
 
 SUMMARY_PREFIX = "summary-"
@@ -371,8 +372,8 @@ class Section:
         ind = self.indicator
         if self.analyses:
             record = output_dir / f"{ind.key}_gaps.csv"
-            pd.concat([gaps.record_frame(a.record, a.comparison.indicator, a.sex) for a in self.analyses]).to_csv(
-                record, index=False)
+            neutral_frame(pd.concat([gaps.record_frame(a.record, a.comparison.indicator, a.sex)
+                                     for a in self.analyses])).to_csv(record, index=False)
             written.append(record)
         backtests = [{k: str(Markup.escape(v)) for k, v in row.items()} for row in self.backtests()]
         summary = output_dir / f"{SUMMARY_PREFIX}{self.name}.json"

@@ -564,6 +564,7 @@ def _series(config: Config, raw: dict, reader: _Reader, data_dir: Path) -> Confi
         _check_options(reader, files[key])
     if not files:
         raise reader.table_fail(("files",), "expected at least one [files.<name>] table naming a data file")
+    published = _published_names(reader, files)
     indicators = {}
     schema = SCHEMA.table("indicators")
     for key, table in raw.get("indicators", {}).items():
@@ -621,6 +622,7 @@ def _series(config: Config, raw: dict, reader: _Reader, data_dir: Path) -> Confi
         listed = data_dir / g["path"]
         if not listed.is_file():
             raise reader.fail(("group", "path"), f"expected a CSV of area codes; {g['path']} not found in the data folder")
+        _check_published_name(reader, ("group", "path"), listed, published)
     if g.get("areas"):
         _check_file(reader, ("group", "areas"), g["areas"], files, (*LAYOUTS, *COUNT_LAYOUTS))
     group = GroupSpec(rule=rule, fraction=float(g.get("fraction", 0.0)), deprivation=g.get("deprivation", ""),
@@ -628,6 +630,39 @@ def _series(config: Config, raw: dict, reader: _Reader, data_dir: Path) -> Confi
                       period=g.get("period", ""), path=listed, label=g.get("label", ""), areas=g.get("areas", ""),
                       exclude=tuple(g.get("exclude", ())))
     return _replace(config, files=files, indicators=indicators, areas=areas, group=group)
+
+
+PUBLISHED_BESIDE = ("briefing.toml", "README.md")
+"""The data folder's own files the briefing publishes in ``data/`` beside the files of ``[files]``."""
+
+
+def _check_published_name(reader: _Reader, where: tuple[str, ...], path: Path, published: dict[str, tuple[str, Path]]
+                          ) -> None:
+    """Refuse a file the briefing would publish in ``data/`` under the name of another (its inputs are published
+    under their own names, and the page's links name them so): one line naming both."""
+    name = path.name
+    other = published.get(name.casefold())
+    if other is not None and other[1] != path.resolve():
+        raise reader.fail(where, f"expected a file name of its own: {_as_named(path, reader)} and {other[0]} would "
+                                 f"both be published as data/{name}; rename one")
+    published.setdefault(name.casefold(), (f"[{'.'.join(where[:-1])}] {_as_named(path, reader)}", path.resolve()))
+
+
+def _as_named(path: Path, reader: _Reader) -> str:
+    """A path as ``briefing.toml`` names it: relative to the data folder."""
+    try:
+        return Path(path).relative_to(reader.data_dir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _published_names(reader: _Reader, files: dict[str, FileSpec]) -> dict[str, tuple[str, Path]]:
+    """The names the inputs will have in the published ``data/`` folder, each once (:func:`_check_published_name`)."""
+    published = {name.casefold(): (f"the data folder's own {name}", reader.data_dir.resolve() / name)
+                 for name in PUBLISHED_BESIDE}
+    for key, spec in files.items():
+        _check_published_name(reader, ("files", key, "path"), spec.path, published)
+    return published
 
 
 def _check_file(reader: _Reader, path: tuple[str, ...], key: str, files: dict[str, FileSpec],

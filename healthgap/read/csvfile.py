@@ -3,14 +3,19 @@
 Accepted as valid: a UTF-8 byte-order mark (Excel's "CSV UTF-8"), Windows (CRLF) or old Mac line ends,
 blank lines, and quoted fields that hold commas or newlines (a row then spans several lines; it is
 numbered by the line it starts on, as an editor shows it). Refused, each with one line naming the file,
-the line and the column where possible: a missing or empty file, text that is not UTF-8, a header with
-an empty or repeated column name, a row with more fields than the header, and a quote left open.
+the line and the column where possible: a missing or empty file, text that is not UTF-8, a control character
+(a NUL byte, say; tabs and line ends are text), a header with an empty or repeated column name, a row with
+more fields than the header, and a quote left open.
+
+Written: CSV files a spreadsheet may open, every text cell that would start a formula neutralised
+(:func:`neutral`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from healthgap.read.errors import DataError
@@ -48,9 +53,44 @@ def read_text(path: Path, name: str, header: bool = True) -> str:
         raise DataError(f"{name}: file not found" if not path.is_dir() else f"{name}: expected a file, found a folder")
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(_undecodable(raw, error, name, header)) from None
+    refuse_controls(text, name, header)
+    return text
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""A control character other than a tab, a line feed or a carriage return (C0, and DEL): never in text a person
+wrote (a NUL byte is what a disk or a program that went wrong leaves). The same as the large-export reader's
+(:data:`healthgap.read.layouts.CONTROL`)."""
+
+
+def refuse_controls(text: str, name: str, header: bool = True) -> None:
+    """Raise a DataError naming the file, line and column of the first control character in ``text`` (a NUL, a
+    backspace, an escape...; tabs and line ends are text). ``header``: the first line names the columns;
+    otherwise the column is numbered."""
+    found = CONTROL.search(text)
+    if found is None:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    names: list[str] | None = None
+    line = 1
+    try:
+        for record in reader:
+            for index, field in enumerate(record):
+                if CONTROL.search(field):
+                    named = header and names is not None and index < len(names) and names[index]
+                    column = repr(names[index]) if named else str(index + 1)
+                    raise DataError(f"{name}, line {line}, column {column}: expected text without control "
+                                    f"characters")
+            if names is None:
+                names = [field.strip() for field in record]
+            line = reader.line_num + 1
+    except csv.Error:
+        pass
+    line = text.count("\n", 0, found.start()) + 1  # not readable as CSV (a JSON file): the line alone
+    raise DataError(f"{name}, line {line}: expected text without control characters")
 
 
 def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True,
@@ -97,3 +137,47 @@ def read_rows(path: Path, name: str | None = None, *, rows_required: bool = True
     if rows_required and not rows:
         raise DataError(f"{name}, line 2: expected data rows after the header, found none")
     return header, rows
+
+
+# --- writing: CSV files a spreadsheet may open ------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection")."""
+
+_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?|[+-]?(inf|nan)", re.IGNORECASE)
+"""A number as a spreadsheet reads one (``-3.5``, ``-1,020.7``, ``-41%``, ``1e-3``): digits and signs only, no
+formula."""
+
+
+def neutral(cell: str) -> str:
+    """A CSV cell as a spreadsheet may safely open it: text that begins like a formula (``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) gets a leading single quote, as OWASP recommends; a number (``-3.5``,
+    ``-41%``) is left as it is."""
+    if cell.startswith(FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def neutral_frame(frame):
+    """A copy of a pandas DataFrame with every text cell :func:`neutral`; numbers, of any sign, are untouched."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or str(values.dtype).startswith("str"):
+            frame[column] = values.map(lambda v: neutral(v) if isinstance(v, str) else v)
+    return frame
+
+
+def neutralise_csv(path: Path) -> bool:
+    """Rewrite a CSV file with every cell :func:`neutral`, if any cell needs it (the file is otherwise left byte
+    for byte); whether it was rewritten."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if all(cell == neutral(cell) for row in rows for cell in row):
+        return False
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(
+        [[neutral(cell) for cell in row] for row in rows])
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    return True
