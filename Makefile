@@ -47,8 +47,8 @@ browser: ## install Debian's chromium for the browser tests, when the machine la
 test: $(STAMP) browser ## run every test (unit tests, the notebooks on the real data, the pages in a browser)
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
-test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks or open a browser
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not notebooks and not browser"
+test-fast: $(STAMP) ## the edit-test loop: skip the tests that execute notebooks, open a browser or sweep (slow)
+	HEALTHGAP_TEST_FAST=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not notebooks and not browser and not slow"
 
 bench: $(STAMP) ## print speed and memory figures, each against a floor (FRESH=1 adds a fresh environment)
 	$(BIN)/python bench/bench.py $(if $(FRESH),--fresh)

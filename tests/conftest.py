@@ -71,16 +71,6 @@ def edition_latest(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def edition_2005_07(tmp_path_factory):
-    return build(tmp_path_factory, "2005-07")
-
-
-@pytest.fixture(scope="session")
-def edition_2006_08(tmp_path_factory):
-    return build(tmp_path_factory, "2006-08")
-
-
-@pytest.fixture(scope="session")
 def partial_build(tmp_path_factory):
     """The latest edition with the cancer section alone, as `healthgap build --sections cancer` gives it."""
     from healthgap.build.pipeline import build_briefing

@@ -245,6 +245,7 @@ def test_a_listed_group_against_the_rest_of_england(tmp_path):
     assert not a.comparison.nested and a.points[0].gap.value == pytest.approx(g - rest)
 
 
+@pytest.mark.slow
 def test_the_rest_of_england_is_better_than_england_where_the_group_is_worse_off():
     """ONS's healthy life expectancy, males, 2022-24: England 60.9 (published); the most deprived tenth of
     upper-tier areas lower, so the rest of England must be above England (the mean of the other areas' values

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 from hypothesis import assume, given, settings
@@ -17,7 +19,8 @@ from healthgap.methods import (
     rate_ratio,
 )
 
-settings.register_profile("methods", deadline=None, max_examples=100)
+# make test draws 40 examples of each property; the edit loop (make test-fast, HEALTHGAP_TEST_FAST=1) 12
+settings.register_profile("methods", deadline=None, max_examples=12 if os.environ.get("HEALTHGAP_TEST_FAST") else 40)
 settings.load_profile("methods")
 
 counts = st.integers(min_value=0, max_value=1_000_000)

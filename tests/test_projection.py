@@ -670,6 +670,7 @@ def test_2004_06_edition(national):
         assert r.enough and r.df_resid == 1 and pj.verdict(r, 0.0) == pj.SHORT, key
 
 
+@pytest.mark.slow
 def test_no_interval_crosses_zero_where_every_gap_is_on_one_side(dataset):
     """Every edition, every target and measure, and both examples' series: wherever every observed gap on the
     method is above zero, the projection and its interval are too (and likewise below)."""
