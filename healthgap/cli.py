@@ -15,47 +15,16 @@ status 128 + the signal's number (130, 143, 129). A second signal while it stops
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 
-STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Interrupted(KeyboardInterrupt):
-    """A signal that stops the command (Ctrl-C, SIGTERM, SIGHUP), raised where the main thread is, so that every
-    ``finally`` on the way up (stopping the notebooks, removing an unpublished generation) runs."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-_received: list[int] = []
-"""The stopping signals received so far: only the first interrupts; the others wait for the stop to finish."""
-
-_armed: list[bool] = []
-"""Whether :func:`main` is running, ready to report an interrupt in its one line. Before (the command's own
-imports), a signal is only noted, and :func:`main` stops as soon as it starts."""
-
-
-def _interrupt(signum: int, frame) -> None:
-    _received.append(signum)
-    if len(_received) == 1 and _armed:
-        raise Interrupted(signum)
-
-
-def guard_signals() -> dict[int, object]:
-    """Make SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` once (the default SIGTERM would end the process
-    there and then, leaving its workers and kernels running); the handlers replaced."""
-    _received.clear()
-    return {signum: signal.signal(signum, _interrupt) for signum in STOPPING_SIGNALS}
-
+from healthgap.build import stopping
 
 if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "healthgap":
-    guard_signals()  # the command itself: before the imports below, so an early Ctrl-C is caught too
+    stopping.guard()  # the command itself: before the imports below, so an early Ctrl-C is caught too
 
 import argparse
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -229,28 +198,36 @@ def fetch(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 success, 1 an error, 128 + the signal's number when
-    interrupted: 130 for Ctrl-C, 143 for SIGTERM)."""
+    interrupted: 130 for Ctrl-C, 143 for SIGTERM).
+
+    An error that ends a command after a stop was requested is the interrupt, whatever it became on the way up
+    (Python wraps one that lands in a class's ``__set_name__`` in a RuntimeError)."""
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = guard_signals() if in_main_thread and signal.getsignal(signal.SIGTERM) is not _interrupt else {}
+    previous = stopping.guard() if in_main_thread and not stopping.guarded() else {}
     try:
-        _armed.append(True)
-        if _received:  # a signal while the command started: stop before anything
-            raise Interrupted(_received[0])
-        args = parser().parse_args(argv)
-        try:
-            return {"build": build, "check": check, "fetch": fetch, "init": init}[args.command](args)
-        except Exception as error:
-            if args.debug:
-                raise
-            print(error_line(error), file=sys.stderr)
-            return 1
+        with stopping.armed():
+            args = parser().parse_args(argv)
+            try:
+                status = {"build": build, "check": check, "fetch": fetch, "init": init}[args.command](args)
+            except Exception as error:
+                if stopping.received() is not None:
+                    raise stopping.Interrupted(stopping.received()) from error
+                if args.debug:
+                    raise
+                print(error_line(error), file=sys.stderr)
+                return 1
+            stopping.check()  # a stop that something on the way swallowed
+            return status
     except KeyboardInterrupt as error:
-        print("error: interrupted; the last briefing is as it was", file=sys.stderr, flush=True)
-        return 128 + getattr(error, "signum", signal.SIGINT)
+        published = getattr(error, "published", False)
+        print("error: interrupted; " + ("the new briefing had been published" if published
+                                        else "the last briefing is as it was"), file=sys.stderr, flush=True)
+        return 128 + getattr(error, "signum", stopping.received() or signal.SIGINT)
     finally:
-        _armed.clear()
-        for signum, handler in previous.items():  # called from Python (a test, a notebook): as it was
-            signal.signal(signum, handler)
+        if previous:  # called from Python (a test, a notebook): as it was
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            stopping.forget()
 
 
 def build(args: argparse.Namespace) -> int:

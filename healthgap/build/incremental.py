@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from healthgap.read.digests import digest_files, file_digest, library_digest  # noqa: F401  (re-exported)

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from healthgap.build import incremental, processes
+from healthgap.build import incremental, processes, stopping
 
 if TYPE_CHECKING:
     import nbformat
@@ -542,7 +542,9 @@ def run_while_reading(runs: Sequence[NotebookRun], jobs: int, progress: Progress
 
         import healthgap.page.report  # noqa: F401
 
-        done.wait()
+        while not done.wait(0.1):
+            stopping.check()  # a stop that an import swallowed: the notebooks are stopped all the same
+        stopping.check()
     except BaseException:
         abort.set()  # bad data or an interrupt: the notebooks' results would be thrown away; stop them
         raise
@@ -1125,12 +1127,13 @@ def build_briefing(
                 (site / BRIEFING_NAME).write_text(assemble_briefing(executed, front_html, title, back_html),
                                                   encoding="utf-8")
             _kill_point("page-written")
-            publish(generation, out_dir)
-            published = True
-            incremental.save_manifest(out_dir, {
-                "page": page if front_matter.__module__ == "healthgap.page.summary" else "",
-                "notebooks": keys, "briefing_sha256": incremental.file_digest(briefing),
-            })
+            with stopping.publishing():  # a stop requested before prevents it; one during waits for it
+                publish(generation, out_dir)
+                published = True
+                incremental.save_manifest(out_dir, {
+                    "page": page if front_matter.__module__ == "healthgap.page.summary" else "",
+                    "notebooks": keys, "briefing_sha256": incremental.file_digest(briefing),
+                })
             clear_debris(out_dir)
             return briefing
         finally:
