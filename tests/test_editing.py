@@ -19,7 +19,7 @@ from healthgap.build.pipeline import build_briefing
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
-COMMENTARY = "In December 2007 the Department described these figures as the baseline of its next programme."
+COMMENTARY = "Read with the Department of Health's December 2007 update, which this edition reproduces."
 
 pytestmark = pytest.mark.notebooks
 

@@ -287,4 +287,4 @@ def test_a_listed_group_gets_the_slope_index_across_all_areas_deciles(tmp_path):
     without = small(tmp_path / "b", 'rule = "list"\npath = "list.csv"\nlabel = "two areas"', 'populations = "pop"')
     section = Section.of(hg.load(without), "cancer")
     assert section.analyses[0].sii.empty
-    assert "No slope index of inequality: the data name no Indices of Deprivation" in section.no_sii_note()
+    assert "No slope index of inequality: the data name no Indices of Deprivation" in section.closing()

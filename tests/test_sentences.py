@@ -20,7 +20,7 @@ from healthgap.analysis import gaps, targets
 from healthgap.analysis.indicator import Analysis
 from healthgap.page import sentences as words
 from healthgap.page.provenance import Ledger
-from healthgap.page.section import summary_entry
+from healthgap.page.sentences import summary_entry
 from healthgap.read.briefing import Indicator
 from healthgap.read.periods import parse_period
 

@@ -106,3 +106,8 @@ class Fragment(Markup):
 
     def _repr_html_(self) -> str:
         return str(self)
+
+
+def section_anchor(indicator: str) -> str:
+    """The id of an indicator's section on the page (what the summary and the appendices link to)."""
+    return f"section-{indicator}"

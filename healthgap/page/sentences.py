@@ -24,7 +24,7 @@ from healthgap.read.periods import parse_period, period_midpoint
 from healthgap.analysis.estimates import Estimate, number
 from healthgap.analysis.gaps import GapPoint, Movement
 from healthgap.page.provenance import Figure, Ledger, figure_of
-from healthgap.page.render import render, sentences, series, squash
+from healthgap.page.render import capitalise, render, section_anchor, sentences, series, squash
 
 STATUS_CLASS = {
     targets.MET: "status-good",
@@ -1397,3 +1397,268 @@ def ranking_alt_text(analysis: Analysis) -> str:
             f"({number(worst['value'], decimals)}) to {best['area_name']} ({number(best['value'], decimals)}). "
             f"{len(members)} areas of {analysis.disadvantaged_label} are marked; {top} of them are among the worst fifth. "
             f"A dashed line marks {analysis.comparator_label}.")
+
+
+# --- the section's notes -------------------------------------------------------------------------
+
+
+def rest_of_england_note(a: Analysis) -> Markup:
+    """How the rest of England is found, where it is the comparator: derived from England's published value."""
+    if a.levels.empty or "method" not in a.levels:
+        return Markup("")
+    rows = a.levels[a.levels["group"] == a.comparison.comparator]
+    if rows.empty or rows.iloc[-1]["method"] != "derived":
+        return Markup("")
+    return Markup("{} is England without the group: {}, never the mean of the other areas' values.").format(
+        capitalise(a.comparator_label),
+        "its counts less the group's" if a.indicator.computed or a.method.startswith("pooled") else
+        "England's published value less the group's part in it (its share of England's population)")
+
+def no_sii_note(a: Analysis, deciles: pd.DataFrame) -> Markup:
+    """Why a group made of areas has no slope index of inequality, where it has none."""
+    if a.group is None or not a.sii.empty:
+        return Markup("")
+    if deciles.empty:
+        return Markup("No slope index of inequality: the data name no Indices of Deprivation to rank the areas by "
+                      "(give one under [files] and name it in [group] deprivation).")
+    return Markup("No slope index of inequality: the areas with a value do not fill all ten deprivation deciles.")
+
+def fingertips_sii_note(ledger: Ledger, a: Analysis) -> Markup:
+    """Beside the slope index computed from the areas' deciles, the one Fingertips' own deprivation deciles
+    give, where the export carries them (each figure cited)."""
+    frame = a.sii_fingertips
+    if frame is None or frame.empty:
+        return Markup("")
+    row = frame.iloc[-1]
+    c = Citer(ledger, a)
+    from healthgap.analysis import estimates as est2
+    from healthgap.analysis.estimates import Estimate
+
+    e = Estimate(float(row["sii"]), float(row["lower"]), float(row["upper"]), est2.LEVELS, a.indicator.decimals,
+                 (), "inequality.sii_from_fingertips_deciles",
+                 "weighted least squares on Fingertips' deciles, each weighted by its denominator",
+                 interval=est2.CONFIDENCE)
+    figure_id = c._id(row["period"], "sii-fingertips")
+    value = c.cite(e, figure_id, row["period"], "sii", "slope index of inequality across Fingertips' deciles")
+    rng = c.range(e, figure_id, row["period"], "sii", "slope index of inequality across Fingertips' deciles")
+    ours = a.sii[a.sii["period"] == row["period"]] if not a.sii.empty else a.sii
+    return Markup("Fingertips' own deprivation deciles ({}) give a slope index of {} ({}) in {}{}.").format(
+        row["category_type"], value, rng, row["period"],
+        Markup(", beside the one computed here from the areas' own deciles") if not ours.empty else "")
+
+def agreement_note(ledger: Ledger, a: Analysis, data) -> Markup:
+    """For figures computed from counts: how they agree with the publisher's own, area by area."""
+    from healthgap.analysis import counts
+
+    ind = a.indicator
+    if not ind.computed or data is None:
+        return Markup("")
+    c = Citer(ledger, a)
+    table = counts.agreement(data, [code for code in data.names.index
+                                    if str(code)[:3] in ("E06", "E07", "E08", "E09")])
+    compute = ind.spec.compute
+    if compute in ("dsr_all_ages", "dsr_under_75"):
+        rates = table[table["measure"] == "asmr"]
+        worst = rates.loc[rates["difference_pct"].abs().idxmax()]
+        n = c.plain("agreement-asmr-count", data.period, "agreement", "areas whose age-standardised "
+                    "rates were checked against ONS's", float(rates["area_code"].nunique()),
+                    f"{rates['area_code'].nunique()}", [], "counts.agreement: areas with a published rate")
+        largest = c.plain("agreement-asmr-largest", data.period, "agreement",
+                          "largest difference from ONS's published age-standardised rate (%)",
+                          abs(float(worst["difference_pct"])), f"{abs(worst['difference_pct']):.2f}%",
+                          [], "counts.agreement: 100 × (computed − published) / published")
+        text = Markup("Checked against the publisher: computed the same way for all ages, the age-standardised "
+                      "rates of all {} local authorities with a rate in ONS's Table 1a (persons, males and "
+                      "females) agree with ONS's own within {} (the largest, {} {}). ONS publishes no rate under "
+                      "75, so the rates shown here have that check behind them.").format(
+            n, largest, worst["area_name"], {"male": "males", "female": "females"}.get(worst["sex"], "persons"))
+    elif compute == "infant_mortality":
+        rates = table[table["measure"] == "imr"]
+        same = int((rates["computed"].round(1) == rates["published"]).sum())
+        n = c.plain("agreement-imr-count", data.period, "agreement", "areas with a published infant "
+                    "mortality rate", float(len(rates)), f"{len(rates)}", [], "counts.agreement")
+        k = c.plain("agreement-imr-same", data.period, "agreement", "areas whose computed rate rounds "
+                    "to ONS's published rate", float(same), f"{same}", [], "counts.agreement")
+        text = Markup("Checked against the publisher: of the {} local authorities with an infant mortality rate in "
+                      "ONS's Table 1a, the computed rate rounds to ONS's published figure in {} (ONS leaves the "
+                      "rate blank below 3 deaths).").format(n, k)
+    else:
+        text = Markup("ONS's tables for this year publish no life expectancy for single years, so these figures "
+                      "cannot be checked against the publisher's own; the method is the one tested against "
+                      "PHEindicatormethods' reference outputs.")
+    return Markup('<p class="note">{}</p>').format(text)
+
+def benchmark_sentence(ledger: Ledger, a: Analysis) -> Markup:
+    """How many areas, and how many of the group's, are better or worse than England, as Fingertips compares
+    them (England's value against each area's 95 % interval; 99.8 % too where the data give it), each count
+    cited."""
+    from healthgap.analysis import benchmark
+    from healthgap.analysis.levels import benchmark_levels
+
+    table = a.areas
+    if table.empty or "compared" not in table or (table["compared"] == benchmark.NOT_COMPARED).all():
+        return Markup("")
+    levels = benchmark_levels(table)
+    c = Citer(ledger, a)
+    period = a.latest.period
+    def cite(who: str, what: str, level: float, n: int, rows: pd.DataFrame) -> Markup:
+        words = f"{'areas of the group' if who == 'group' else 'areas'} {what} than England at {percent(level)}"
+        return c.plain(f"benchmark-{who}-{what}-{level:g}", period, "benchmark", words, float(n), str(n),
+                       list(rows["row_id"]), "benchmark.counts: England's value against each area's interval")
+
+    def percent(level: float) -> str:
+        return f"{level:.1%}".replace(".0%", "%")
+
+    parts = []
+    for who, rows in (("all", table), ("group", table[table["member"]])):
+        tally = benchmark.counts(rows["compared"], levels)
+        for level in levels:
+            found = tally[tally["level"] == level].set_index("comparison")["areas"]
+            parts.append({"who": who, "level": percent(level), "compared": int(tally["compared"].iloc[0]),
+                          "worse": cite(who, "worse", level, int(found.get("worse", 0)), rows),
+                          "better": cite(who, "better", level, int(found.get("better", 0)), rows)})
+    group = [p for p in parts if p["who"] == "group"]
+    text = Markup("Compared with England as Fingertips compares an area (England's value against the area's {} "
+                  "confidence interval{}): {} of the {} areas are worse than England and {} better; of the {} "
+                  "areas of {} with a comparison, {} are worse and {} better.").format(
+        parts[0]["level"], Markup(", and its 99.8% interval for the darker shades") if len(levels) == 2 else "",
+        parts[0]["worse"], parts[0]["compared"], parts[0]["better"], group[0]["compared"],
+        a.disadvantaged_label, group[0]["worse"], group[0]["better"])
+    return text
+
+
+# --- the opening summary: a sentence and a table row per analysis --------------------------------
+
+
+MOVEMENT_STATUS = {
+    (True, 1): "widened significantly", (True, -1): "narrowed significantly", (True, 0): "no significant change",
+    (False, 1): "widened", (False, -1): "narrowed", (False, 0): "no change beyond rounding",
+}
+"""Without a target, the summary's verdict is the gap's movement from the first period to the latest."""
+
+
+def movement_entry(ledger: Ledger, a: Analysis) -> dict:
+    """A summary line for a gap with no target: where it stands, with its interval, against the first period."""
+    c = Citer(ledger, a)
+    meta = a.indicator
+    name = f"{meta.title}{sex_suffix(a.sex)}"
+    base, latest = a.baseline, a.latest
+    cells = {"indicator": name, "title": meta.title, "anchor": section_anchor(meta.key),
+             "measure": labels.measure(a.gap_measure),
+             "baseline": _gap_cell(c, base, marks=False) if base is not None else Markup("–"),
+             "latest": _gap_cell(c, latest, marks=False) if latest is not None and latest is not base else Markup("–"),
+             "change": Markup("–"), "target": Markup("–"), "flags": Markup(""), "stale": False,
+             "latest_period": latest.period if latest is not None else ""}
+    status, comparable, other = ("one period only" if len(a.points) == 1 else "no comparison"), False, None
+    if base is not None and latest is not None and latest is not base and base.gap is not None and latest.gap is not None \
+            and base.segment == latest.segment:
+        ci = base.gap.confidence and latest.gap.confidence
+        size = gaps.size_direction(est.compare(base.gap, latest.gap), base.gap.value, latest.gap.value)
+        status = MOVEMENT_STATUS[(ci, size)]
+        other = opposite(c, base.period, latest.period)
+        if other is not None:
+            status += f"; {other['status']}"
+        comparable = True
+        if latest.change is not None and not est.contains_zero(latest.change):
+            cells["change"] = Markup('<span class="nw">{} {}</span>').format(
+                c.change(latest), direction_word(latest.change.value, latest.change.decimals))
+    cells["projected"] = projected_cell(c)
+    cells["projected_period"] = a.outlook.projection.period if a.outlook.projection is not None else ""
+    cells["status"] = status
+    cells["status_class"] = "status-none"
+    sentence = render("summary_movement.html.j2", name=name, status=status, anchor=section_anchor(meta.key),
+                      comparable=comparable, measure=labels.measure(a.gap_measure),
+                      period=latest.period if latest is not None else "",
+                      gap=c.gap(latest) if latest is not None and latest.gap is not None else None,
+                      range=c.gap_range(latest) if latest is not None and latest.gap is not None else None,
+                      base=c.gap(base) if comparable else None, base_range=c.gap_range(base) if comparable else None,
+                      baseline=base.period if base is not None else "", unit=c.unit(a.gap_measure),
+                      ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence),
+                      other=other["words"] if other is not None else None,
+                      side=side_words(a, gaps.sides(base.gap.value, latest.gap.value)) if comparable else "",
+                      relative=one_period_relative(c) if len(a.points) == 1 else None)
+    return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
+
+
+def summary_entry(ledger: Ledger, a: Analysis) -> dict:
+    """One line of the opening summary (``sentence``) and one row of its table (``cells``), as HTML."""
+    if a.target is None:
+        return movement_entry(ledger, a)
+    c = Citer(ledger, a)
+    meta, t, v = a.indicator, a.target, a.assessment
+    name = f"{meta.title}{sex_suffix(a.sex)}"
+    base, latest = a.baseline, a.latest
+    point = v.point if v is not None and v.point is not None else latest
+    cells = {"indicator": name, "title": meta.title, "anchor": section_anchor(meta.key),
+             "measure": labels.measure(a.gap_measure)}
+    cells["baseline"] = _gap_cell(c, base) if base is not None else Markup("–")
+    cells["latest"] = _gap_cell(c, latest) if latest is not None and latest is not base else Markup("–")
+    change = cell = None
+    computed = False
+    if point is not None and point.change is not None:
+        change = Markup("{} {}").format(c.change(point), direction_word(point.change.value, point.change.decimals))
+        cell = Markup('<span class="nw">{}</span>').format(change)
+        computed = not point.change.published
+        if computed:
+            cell += Markup(' <span class="computed">computed</span>')
+        else:
+            cell += change_against_gaps(c, point, base, latest)
+        if point.period != (latest.period if latest is not None else None):
+            cell += Markup(" ({})").format(point.period)
+    cells["change"] = cell or Markup("–")
+    cells["target"] = Markup('<span class="nw">{} by {}</span>{}').format(c.target_value(), t.target_period, Markup(
+        "" if t.value.published else ' <span class="computed">computed</span>')) \
+        if t is not None and t.value is not None else Markup("–")
+    status = v.status if v is not None else "no target"
+    cells["projected"] = projected_cell(c)
+    cells["status"] = status
+    cells["status_class"] = STATUS_CLASS.get(status, "")
+    flags = estimate_flags(point.change) if point is not None and point.change is not None else []
+    cells["flags"] = Markup(" ").join(flags)
+    stale = point is not None and point.period != a.as_of
+    cells["stale"] = stale
+    across = across_method(a)
+    if across is not None:
+        cells["flags"] = Markup(" ").join([cells["flags"], Markup('<span class="flag">across a change of method</span>')]) \
+            if cells["flags"] else Markup('<span class="flag">across a change of method</span>')
+    other = opposite(c, a.baseline_period, point.period) if point is not None and a.baseline_period else None
+    said = statement_said(a, point.period) if point is not None else None
+    cells["latest_period"] = latest.period if latest is not None else ""
+    gaps_instead = None
+    if computed and base is not None and point.gap is not None and base.gap is not None \
+            and point.gap.basis != est.IMPLIED and base.gap.basis != est.IMPLIED and not est.contains_zero(point.change):
+        gaps_instead = {"gap": c.gap(point), "base": c.gap(base), "unit": c.unit(point.measure),
+                        "comparative": direction_word(point.change.value, point.change.decimals)}
+    sentence = render("summary_sentence.html.j2", name=name, status=status, css=cells["status_class"],
+                      gaps=gaps_instead,
+                      stale=stale, period=point.period if point is not None else "",
+                      change=change, computed=computed, measure=labels.measure(a.gap_measure),
+                      baseline=a.baseline_period,
+                      reduction=c.reduction() if t is not None else None,
+                      target_period=t.target_period if t is not None else "",
+                      anchor=section_anchor(meta.key), flags=flags, across=across,
+                      other=other["words"] if other is not None else None, said=said)
+    return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
+
+
+def projected_cell(c: Citer) -> Markup:
+    """The summary table's projection: the gap the trend gives at the target period (or horizon) with its
+    95% prediction interval, each figure cited; why not ("too few periods", "too far ahead") where there is none."""
+    o = c.a.outlook
+    if o.projection is None or not c.a.points:
+        return Markup("–")
+    if not o.projection.enough:
+        return Markup('<span class="nw">{}</span>').format(outlook_interval(o))
+    return Markup('<span class="nw">{}</span>').format(projected_html(c, o.projection))
+
+
+def _gap_cell(c: Citer, p, marks: bool = True) -> Markup:
+    """'20.7 (1995-97)', a computed gap marked so, an implied one shown as not published."""
+    if p.gap is None or p.gap.basis == est.IMPLIED:
+        return Markup('<span class="nw">{}:</span> gap not published').format(p.period)
+    text = Markup('<span class="nw">{} in {}</span>').format(c.gap(p), p.period)
+    if p.gap.basis == est.LEVELS and marks:
+        text += Markup(' <span class="computed">computed</span>')
+    if p.gap.provisional:
+        text += Markup(' <span class="provisional">provisional</span>')
+    return text
