@@ -121,6 +121,24 @@ def test_provenance_entries_name_rows_in_words(edition_latest):
     assert 'href="#row-circulatory-persons-2006-08-spearhead-rate"' in entry
 
 
+def test_every_figure_list_gives_a_gap_change_its_direction(edition_latest):
+    """Read alone, the list of every figure says which way a gap moved: the page shows a change as its size
+    beside "narrower" (the cancer gap 13% narrower in 2005-07 than in 1995-97, as published), and so does the
+    list; figures.csv keeps the signed value."""
+    path, html = edition_latest
+    figures = pd.read_csv(path.parent / "figures.csv", dtype={"displayed": str}, keep_default_na=False)
+    row = figures.set_index("figure_id").loc["cancer-persons-2005-07-pct_change_absolute_gap-1995-97-record"]
+    assert (float(row["value"]), row["displayed"]) == (-13.0, "13%")
+    entry = re.search(r'<li id="fig-cancer-persons-2005-07-pct_change_absolute_gap-1995-97-record">(.*?)</li>', html,
+                      flags=re.S).group(1)
+    assert "change in the absolute gap since 1995-97: 13% narrower" in re.sub(r"<[^>]+>", "", entry)
+    widened = figures.set_index("figure_id").loc["life_expectancy-male-2006-08-pct_change_relative_gap-1995-97-record"]
+    assert (float(widened["value"]), widened["displayed"]) == (7.0, "7%")
+    entry = re.search(r'<li id="fig-life_expectancy-male-2006-08-pct_change_relative_gap-1995-97-record">(.*?)</li>',
+                      html, flags=re.S).group(1)
+    assert "7% wider" in re.sub(r"<[^>]+>", "", entry)
+
+
 def test_ledger_refuses_two_displays_of_one_figure():
     ledger = Ledger()
     figure = Figure("x", "a label", "cancer", "persons", "2004-06", "absolute_gap", 18.4, "18.4", "published", "row")

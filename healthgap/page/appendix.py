@@ -23,6 +23,7 @@ from healthgap.read.briefing import Briefing
 from healthgap.read.csvfile import neutral_frame
 from healthgap.read.periods import parse_period
 from healthgap.read.tables import conflicts, published_after
+from healthgap.read.vocabulary import GAP_CHANGE_MEASURES
 
 
 
@@ -89,13 +90,29 @@ def _references(ids: list[str], briefing: Briefing, figures: pd.DataFrame) -> li
     return [file_reference(r) if isinstance(r, str) and not isinstance(r, Markup) else r for r in refs]
 
 
+def displayed_with_direction(figure: pd.Series) -> str:
+    """A figure as the page shows it, with the direction the words around it gave: a change in a gap is shown
+    as its size ("8.1%") beside "narrower" or "wider", so the list of every figure, read alone, says which
+    ("8.1% narrower"); a required cut says so in its label."""
+    shown = str(figure["displayed"])
+    if figure["measure"] not in GAP_CHANGE_MEASURES.values() or "cut" in str(figure["label"]) \
+            or shown.lstrip().startswith(("-", "−", "+")):
+        return shown
+    try:
+        value, size = float(figure["value"]), float(shown.rstrip("%").replace(",", ""))
+    except ValueError:
+        return shown
+    return shown if size == 0 else f"{shown} {'narrower' if value < 0 else 'wider'}"
+
+
 def provenance_entries(figures: pd.DataFrame, briefing: Briefing) -> list[dict]:
     entries = []
     for _, f in figures.iterrows():
         ids = [r for r in str(f["source_rows"]).split(";") if r]
         formula = str(f["derivation"]).partition(": ")[2]
         how = "as published" if f["kind"] == "published" else ("computed as" if formula else "computed")
-        entries.append({"anchor": provenance.anchor(f["figure_id"]), "label": f["label"], "displayed": f["displayed"],
+        entries.append({"anchor": provenance.anchor(f["figure_id"]), "label": f["label"],
+                        "displayed": displayed_with_direction(f),
                         "how": how, "formula": formula if f["kind"] != "published" else "",
                         "refs": _references(ids, briefing, figures)})
     return entries
