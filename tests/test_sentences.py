@@ -356,3 +356,17 @@ def test_figures_published_later_are_marked():
     html = words.analysis_html(Ledger(), a, with_heading=False)
     assert str(words.LATER_MARK) in str(html)
     assert isinstance(html, Markup)
+
+
+def test_a_group_named_in_the_plural_takes_the_plural_possessive():
+    """"the most deprived tenth of upper-tier local authorities' and the rest of England's values", never
+    "authorities's"."""
+    import dataclasses
+
+    a = made([("2021-23", (56.0, 55.0, 57.0), (61.4, 61.1, 61.6)), ("2022-24", (56.5, 55.5, 57.5), (61.5, 61.2, 61.8))],
+             higher_is_worse=False, method="population-weighted")
+    a = dataclasses.replace(a, labels={"d": "the most deprived tenth of upper-tier local authorities",
+                                       "c": "the rest of England"})
+    gap = a.record["absolute_gap"][-1].gap
+    assert words.basis_words(a, gap) == ("computed from the most deprived tenth of upper-tier local authorities' and "
+                                         "the rest of England's values, with its 95% confidence interval")

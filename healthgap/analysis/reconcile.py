@@ -141,7 +141,8 @@ def _explain(row: pd.Series, a: Analysis, q: Estimate, outcome: str) -> str:
     lower, upper = number(q.lower, shown), number(q.upper, shown)
     parts = []
     if row["measure"] in ("relative_gap_pct", "pct_change_relative_gap") and not a.indicator.higher_is_worse:
-        parts.append(f"The relative gap is assumed to be the gap as a percentage of {a.comparator_label}'s "
+        of = a.comparator_label + ("'" if a.comparator_label.endswith("s") else "'s")
+        parts.append(f"The relative gap is assumed to be the gap as a percentage of {of} "
                      f"{labels.measure(a.indicator.measure)}; the Department's exact formula was not found.")
     if outcome == DIFFERS:
         parts.append(f"The published {published} (that is, {low} to {high}) lies outside {lower} to {upper}, the range "

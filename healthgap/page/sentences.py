@@ -24,7 +24,7 @@ from healthgap.read.periods import parse_period, period_midpoint
 from healthgap.analysis.estimates import Estimate, number
 from healthgap.analysis.gaps import GapPoint, Movement
 from healthgap.page.provenance import Figure, Ledger, figure_of
-from healthgap.page.render import capitalise, render, section_anchor, sentences, series, squash
+from healthgap.page.render import capitalise, possessive, render, section_anchor, sentences, series, squash
 
 STATUS_CLASS = {
     targets.MET: "status-good",
@@ -192,7 +192,7 @@ def basis_words(a: Analysis, e: Estimate) -> str:
     from the group's and England's values", with its 95% confidence interval where it has one, else "as rounded in
     the data"; otherwise the basis's label (:data:`healthgap.read.labels.BASES`)."""
     if e.basis == est.LEVELS and a.method:
-        return (f"computed from {a.disadvantaged_label}'s and {a.comparator_label}'s values"
+        return (f"computed from {possessive(a.disadvantaged_label)} and {possessive(a.comparator_label)} values"
                 + (", with its 95% confidence interval" if e.confidence else ", as rounded in the data"))
     if e.basis == est.GAPS and e.confidence:
         return "computed from the two gaps, with its 95% confidence interval"
@@ -715,7 +715,7 @@ def stale_note(c: Citer) -> Markup:
         return Markup("{}.").format(text)
     covered = sorted({(a.label(r["group"]), labels.measure(r["measure"]), r["period"]) for _, r in later.iterrows()},
                      key=lambda x: (parse_period(x[2]), x[0], x[1]))
-    items = [f"{g}'s {m} for {p}" for g, m, p in covered]
+    items = [f"{possessive(g)} {m} for {p}" for g, m, p in covered]
     from healthgap.page.render import series
     return Markup("{}: the later figures found give only {}, from which no gap can be computed.").format(
         text, series(items))
