@@ -31,12 +31,25 @@ def front_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, secti
                         "date": date_element(edition["published"]), "note": edition["note"]}
     return str(render(
         "front.html.j2", title=briefing.title, period=briefing.edition, latest=latest_periods(entries, briefing.edition),
-        built=date_element((built or date.today()).isoformat()), version=briefing.version, edition=edition_info,
+        built=date_element((built or build_date()).isoformat()), version=briefing.version, edition=edition_info,
         introduction=briefing.introduction, entries=entries,
         targets=any(str(e["cells"]["target"]) != "–" for e in entries) or not entries,
         comparator=briefing.comparator_label,
         built_sections=[n.replace("_", " ") for n in built_names] if missing else [], missing=missing,
     ))
+
+
+def build_date() -> date:
+    """The date the page says it was built: today, or the day of ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC)
+    where it is set, as reproducible builds expect (https://reproducible-builds.org/specs/source-date-epoch/), so
+    that two builds of the same inputs are byte-identical whenever they run."""
+    import os
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return date.today()
 
 
 def trusted_entry(entry: dict) -> dict:
