@@ -107,7 +107,7 @@ def test_consecutive_only_for_adjacent_periods(edition_latest, edition_2004_06):
     text = text_of(edition_latest[1])
     # circulatory: 24.9 (2004-06) then 22.6 (2006-08), with 2005-07 missing
     assert ("Since 2004-06, the previous period in the record, the gap has narrowed, from 24.9 to 22.6 deaths per "
-            "100,000. The periods between (2005-07) are not in the data") in text
+            "100,000. The period between (2005-07) is not in the data") in text
     assert "second consecutive period it declined" not in text
     # life expectancy, males: 2 %, 4 %, 7 % wider in 2004-06, 2005-07, 2006-08 (adjacent periods)
     assert "went from 4% wider to 7% wider, the second consecutive period it widened." in text

@@ -63,7 +63,8 @@ def test_every_area_ranked_and_the_files_named(example_build):
     assert ranking.count('<tr class="member"') == 58
     assert "Obsolete code since 2025 (replaced by E08000038 Barnsley)" in ranking
     text = text_of(html)
-    assert "Cornwall: not in the data (another boundary vintage, or part of a combined area)" in text
+    assert ("Cornwall: not among the areas the group is drawn from (another boundary vintage, or part of a combined "
+            "area there)") in text
     assert (path.parent / "data" / "preventable-cardiovascular-mortality-england.csv").is_file()
     figures = pd.read_csv(path.parent / "figures.csv", keep_default_na=False)
     gap = figures.set_index("figure_id").loc["circulatory-persons-2022-24-absolute_gap-record"]

@@ -80,7 +80,8 @@ def _unmatched(data_areas: pd.DataFrame, ranking: pd.DataFrame, what: str) -> pd
         rows.append({"area_code": a["area_code"], "area_name": a["area_name"], "held_by": "data", "reason": reason})
     for _, a in ranking[~ranking["area_code"].isin(in_data)].iterrows():
         rows.append({"area_code": a["area_code"], "area_name": a["area_name"], "held_by": what,
-                     "reason": "not in the data (another boundary vintage, or part of a combined area)"})
+                     "reason": "not among the areas the group is drawn from (another boundary vintage, or part of a "
+                               "combined area there)"})
     return pd.DataFrame(rows, columns=["area_code", "area_name", "held_by", "reason"])
 
 
