@@ -55,8 +55,9 @@ def test_real_data_loads(dataset):
     # 106 published values: the 101 first curated, less the two BBC life-expectancy gains moved to context,
     # plus the December 2008 cancer figures (gap and England rate, 2005-07), the January 2007 circulatory
     # figures (gap and England rate, 2003-05), the 2000 vintage of the circulatory baseline rate, PublicNet's
-    # 2001-03 all-groups infant rate and Bambra's 2008-10 all-groups change since 2002-04
-    assert len(obs) == 106
+    # 2001-03 all-groups infant rate and Bambra's 2008-10 all-groups change since 2002-04, and the January 2007
+    # circulatory baseline gap (the 36.7 an edition before December 2009 cites)
+    assert len(obs) == 107
     # every row carries a source that exists, and its file line
     assert set(obs["source_id"]) <= set(dataset.sources["source_id"])
     assert obs["line"].min() == 2
@@ -192,7 +193,7 @@ def test_duplicate_key(data_copy):
     with pytest.raises(DataError) as error:
         load_dataset(data_copy)
     assert str(error.value).endswith(
-        "observations.csv, line 108: expected a unique (indicator, sex, period, group, measure, reference_period) among rows with preferred = yes"
+        "observations.csv, line 109: expected a unique (indicator, sex, period, group, measure, reference_period) among rows with preferred = yes"
     )
 
 
@@ -278,3 +279,26 @@ def test_a_period_that_ends_before_it_starts():
     assert parse_period("1999-01") == (1999, 2001)
     with pytest.raises(ValueError, match="ends before it starts"):
         parse_period("2006-04")
+
+
+def test_an_edition_cites_the_source_it_could_have_known_for_the_same_figure():
+    """The circulatory baseline gap, 36.7 deaths per 100,000 in 1995-97: the latest edition cites Straight
+    Statistics (December 2009), the preferred row; the 2004-06 edition, set at the December 2007 update, cites
+    BBC News (4 January 2007), which gave the same 36.7 before it. Only the citation changes, never the figure."""
+    import healthgap as hg
+
+    def cited(as_of):
+        o = hg.load(Path(__file__).resolve().parent.parent / "data", as_of).observations
+        row = o[(o["indicator"] == "circulatory") & (o["period"] == "1995-97") & (o["measure"] == "absolute_gap")
+                & (o["preferred"] == "yes")]
+        assert len(row) == 1
+        return row["source_id"].iloc[0], float(row["value"].iloc[0])
+
+    assert cited(None) == ("straight_statistics_2009", 36.7)
+    assert cited("2004-06") == ("bbc_2007_01_04", 36.7)
+    # a preferred figure published later with no earlier source giving the same value stays as it is: the
+    # infant-mortality relative gap of 17% in 2004-06 (BBC News, March 2008)
+    o = hg.load(Path(__file__).resolve().parent.parent / "data", "2004-06").observations
+    row = o[(o["indicator"] == "infant_mortality") & (o["period"] == "2004-06") & (o["measure"] == "relative_gap_pct")
+            & (o["preferred"] == "yes")]
+    assert float(row["value"].iloc[0]) == 17.0

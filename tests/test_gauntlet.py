@@ -200,8 +200,8 @@ CASES: list[tuple[str, Path, str, Mutation, str]] = [
     ("obs-period-two-digit-years", NATIONAL, OBS, cell(OBS, 0, "period", "95-97"), r"observations\.csv, line 2, column 'period': expected a period like 1995-97, got '95-97'"),
     ("obs-period-slash", NATIONAL, OBS, cell(OBS, 0, "period", "2004/06"), r"observations\.csv, line 2, column 'period': expected a period like 1995-97, got '2004/06'"),
     ("obs-period-ends-before-start", NATIONAL, OBS, cell(OBS, 0, "period", "2006-04"), r"observations\.csv, line 2, column 'period': expected a period like 1995-97, got '2006-04'"),
-    ("obs-duplicate-key", NATIONAL, OBS, duplicate_row(OBS, 0, id="a-second-id"), r"observations\.csv, line 108: expected a unique \(indicator, sex, period, group, measure, reference_period\) among rows with preferred = yes"),
-    ("obs-duplicate-id", NATIONAL, OBS, duplicate_row(OBS, 0, preferred="no", note="a copy"), r"observations\.csv, line 108: expected a unique \(id\)"),
+    ("obs-duplicate-key", NATIONAL, OBS, duplicate_row(OBS, 0, id="a-second-id"), r"observations\.csv, line 109: expected a unique \(indicator, sex, period, group, measure, reference_period\) among rows with preferred = yes"),
+    ("obs-duplicate-id", NATIONAL, OBS, duplicate_row(OBS, 0, preferred="no", note="a copy"), r"observations\.csv, line 109: expected a unique \(id\)"),
     ("obs-unknown-indicator", NATIONAL, OBS, cell(OBS, 0, "indicator", "cancers"), r"observations\.csv, line 2, column 'indicator': expected one of: cancer, circulatory, infant_mortality, life_expectancy, got 'cancers'"),
     ("obs-unknown-sex", NATIONAL, OBS, cell(OBS, 0, "sex", "men"), r"observations\.csv, line 2, column 'sex': expected one of: persons, male, female, got 'men'"),
     ("obs-sex-not-reported", NATIONAL, OBS, cell(OBS, 0, "sex", "female"), r"observations\.csv, line 2, column 'sex': expected one of persons for indicator 'cancer'"),
@@ -214,10 +214,10 @@ CASES: list[tuple[str, Path, str, Mutation, str]] = [
     ("obs-unknown-status", NATIONAL, OBS, cell(OBS, 0, "status", "official"), r"observations\.csv, line 2, column 'status': expected one of: published, estimate, derived, got 'official'"),
     ("obs-latin1", NATIONAL, OBS, latin1(OBS, 3, "note", "café"), r"observations\.csv, line 5, column 'note': expected UTF-8 text, got the byte 0xe9"),
     ("obs-stray-quote", NATIONAL, OBS, replace_text(OBS, ',"The gap in cancer mortality', ',"The gap in cancer "mortality'), r"observations\.csv, line 2: expected a comma or the end of the line after a closing double quote \(a double quote inside a quoted value is written twice: \"\"\)"),
-    ("obs-unclosed-quote", NATIONAL, OBS, lambda f: (f / OBS).write_text((f / OBS).read_text() + 'x,"unclosed\n'), r"observations\.csv, line 108: expected a closing double quote; the quoted field that starts on this line runs to the end of the file"),
+    ("obs-unclosed-quote", NATIONAL, OBS, lambda f: (f / OBS).write_text((f / OBS).read_text() + 'x,"unclosed\n'), r"observations\.csv, line 109: expected a closing double quote; the quoted field that starts on this line runs to the end of the file"),
     ("obs-too-many-fields", NATIONAL, OBS, replace_text(OBS, "cancer-persons-1995-97-gap-absolute_gap,cancer,persons,1995-97,gap,absolute_gap,20.7,", "cancer-persons-1995-97-gap-absolute_gap,cancer,persons,1995-97,gap,absolute_gap,20,7,"), r"observations\.csv, line 2: expected 15 fields as in the header, got 16 \(a comma in a value must be inside double quotes\)"),
     ("obs-too-few-fields", NATIONAL, OBS, replace_text(OBS, "in 1995-7\",\n", "in 1995-7\"\n"), r"observations\.csv, line 2, column 'note': expected 15 fields as in the header, got 14"),
-    ("obs-not-preferred-no-reason", NATIONAL, OBS, duplicate_row(OBS, 0, id="b", preferred="no", note=""), r"observations\.csv, line 108, column 'note': expected a note saying why a row that is not preferred is kept"),
+    ("obs-not-preferred-no-reason", NATIONAL, OBS, duplicate_row(OBS, 0, id="b", preferred="no", note=""), r"observations\.csv, line 109, column 'note': expected a note saying why a row that is not preferred is kept"),
     ("obs-file-is-a-folder", NATIONAL, OBS, lambda f: ((f / OBS).unlink(), (f / OBS).mkdir()), r"observations\.csv: expected a file, found a folder"),
     # -- sources.csv
     ("src-javascript-url", NATIONAL, SRC, cell(SRC, 0, "url", "javascript:alert(1)"), r"sources\.csv, line 2, column 'url': expected an http\(s\) URL, got 'javascript:alert\(1\)'"),
@@ -365,7 +365,7 @@ def test_unusual_but_valid_input_is_accepted(tmp_path, capsys):
     assert text != path.read_text(encoding="utf-8-sig")
     status, out, err = run_check(folder, capsys)
     assert (status, err) == (0, "")
-    assert out.rstrip().endswith("valid: 106 observations of 4 indicators from 41 sources, 4 sections")
+    assert out.rstrip().endswith("valid: 107 observations of 4 indicators from 41 sources, 4 sections")
     assert _values(folder) == expected
     # the note kept its line break, and each row after it keeps its own line in the file: the third
     # data row starts on line 5, not 4, because the note of the first spans lines 2 and 3

@@ -294,6 +294,9 @@ class Briefing:
         observations = self.all_observations
         if end is not None and not observations.empty:
             observations = observations[observations["end"] <= end].reset_index(drop=True)
+        if period is not None and not self.editions.empty:
+            rows = self.editions[self.editions["period"] == period]
+            observations = tables.cited_as_known(observations, self.sources, None if rows.empty else rows.iloc[0])
         values = {k: (v[v["end"] <= end].reset_index(drop=True) if end is not None and "end" in v else v)
                   for k, v in self.all_values.items()}
         context = tables.context_known(self.all_context, self.sources, self.editions, period,

@@ -282,6 +282,30 @@ def context_known(context: pd.DataFrame, sources: pd.DataFrame, editions: pd.Dat
     return context[context.apply(known, axis=1)]
 
 
+OBSERVATION_KEY = ["indicator", "sex", "period", "group", "measure", "reference_period"]
+"""What one figure is: two rows with the same key are two sources' figures for it, one of them preferred."""
+
+
+def cited_as_known(observations: pd.DataFrame, sources: pd.DataFrame, edition: pd.Series | None) -> pd.DataFrame:
+    """The rows an edition uses (``preferred = yes``), each from a source it could have known where one gave the
+    same figure: where the preferred row's source was published after the edition's publication and another
+    row of the same key, with the same value at the same precision, comes from a source published by then, the
+    edition cites that one instead. The figures do not change; only which source an edition cites for them."""
+    if edition is None or observations.empty:
+        return observations
+    dates = dict(zip(sources["source_id"], sources["published"]))
+    later = observations["source_id"].map(lambda s: published_after(dates.get(s, ""), edition["published"]))
+    chosen = observations.copy()
+    for index in chosen.index[(chosen["preferred"] == "yes") & later]:
+        row = chosen.loc[index]
+        same = ((chosen[OBSERVATION_KEY] == row[OBSERVATION_KEY]).all(axis=1) & (chosen["preferred"] != "yes")
+                & ~later & (chosen["value"] == row["value"]) & (chosen["decimals"] == row["decimals"]))
+        if same.any():
+            chosen.loc[index, "preferred"] = "no"
+            chosen.loc[same[same].index[0], "preferred"] = "yes"
+    return chosen
+
+
 def published_after(source_date: str, edition_date: str) -> bool:
     """Whether a source came out after an edition, comparing dates at the precision both give.
 
