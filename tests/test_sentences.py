@@ -370,3 +370,20 @@ def test_a_group_named_in_the_plural_takes_the_plural_possessive():
     gap = a.record["absolute_gap"][-1].gap
     assert words.basis_words(a, gap) == ("computed from the most deprived tenth of upper-tier local authorities' and "
                                          "the rest of England's values, with its 95% confidence interval")
+
+
+def test_ranges_that_look_as_if_they_meet_are_shown_apart():
+    """The example's male life-expectancy gap: 1.8 years in 2015-17 (its rounding allows 1.7 to 1.9) and 2.0 in
+    2023-25 (1.9 to 2.1). The ranges do not meet (1.7369 to 1.9369 against 1.9431 to 2.1431: England's 79.5 and
+    79.7 less the group's 77.6631 and 77.6569, each ± 0.05), so the gap is wider beyond the rounding of both; at
+    one decimal place they seem to touch at 1.9, and the sentence shows the facing ends at three."""
+    a = made([("2015-17", 77.6631, 79.5), ("2023-25", 77.6569, 79.7)], higher_is_worse=False, method="population-weighted",
+             unit="years")
+    said = section_text(a)
+    assert ("was 2.0 years (its rounding allows 1.9 to 2.1), against 1.8 years (1.7 to 1.9) in 2015-17: wider, beyond "
+            "the rounding of both (to three decimal places, the 2015-17 range ends at 1.937 and the 2023-25 range "
+            "begins at 1.943)") in said
+    # ranges that show their order at the figures' own precision get no such clause
+    apart = made([("2015-17", 77.4, 79.5), ("2023-25", 77.6, 80.1)], higher_is_worse=False, method="population-weighted",
+                 unit="years")
+    assert "wider, beyond the rounding of both." in section_text(apart) and "decimal places" not in section_text(apart)

@@ -224,6 +224,37 @@ def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
 # --- sentences ----------------------------------------------------------------------------------
 
 
+PLACES = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def ranges_apart(c: Citer, base: GapPoint, latest: GapPoint) -> dict | None:
+    """Where two gaps' ranges do not meet but look as if they do at the figures' own precision ("1.7 to 1.9"
+    against "1.9 to 2.1"), the two facing ends at the fewest further decimal places that show them apart (1.937
+    and 1.943), each cited; None where the ranges overlap or already show the gap between them."""
+    a, b = base.gap, latest.gap
+    if a is None or b is None or not (a.upper < b.lower or b.upper < a.lower):
+        return None
+    (low, low_point, low_end), (high, high_point, high_end) = (
+        ((a.upper, base, "upper"), (b.lower, latest, "lower")) if a.upper < b.lower else
+        ((b.upper, latest, "upper"), (a.lower, base, "lower")))
+    decimals = max(a.decimals, b.decimals)
+    if float(number(low, decimals).replace(",", "")) < float(number(high, decimals).replace(",", "")):
+        return None
+    for places in range(decimals + 1, decimals + 5):
+        if float(number(low, places).replace(",", "")) < float(number(high, places).replace(",", "")):
+            break
+    ends = []
+    for value, point, end in ((low, low_point, low_end), (high, high_point, high_end)):
+        e = point.gap
+        bound = Estimate(value, value, value, est.GAPS, places, e.inputs, "estimates.bounds", e.formula, e.revision,
+                         e.estimated)
+        ends.append(c.cite(bound, c._id(point.period, point.measure, "record", f"{end}-to-{places}"), point.period,
+                           point.measure, f"{labels.measure(point.measure)}, {end} end of its range to {places} "
+                           "decimal places", c.suffix(point.measure)))
+    return {"places": PLACES.get(places, str(places)), "low_period": low_point.period, "low": ends[0],
+            "high_period": high_point.period, "high": ends[1]}
+
+
 def standing_sentence(c: Citer, p: GapPoint) -> Markup:
     """Where the gap stood in a period, against the baseline: the figures of record, labelled.
 
@@ -241,7 +272,7 @@ def standing_sentence(c: Citer, p: GapPoint) -> Markup:
             "range_words": "95% confidence interval" if ci else "its rounding allows", "range": c.gap_range(p),
             "base_gap": c.gap(base), "base_range": c.gap_range(base), "baseline": base.period,
             "direction": gaps.size_direction(est.compare(base.gap, p.gap), base.gap.value, p.gap.value), "ci": ci,
-            "side": side_words(a, gaps.sides(base.gap.value, p.gap.value)),
+            "side": side_words(a, gaps.sides(base.gap.value, p.gap.value)), "apart": ranges_apart(c, base, p),
         }))
     context = {
         "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
@@ -1549,12 +1580,13 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
              "latest": _gap_cell(c, latest, marks=False) if latest is not None and latest is not base else Markup("–"),
              "change": Markup("–"), "target": Markup("–"), "flags": Markup(""), "stale": False,
              "latest_period": latest.period if latest is not None else ""}
-    status, comparable, other = ("one period only" if len(a.points) == 1 else "no comparison"), False, None
+    status, comparable, other, apart = ("one period only" if len(a.points) == 1 else "no comparison"), False, None, None
     if base is not None and latest is not None and latest is not base and base.gap is not None and latest.gap is not None \
             and base.segment == latest.segment:
         ci = base.gap.confidence and latest.gap.confidence
         size = gaps.size_direction(est.compare(base.gap, latest.gap), base.gap.value, latest.gap.value)
         status = MOVEMENT_STATUS[(ci, size)]
+        apart = ranges_apart(c, base, latest) if size else None
         other = opposite(c, base.period, latest.period)
         if other is not None:
             status += f"; {other['status']}"
@@ -1574,7 +1606,7 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
                       base=c.gap(base) if comparable else None, base_range=c.gap_range(base) if comparable else None,
                       baseline=base.period if base is not None else "", unit=c.unit(a.gap_measure),
                       ci=bool(latest is not None and latest.gap is not None and latest.gap.confidence),
-                      other=other["words"] if other is not None else None,
+                      other=other["words"] if other is not None else None, apart=apart,
                       side=side_words(a, gaps.sides(base.gap.value, latest.gap.value)) if comparable else "",
                       relative=one_period_relative(c) if len(a.points) == 1 else None)
     return {"sentence": str(squash(sentence)), "cells": {k: str(Markup.escape(v)) for k, v in cells.items()}}
