@@ -109,7 +109,7 @@ def test_rest_of_england_is_better_where_the_group_is_worse_off(hle_males):
     assert round(others["value"].mean(), 1) == 60.8  # the figure: the wrong side of England
     populations = pp.upper_tier(pp.read_myeb3(MYEB3, boundaries="2024"))
     weights, year, note = pp.population_for_period(populations, "2022-24")
-    assert (year, note) == (2019, "populations for 2019, the latest available, weight 2022-24")
+    assert (year, note) == (2019, "populations for 2019, the latest in the data, weight 2022-24")
     members = areas[areas["area_code"].isin(group.codes)].assign(period="2022-24", row_id="hle", count=math.nan,
                                                                    denominator=math.nan)
     g = groups.group_value(members, log_scale=False, weights=weights)

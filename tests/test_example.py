@@ -41,7 +41,7 @@ def test_the_circulatory_section(example_build):
     assert ("The most deprived fifth of local authorities is made up of the fifth of the 292 lower-tier local authorities with the "
             "highest average score on the Index of Multiple Deprivation (English Indices of Deprivation 2025): 58 areas. "
             "Its value in each period is the mean of its areas' values weighted by population (populations for 2019, the "
-            "latest available, weight 2019-21 to 2022-24).") in text
+            "latest in the data, weight 2019-21 to 2022-24).") in text
     assert "slope index of inequality in 2022-24 was" in text
 
 

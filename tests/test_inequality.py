@@ -87,7 +87,7 @@ def test_sii_weighted_by_population(cvd, imd, populations):
         # the hand calculation reproduces the unweighted SII too, so it is the weighting that moves it
         assert slope_by_hand(unweighted, areas) == pytest.approx({"2001-03": -37.4639, "2022-24": -22.8515}[period],
                                                                  abs=1e-4)
-    assert out.loc["2022-24", "note"] == "populations for 2019, the latest available, weight 2022-24"
+    assert out.loc["2022-24", "note"] == "populations for 2019, the latest in the data, weight 2022-24"
     assert out.loc["2001-03", "note"] == ""
     deciles = iq.decile_values(cvd, imd, populations)
     first = deciles[deciles["period"] == "2001-03"].set_index("decile")

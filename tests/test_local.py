@@ -76,7 +76,7 @@ def test_group_and_england_values(data, circulatory):
     england = levels.loc[("comparator", "2022-24")]
     assert [round(england[c], 1) for c in ("value", "lower", "upper")] == [30.2, 30.0, 30.5]
     assert circulatory.method == ("the mean of its areas' values weighted by population (populations for 2019, the "
-                                  "latest available, weight 2019-21 to 2022-24)")
+                                  "latest in the data, weight 2019-21 to 2022-24)")
     assert circulatory.share_of == "population" and round(circulatory.share, 3) == 0.273
 
 

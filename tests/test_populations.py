@@ -131,10 +131,10 @@ def test_upper_tier(lower):
     ("2019/20", 2019, ""),
     ("2017-19", 2018, ""),
     ("2018-20", 2019, ""),
-    ("2019-21", 2019, "populations for 2019, the latest available, weight 2019-21"),
-    ("2022-24", 2019, "populations for 2019, the latest available, weight 2022-24"),
-    ("1999-01", 2001, "populations for 2001, the earliest available, weight 1999-01"),
-    ("2022-01-01/P3Y", 2019, "populations for 2019, the latest available, weight 2022-24"),
+    ("2019-21", 2019, "populations for 2019, the latest in the data, weight 2019-21"),
+    ("2022-24", 2019, "populations for 2019, the latest in the data, weight 2022-24"),
+    ("1999-01", 2001, "populations for 2001, the earliest in the data, weight 1999-01"),
+    ("2022-01-01/P3Y", 2019, "populations for 2019, the latest in the data, weight 2022-24"),
 ])
 def test_the_year_that_weights_a_period(lower, period, year, note):
     weights, used, said = pp.population_for_period(lower, period)
@@ -145,7 +145,7 @@ def test_the_year_that_weights_a_period(lower, period, year, note):
 
 def test_several_periods_one_note(lower):
     frame, note = pp.populations_for_periods(lower, ["2017-19", "2018-20", "2019-21", "2020-22", "2021-23", "2022-24"])
-    assert note == "populations for 2019, the latest available, weight 2019-21 to 2022-24"
+    assert note == "populations for 2019, the latest in the data, weight 2019-21 to 2022-24"
     assert list(frame.columns) == ["area_code", "period", "start", "end", "population", "year"]
     assert frame.groupby("period")["year"].first().to_dict() == {"2017-19": 2018, "2018-20": 2019, "2019-21": 2019,
                                                                  "2020-22": 2019, "2021-23": 2019, "2022-24": 2019}

@@ -175,6 +175,6 @@ def back_matter_html(data_dir: Path, as_of: str | None, output_dir: Path, indica
     tables = [Markup('<a href="data/{}">{}</a>').format(p.name, p.name) for p in copied]
     return str(render("back.html.j2", conflicts=conflicting, reconciliation=reconciliation,
                       by_until=bool(briefing.config.backtest_until) and briefing.editions.empty,
-                      backtests=backtests, until=briefing.config.backtest_until,
+                      backtests=backtests, until=briefing.config.backtest_until, targets=not briefing.targets.empty,
                       figures=provenance_entries(figures, briefing), tables=tables,
                       readme=(briefing.data_dir / "README.md").exists()))

@@ -263,7 +263,7 @@ class Briefing:
 
     def populations_note(self, periods: list[str]) -> str:
         """Which periods are weighted by populations of another year, where the data give populations by year:
-        e.g. "populations for 2019, the latest available, weight 2020-22 to 2022-24"; "" where none is."""
+        e.g. "populations for 2019, the latest in the data, weight 2020-22 to 2022-24"; "" where none is."""
         if self.population_years is None or not periods:
             return ""
         from healthgap.read import populations as hpopulations

@@ -200,7 +200,7 @@ def population_for_period(pops: pd.DataFrame, period: str) -> tuple[pd.Series, i
     The middle year of a period of years ``start`` to ``end`` is floor((start + end) / 2): 2001-03 -> 2002;
     2019/20 (a financial year) -> 2019; 2015 -> 2015. Where the estimates have no such year, the nearest year
     they have (the later one of two equally near). Returns (population by area code, the year used, a note:
-    ``""`` for the middle year itself, else e.g. "populations for 2019, the latest available, weight 2022-24").
+    ``""`` for the middle year itself, else e.g. "populations for 2019, the latest in the data, weight 2022-24").
     """
     _require_columns(pops, ["area_code", "year", "population"])
     if pops.empty:
@@ -214,8 +214,8 @@ def population_for_period(pops: pd.DataFrame, period: str) -> tuple[pd.Series, i
     year = min(years, key=lambda y: (abs(y - middle), -y))
     note = ""
     if year != middle:
-        which = "the latest available" if year == years[-1] else "the earliest available" if year == years[0] \
-            else "the nearest available"
+        which = "the latest in the data" if year == years[-1] else "the earliest in the data" if year == years[0] \
+            else "the nearest in the data"
         note = f"populations for {year}, {which}, weight {label}"
     rows = pops[pops["year"] == year]
     return rows.set_index("area_code")["population"].astype(float), year, note
@@ -224,8 +224,8 @@ def population_for_period(pops: pd.DataFrame, period: str) -> tuple[pd.Series, i
 def populations_for_periods(pops: pd.DataFrame, periods: Sequence[str]) -> tuple[pd.DataFrame, str]:
     """:func:`population_for_period` for several periods at once: a frame in the shape of
     :func:`healthgap.read.layouts.read_populations` (``area_code, period, start, end, population, year``)
-    and one note for the periods weighted by another year, e.g. "populations for 2019, the latest
-    available, weight 2020-22 to 2022-24" (periods in the order given; runs of the same year joined)."""
+    and one note for the periods weighted by another year, e.g. "populations for 2019, the latest in
+    the data, weight 2020-22 to 2022-24" (periods in the order given; runs of the same year joined)."""
     frames, notes = [], []
     run: list[str] = []
     run_year = None
