@@ -201,7 +201,9 @@ class Section:
             if extra and extra in config.files and config.files[extra] not in files:
                 files.append(config.files[extra])
         group = b.group
-        unmatched = [{"name": r["area_name"], "code": r["area_code"], "reason": r["reason"], "held_by": r["held_by"]}
+        names_seen = list(group.unmatched["area_name"])
+        unmatched = [{"name": r["area_name"], "code": r["area_code"], "reason": r["reason"], "held_by": r["held_by"],
+                      "code_shown": names_seen.count(r["area_name"]) > 1}  # one name under two codes: say which
                      for _, r in group.unmatched.iterrows()]
         from healthgap.analysis.levels import indicator_rows
 

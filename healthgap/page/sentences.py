@@ -855,11 +855,32 @@ def record_rows(c: Citer) -> list[dict]:
     return rows
 
 
+LEVEL_FORMULAS = {
+    "pooled": "the sum of its areas' counts over the sum of their denominators",
+    "weighted": "the mean of its areas' values weighted by population",
+    "unweighted": "the unweighted mean of its areas' values",
+    "counts": "its areas' summed deaths, births and populations by age",
+}
+"""How a group's value is computed, as the list of every figure says it ("computed as ...")."""
+
+
+def level_method_words(a: Analysis, row: pd.Series) -> str:
+    """How a group's or the comparator's value was computed, in words: "the mean of its areas' values weighted by
+    population (14 areas)"; for the rest of England, "England's published value less the group's part in it"."""
+    method = str(row["method"])
+    if method == "derived":
+        return ("England's counts less the group's" if a.indicator.computed or a.method.startswith("pooled") else
+                "England's published value less the group's part in it (its share of England's population)")
+    words = LEVEL_FORMULAS.get(method.split(" (")[0], method)
+    n = int(row["areas"]) if not pd.isna(row["areas"]) else 0
+    return f"{words} ({n} area{'s' if n != 1 else ''})" if n else words
+
+
 def level(c: Citer, row: pd.Series) -> tuple[Markup, Markup]:
     """A group's or the comparator's level, cited, and its interval (or nothing), for an analyst's series."""
     a = c.a
     label = a.label(row["group"])
-    what = f"{label}, {labels.measure(a.indicator.measure)}"
+    what = f"{possessive(label)} value"
     inputs = tuple(i for i in str(row.get("inputs", row["id"])).split(";") if i)
     confidence = not pd.isna(row["lower"])
     e = Estimate(float(row["value"]), float(row["lower"]) if confidence else float(row["value"]),
@@ -867,7 +888,7 @@ def level(c: Citer, row: pd.Series) -> tuple[Markup, Markup]:
                  est.PUBLISHED if row["status"] == "published" else est.LEVELS, int(row["decimals"]),
                  inputs if row["status"] != "published" else (row["id"],),
                  "" if row["status"] == "published" else "groups.group_value",
-                 "" if row["status"] == "published" else f"{row['method']} of {int(row['areas'])} areas",
+                 "" if row["status"] == "published" else level_method_words(a, row),
                  interval=est.CONFIDENCE if confidence else est.ROUNDING)
     figure_id = c._id(row["period"], row["group"], "level")
     value = c.cite(e, figure_id, row["period"], a.indicator.measure, what)
