@@ -70,6 +70,16 @@ def size_of(fraction: float, count: int) -> int:
 FRACTIONS = {0.2: "fifth", 0.1: "tenth", 0.25: "quarter", 0.5: "half"}
 
 
+def _first_fraction(ranked: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, int, str]:
+    """Areas in order, worst first, numbered (``rank``) and the first ``fraction`` of them marked ``member``;
+    with how many that is (:func:`size_of`) and the fraction in words ("fifth")."""
+    ranked = ranked.reset_index(drop=True)
+    n = size_of(fraction, len(ranked))
+    ranked["rank"] = range(1, len(ranked) + 1)
+    ranked["member"] = ranked["rank"] <= n
+    return ranked, n, FRACTIONS.get(round(fraction, 4), f"{fraction:.0%}")
+
+
 def _unmatched(data_areas: pd.DataFrame, ranking: pd.DataFrame, what: str) -> pd.DataFrame:
     """Areas in the data but not the ranking, and in the ranking but not the data, each with a reason."""
     rows = []
@@ -95,11 +105,8 @@ def by_deprivation(data_areas: pd.DataFrame, imd: pd.DataFrame, fraction: float,
     areas = data_areas[in_tier(data_areas["area_code"], tier)].drop_duplicates("area_code")
     ranking = imd[in_tier(imd["area_code"], tier)]
     ranked = areas[["area_code", "area_name"]].merge(ranking[["area_code", "imd_score"]], on="area_code")
-    ranked = ranked.sort_values(["imd_score", "area_code"], ascending=[False, True]).reset_index(drop=True)
-    n = size_of(fraction, len(ranked))
-    ranked["rank"] = range(1, len(ranked) + 1)
-    ranked["member"] = ranked["rank"] <= n
-    share = FRACTIONS.get(round(fraction, 4), f"{fraction:.0%}")
+    ranked, n, share = _first_fraction(
+        ranked.sort_values(["imd_score", "area_code"], ascending=[False, True]), fraction)
     description = (f"the {share} of the {len(ranked)} {TIER_NAMES[tier]} with the highest average score on the "
                    f"Index of Multiple Deprivation ({edition}): {n} areas")
     return Group(label=label or f"the most deprived {share} of {TIER_NAMES[tier]}",
@@ -114,11 +121,8 @@ def by_indicator(data_areas: pd.DataFrame, values: pd.DataFrame, fraction: float
     areas = data_areas[in_tier(data_areas["area_code"], tier)].drop_duplicates("area_code")
     known = values.dropna(subset=["value"])
     ranked = areas[["area_code", "area_name"]].merge(known[["area_code", "value"]], on="area_code")
-    ranked = ranked.sort_values(["value", "area_code"], ascending=[not higher_is_worse, True]).reset_index(drop=True)
-    n = size_of(fraction, len(ranked))
-    ranked["rank"] = range(1, len(ranked) + 1)
-    ranked["member"] = ranked["rank"] <= n
-    share = FRACTIONS.get(round(fraction, 4), f"{fraction:.0%}")
+    ranked, n, share = _first_fraction(
+        ranked.sort_values(["value", "area_code"], ascending=[not higher_is_worse, True]), fraction)
     description = (f"the {share} of the {len(ranked)} {TIER_NAMES[tier]} with the worst {indicator} in {period}: "
                    f"{n} areas")
     return Group(label=label or f"the worst {share} of {TIER_NAMES[tier]} on {indicator}",
