@@ -22,6 +22,7 @@ Readers (one per table; each returns a tidy frame with the file and line of ever
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
@@ -39,6 +40,7 @@ BANDS = ["0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+"]
 """The age bands of ONS's deaths table and of the life table: 0, 1-4, 5-9, ..., 85-89, 90+."""
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_name(name: str) -> str:
     """An area name as the tables can agree on it: "Bristol‚ City of UA" and "Bristol, City of" both give
     "bristol city of"; "ENGLAND AND WALES1" gives "england and wales"."""
@@ -74,6 +76,22 @@ def _count(path: Path, line: int, column: str, text: str, *, allow_blank: bool =
     if value < 0 or not math.isfinite(value):
         raise DataError(f"{path.name}, line {line}, column {column!r}: expected a non-negative number, got {text!r}")
     return value
+
+
+def _counts(path: Path, lines: list[int], cells: list[list[str]], columns: list[str]) -> list[list[float]]:
+    """Many counts at once, row by row (``cells``: one list per row, one text per column): as :func:`_count`
+    reads each, and where any is not a non-negative number the first of them in file order stops with its
+    own one line, as :func:`_count` words it."""
+    import numpy as np
+
+    if not cells:
+        return []
+    text = np.char.replace(np.char.strip(np.array(cells, dtype=str)), ",", "")
+    values = pd.DataFrame(text).apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(values).all() or (values < 0).any():  # the careful reading, which names the first
+        return [[_count(path, line, column, cell) for column, cell in zip(columns, row)]
+                for line, row in zip(lines, cells)]
+    return values.tolist()
 
 
 def _header_line(path: Path, rows, first_cell: str) -> int:
@@ -117,16 +135,21 @@ def read_deaths_by_age(path: str | Path) -> pd.DataFrame:
     if found != BANDS:
         raise DataError(f"{path.name}, line {rows[start][0]}: expected age groups Under 1, 1-4, ..., 85-89, 90 and "
                         f"over, got {', '.join(found)}")
-    records = []
+    lines, names, cells = [], [], []
     for line, record in rows[start + 2:]:
         if not record or not record[0].strip() or len(record) < 2 or not record[1].strip():
             continue  # blank separators, footnotes and the source line
-        name = record[0].strip()
-        for index, sex, label in columns:
-            records.append({"area_name": name, "name_key": normalise_name(name), "sex": sex, "age_band": label,
-                            "deaths": _count(path, line, f"{label} {sex}", record[index]), "file": path.name,
-                            "line": line})
-    return pd.DataFrame(records)
+        lines.append(line), names.append(record[0].strip())
+        cells.append([record[index] if index < len(record) else "" for index, _, _ in columns])
+    counts = _counts(path, lines, cells, [f"{label} {sex}" for _, sex, label in columns])
+    n = len(columns)
+    return pd.DataFrame({"area_name": [m for m in names for _ in range(n)],
+                         "name_key": [normalise_name(m) for m in names for _ in range(n)],
+                         "sex": [sex for _, sex, _ in columns] * len(lines),
+                         "age_band": [label for _, _, label in columns] * len(lines),
+                         "deaths": [v for row in counts for v in row], "file": path.name,
+                         "line": [line for line in lines for _ in range(n)]},
+                        columns=["area_name", "name_key", "sex", "age_band", "deaths", "file", "line"])
 
 
 TABLE_1A = {"population": 1, "deaths_persons": 4, "deaths_male": 5, "deaths_female": 6, "infant_deaths": 7,
@@ -163,18 +186,23 @@ def read_population_by_age(path: str | Path) -> pd.DataFrame:
     if header[:3] != ["CODE", "NAME", "ALL AGES"] or header[-1] != "90":
         raise DataError(f"{path.name}, line {rows[start][0]}: expected columns CODE, NAME, ALL AGES, 0, 1, ..., 90")
     ages = [int(a) for a in header[3:]]
-    records = []
+    lines, codes, names, cells = [], [], [], []
     for line, record in rows[start + 1:]:
         if not record or not record[0].strip():
             continue
         code = record[0].strip()
         if not re.fullmatch(r"[EWSNK]\d{8}", code):
             raise DataError(f"{path.name}, line {line}, column 'CODE': expected a GSS area code, got {code!r}")
-        for offset, age in enumerate(ages):
-            records.append({"area_code": code, "area_name": record[1].strip(), "age": age,
-                            "population": _count(path, line, str(age), record[3 + offset]), "file": path.name,
-                            "line": line})
-    return pd.DataFrame(records)
+        cell = record[3:3 + len(ages)]
+        lines.append(line), codes.append(code), names.append(record[1].strip())
+        cells.append(cell + [""] * (len(ages) - len(cell)))
+    counts = _counts(path, lines, cells, [str(age) for age in ages])
+    n = len(ages)
+    return pd.DataFrame({"area_code": [c for c in codes for _ in range(n)],
+                         "area_name": [m for m in names for _ in range(n)], "age": ages * len(lines),
+                         "population": [v for row in counts for v in row], "file": path.name,
+                         "line": [line for line in lines for _ in range(n)]},
+                        columns=["area_code", "area_name", "age", "population", "file", "line"])
 
 
 def read_live_births(path: str | Path) -> pd.DataFrame:
