@@ -302,3 +302,20 @@ def test_an_edition_cites_the_source_it_could_have_known_for_the_same_figure():
     row = o[(o["indicator"] == "infant_mortality") & (o["period"] == "2004-06") & (o["measure"] == "relative_gap_pct")
             & (o["preferred"] == "yes")]
     assert float(row["value"].iloc[0]) == 17.0
+
+
+def test_a_table_is_validated_again_when_a_table_its_schema_names_changes(data_copy):
+    """Tables validated once are remembered by their bytes and those of the tables they must name: observations.csv
+    unchanged but a source it cites removed from sources.csv is validated again, and refused."""
+    first = load_dataset(data_copy)
+    assert "bbc_2007_01_04" in set(first.observations["source_id"])
+    again = load_dataset(data_copy)  # the same bytes: the same tables
+    assert again.observations.equals(first.observations)
+
+    def drop(rows):
+        rows[:] = [r for r in rows if r["source_id"] != "bbc_2007_01_04"]
+
+    rewrite(data_copy / "sources.csv", drop)
+    with pytest.raises(DataError, match=r"observations\.csv, line \d+, column 'source_id': expected a source_id of "
+                                        r"sources\.csv, got 'bbc_2007_01_04'"):
+        load_dataset(data_copy)

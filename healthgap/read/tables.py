@@ -209,32 +209,62 @@ def _write_cache(path: Path, dataset: "Dataset") -> None:
         pass
 
 
-def _load_dataset(data_dir: Path) -> Dataset:
-    from healthgap.read import schemas# pandera: imported only when a table must be validated
+_VALIDATED: dict[tuple[str, ...], pd.DataFrame] = {}
+"""Tables validated in this process, by their bytes and those of the tables their schema is made from."""
 
-    sources = schemas.read_table(data_dir / "sources.csv", schemas.sources_schema())
-    indicators = schemas.read_table(data_dir / "indicators.csv", schemas.indicators_schema())
+
+def _read_validated(data_dir: Path, table: str, schema, depends: tuple[str, ...] = (), rows_required: bool = True
+                    ) -> pd.DataFrame:
+    """:func:`healthgap.read.schemas.read_table` of ``<table>.csv``, once per content in this process: a table
+    whose file, and the files its schema is made from (``depends``: the tables whose keys it must name), are
+    byte for byte ones already validated is not validated again; a copy of the frame is returned. ``schema``
+    makes the schema (called only when the table must be validated); a table that fails is never remembered."""
+    from healthgap.read import schemas  # pandera: imported only when a table must be validated
+
+    path = data_dir / f"{table}.csv"
+    try:
+        key = (table, str(rows_required), *(hashlib.sha256((data_dir / f"{name}.csv").read_bytes()).hexdigest()
+                                           for name in (table, *depends)))
+    except OSError:
+        return schemas.read_table(path, schema(), rows_required=rows_required)  # names the missing file
+    if key not in _VALIDATED:
+        frame = schemas.read_table(path, schema(), rows_required=rows_required)
+        if len(_VALIDATED) >= 64:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+        _VALIDATED[key] = frame
+    return _VALIDATED[key].copy()
+
+
+def _load_dataset(data_dir: Path) -> Dataset:
+    from healthgap.read import schemas  # pandera: imported only when a table must be validated
+
+    sources = _read_validated(data_dir, "sources", schemas.sources_schema)
+    indicators = _read_validated(data_dir, "indicators", schemas.indicators_schema)
     for column in ("decimals", "relative_gap_decimals"):
         indicators[column] = indicators[column].astype(int)
-    targets = schemas.read_table(data_dir / "targets.csv", schemas.targets_schema(indicators, sources),
-                                 rows_required=False)
+    targets = _read_validated(data_dir, "targets", lambda: schemas.targets_schema(indicators, sources),
+                              ("indicators", "sources"), rows_required=False)
     _check_sexes(targets, indicators, _display_name(data_dir / "targets.csv"))
     targets["published_target_decimals"] = targets["published_target_value"].map(_decimal_places)
     for column in ("reduction_pct", "published_target_value"):
         targets[column] = pd.to_numeric(targets[column].replace("", None)).astype(float)
-    observations = schemas.read_table(data_dir / "observations.csv", schemas.observations_schema(indicators, sources))
+    observations = _read_validated(data_dir, "observations", lambda: schemas.observations_schema(indicators, sources),
+                                   ("indicators", "sources"))
     _check_sexes(observations, indicators, _display_name(data_dir / "observations.csv"))
     observations["decimals"] = observations["value"].map(_decimal_places)
     observations["value"] = pd.to_numeric(observations["value"]).astype(float)
     observations = _add_period_columns(observations)
     observations = observations.sort_values(["indicator", "sex", "start", "end", "group", "measure"], kind="stable")
     optional = {}
-    for table, schema in (("context", schemas.context_schema(sources, indicators)),
-                          ("editions", schemas.editions_schema(sources)), ("groups", schemas.groups_schema()),
-                          ("breaks", schemas.breaks_schema(indicators, sources)),
-                          ("statements", schemas.statements_schema(sources, indicators))):
+    for table, schema, depends in (
+            ("context", lambda: schemas.context_schema(sources, indicators), ("sources", "indicators")),
+            ("editions", lambda: schemas.editions_schema(sources), ("sources",)),
+            ("groups", schemas.groups_schema, ()),
+            ("breaks", lambda: schemas.breaks_schema(indicators, sources), ("indicators", "sources")),
+            ("statements", lambda: schemas.statements_schema(sources, indicators), ("sources", "indicators"))):
         path = data_dir / f"{table}.csv"
-        optional[table] = schemas.read_table(path, schema, rows_required=False) if path.exists() else pd.DataFrame()
+        optional[table] = _read_validated(data_dir, table, schema, depends, rows_required=False) if path.exists() \
+            else pd.DataFrame()
     context, editions, groups, breaks, statements = (optional[t] for t in ("context", "editions", "groups", "breaks",
                                                                           "statements"))
     if not statements.empty:
