@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from healthgap.read.errors import DataError
@@ -32,12 +33,15 @@ def pooling_multiplier(rows: pd.DataFrame) -> float | None:
     """The multiplier m with value = count / denominator x m for every row (a crude rate or a proportion),
     or None when the values are not such ratios (a directly standardised rate, a life expectancy).
     Values agree within half a percent, allowing for their rounding."""
-    known = rows.dropna(subset=["value", "count", "denominator"])
-    if known.empty or len(known) < len(rows) or (known["denominator"] <= 0).any() or (known["count"] <= 0).any():
+    return _multiplier(*(np.asarray(rows[c], dtype=float) for c in ("value", "count", "denominator")))
+
+
+def _multiplier(value: np.ndarray, count: np.ndarray, denominator: np.ndarray) -> float | None:
+    if len(value) == 0 or np.isnan(value).any() or np.isnan(count).any() or np.isnan(denominator).any() \
+            or (denominator <= 0).any() or (count <= 0).any():
         return None
     for m in (1.0, 100.0, 1_000.0, 10_000.0, 100_000.0):
-        ratio = known["count"] / known["denominator"] * m
-        if ((ratio - known["value"]).abs() <= 0.005 * known["value"].abs() + 0.05).all():
+        if (np.abs(count / denominator * m - value) <= 0.005 * np.abs(value) + 0.05).all():
             return m
     return None
 
@@ -60,41 +64,45 @@ def group_value(rows: pd.DataFrame, log_scale: bool, weights: pd.Series | None =
     from healthgap.analysis import estimates as est
     from healthgap.methods import byars_limits
 
-    known = rows.dropna(subset=["value"])
-    inputs = tuple(known["row_id"])
+    values = np.asarray(rows["value"], dtype=float)
+    known = ~np.isnan(values)
     nan = math.nan
-    if known.empty:
+    if not known.any():
         return {"value": nan, "lower": nan, "upper": nan, "se": nan, "method": "", "areas": 0, "inputs": ()}
-    m = pooling_multiplier(known)
+    v = values[known]
+    inputs = tuple(rows["row_id"].to_numpy()[known])
+    count, denominator = (np.asarray(rows[c], dtype=float)[known] for c in ("count", "denominator"))
+    m = _multiplier(v, count, denominator)
     if m is not None:
-        count, denominator = known["count"].sum(), known["denominator"].sum()
-        low, high = byars_limits(count, 0.95)
-        value = count / denominator * m
-        lower, upper = float(low) / denominator * m, float(high) / denominator * m
+        total, people = float(count.sum()), float(denominator.sum())
+        low, high = byars_limits(total, 0.95)
+        value = total / people * m
+        lower, upper = float(low) / people * m, float(high) / people * m
         se = est.standard_error(value, lower, upper, True) if lower > 0 else (upper - lower) / (2 * est.Z95)
-        return {"value": value, "lower": lower, "upper": upper, "se": se, "method": POOLED, "areas": len(known),
+        return {"value": value, "lower": lower, "upper": upper, "se": se, "method": POOLED, "areas": len(v),
                 "inputs": inputs}
     if weights is not None:
-        w = known["area_code"].map(weights).astype(float)
-        if w.isna().any():
-            missing = known.loc[w.isna(), "area_name"].iloc[0] or known.loc[w.isna(), "area_code"].iloc[0]
+        codes = rows["area_code"].to_numpy()[known]
+        w = np.asarray(pd.Series(codes).map(weights), dtype=float)
+        if np.isnan(w).any():
+            first = int(np.flatnonzero(np.isnan(w))[0])
+            missing = rows["area_name"].to_numpy()[known][first] or codes[first]
             raise DataError(f"no population for {missing}, which the weighted mean needs")
         method = WEIGHTED
     else:
-        w = pd.Series(1.0, index=known.index)
+        w = np.ones(len(v))
         method = UNWEIGHTED
-    value = float((w * known["value"]).sum() / w.sum())
-    has_limits = known["lower"].notna() & known["upper"].notna()
-    if not has_limits.all():
+    value = float((w * v).sum() / w.sum())
+    lows, highs = (np.asarray(rows[c], dtype=float)[known] for c in ("lower", "upper"))
+    if np.isnan(lows).any() or np.isnan(highs).any():
         half = 0.5 * 10.0**-decimals  # a mean of values rounded to d places is itself within half a unit
         return {"value": value, "lower": value - half, "upper": value + half, "se": nan, "method": method,
-                "areas": len(known), "inputs": inputs}
-    se_each = [est.standard_error(v, lo, hi, log_scale) for v, lo, hi in
-               zip(known["value"], known["lower"], known["upper"])]
-    se = math.sqrt(float((w**2 * pd.Series(se_each, index=known.index) ** 2).sum())) / float(w.sum())
+                "areas": len(v), "inputs": inputs}
+    se_each = np.array([est.standard_error(x, lo, hi, log_scale) for x, lo, hi in zip(v, lows, highs)])
+    se = math.sqrt(float((w**2 * se_each**2).sum())) / float(w.sum())
     if log_scale:
         lower, upper = value * math.exp(-est.Z95 * se / value), value * math.exp(est.Z95 * se / value)
     else:
         lower, upper = value - est.Z95 * se, value + est.Z95 * se
-    return {"value": value, "lower": lower, "upper": upper, "se": se, "method": method, "areas": len(known),
+    return {"value": value, "lower": lower, "upper": upper, "se": se, "method": method, "areas": len(v),
             "inputs": inputs}
