@@ -160,7 +160,7 @@ def init(args: argparse.Namespace) -> int:
                      f"({'; '.join(f'{i} {n}' for i, n in f.indicators.items())}), sexes {', '.join(f.sexes)}, "
                      f"{'ages ' + ', '.join(f.ages) + ', ' if f.ages else ''}periods {f.periods[0]} to {f.periods[-1]}")
         print(f"{f.path.name}: {what}")
-    print(f"wrote {written}: edit the group, the comparator and the indicators' units, then make report "
+    print(f"wrote {written}: edit the sources, the group, the comparator and the indicators' units, then make report "
           f"DATA={args.data_dir}")
     return 0
 

@@ -290,6 +290,23 @@ def test_a_folder_without_a_briefing_gets_the_record_beside_the_file(api, tmp_pa
     assert out.endswith(f"recorded it as [files.fingertips_93356_102] in {into / 'fingertips_93356_102.source.toml'}\n")
 
 
+def test_init_after_a_fetch_takes_the_source_the_fetch_recorded(api, tmp_path: Path, capsys) -> None:
+    """The README's first steps: fetch into a new folder (the record beside the file), then init: the first
+    briefing.toml cites the fetch's source, URL, licence and date, so it loads without a placeholder to replace."""
+    import healthgap as hg
+
+    into = tmp_path / "campylobacter"
+    assert run(["fetch", "--indicator", "93356", "--area-type", "102", "--into", str(into)], capsys)[0] == 0
+    recorded = tomllib.loads((into / "fingertips_93356_102.source.toml").read_text(encoding="utf-8"))
+    assert cli.main(["init", str(into), str(into / "fingertips_93356_102.csv")]) == 0
+    config = tomllib.loads((into / "briefing.toml").read_text(encoding="utf-8"))
+    (written,) = config["files"].values()
+    for key in ("source", "url", "licence", "published", "sha256"):
+        assert written[key] == recorded["files"]["fingertips_93356_102"][key], key
+    assert "/api/all_data/csv/by_indicator_id?indicator_ids=93356&child_area_type_id=102" in written["url"]
+    assert hg.load(into).indicators
+
+
 def test_a_national_briefing_is_left_alone_and_the_record_goes_beside_the_file(api, tmp_path: Path) -> None:
     national = tmp_path / "national"
     national.mkdir()

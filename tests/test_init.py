@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 
@@ -17,6 +18,14 @@ IMD2019 = ROOT / "data" / "examples" / "most-deprived-fifth-2014" / "raw" / "ind
 HLE = ROOT / "data" / "examples" / "healthy-life-expectancy" / "raw"
 
 
+def sourced(folder: Path) -> Path:
+    """What the analyst does first: each file's source said (init leaves a placeholder, which is refused)."""
+    path = folder / "briefing.toml"
+    path.write_text(re.sub(r'source = "Who published (.+?), and what it is"', r'source = "The publisher of \1"',
+                           path.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
+
+
 def test_init_describes_the_files_and_writes_a_configuration_that_reads_back(tmp_path, capsys):
     folder = tmp_path / "campylobacter"
     assert cli.main(["init", str(folder), str(EXPORT), str(IMD2019)]) == 0
@@ -25,8 +34,8 @@ def test_init_describes_the_files_and_writes_a_configuration_that_reads_back(tmp
         "fingertips_export_campylobacter_2015_county_ua.csv: fingertips-export: 1 indicator (93356 Campylobacter "
         "incidence rate/100,000), sexes persons, ages 0-9 yrs, All ages, periods 2015 to 2017",
         "indices_of_deprivation_2019_lad.csv: imd",
-        f"wrote {folder / 'briefing.toml'}: edit the group, the comparator and the indicators' units, then make "
-        f"report DATA={folder}"]
+        f"wrote {folder / 'briefing.toml'}: edit the sources, the group, the comparator and the indicators' units, "
+        f"then make report DATA={folder}"]
     # the files copied in byte for byte, each recorded with its sha256
     config = tomllib.loads((folder / "briefing.toml").read_text(encoding="utf-8"))
     for key, source in (("campylobacter_incidence", EXPORT), ("imd2019", IMD2019)):
@@ -44,7 +53,7 @@ def test_init_describes_the_files_and_writes_a_configuration_that_reads_back(tmp
     # every key explained with the schema's own words
     assert "# The fraction of the ranked areas in the group, e.g. 0.2 for a fifth." in text
     # it reads back as a build reads it: the group's 2015 value pooled from all ages only
-    briefing = hg.load(folder)
+    briefing = hg.load(sourced(folder))
     a = hg.analyse(briefing, "campylobacter_incidence", "persons")
     assert round(a.levels.set_index(["group", "period"]).loc[("group", "2015"), "value"], 1) == 72.6
 
@@ -59,7 +68,7 @@ def test_init_reads_ons_by_sex_file_and_populations(tmp_path, capsys):
     assert config["files"]["imd2025"]["layout"] == "imd-upper-tier"
     key = next(iter(config["indicators"]))
     assert config["indicators"][key]["sexes"] == ["male", "female"]
-    assert hg.load(folder).group is not None
+    assert hg.load(sourced(folder)).group is not None
 
 
 @pytest.mark.parametrize("case, expected", [
@@ -89,6 +98,22 @@ def test_init_refuses_with_one_line(tmp_path, capsys, case, expected):
 def test_make_report_builds_what_init_wrote(tmp_path, capsys):
     folder = tmp_path / "campylobacter"
     assert cli.main(["init", str(folder), str(EXPORT), str(IMD2019)]) == 0
-    assert cli.main(["build", "--data", str(folder), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
+    assert cli.main(["build", "--data", str(sourced(folder)), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
     page = (tmp_path / "out" / "briefing.html").read_text(encoding="utf-8")
     assert "Campylobacter incidence rate/100,000" in page
+
+
+def test_the_placeholder_source_init_writes_must_be_replaced(tmp_path):
+    """init writes `source = "Who published <file>, and what it is"` for the analyst to fill in; left as it is, the
+    configuration is refused in one line naming the key, so no page says "Who published ..." of its data."""
+    import shutil
+
+    from healthgap.read.errors import DataError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy2(EXPORT, data / "campylobacter.csv")
+    cli.main(["init", str(data), str(data / "campylobacter.csv")])
+    with pytest.raises(DataError, match=r"briefing\.toml, line \d+, \[files\.\w+\], key 'source': still the "
+                                        r"placeholder healthgap init wrote: say who published the file and what it is$"):
+        hg.load(data)

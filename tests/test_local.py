@@ -288,3 +288,31 @@ def test_a_listed_group_gets_the_slope_index_across_all_areas_deciles(tmp_path):
     section = Section.of(hg.load(without), "cancer")
     assert section.analyses[0].sii.empty
     assert "No slope index of inequality: the data name no Indices of Deprivation" in section.closing()
+
+
+def test_the_rest_of_england_without_limits_carries_the_rounding_of_both(tmp_path):
+    """Without confidence limits the rest of England, R = (E - pG) / (1 - p), stands for the range the rounding of
+    England's value and the group's allows, carried through: half-width (hE + p hG) / (1 - p), not R's own
+    rounding. Here p = 19,000 / 55,000, G = 95.263, E = 40, each +/- 0.05: R = 10.833 +/- 0.1028, and the gap
+    G - R +/- (0.05 + 0.05) / (1 - p) = +/- 0.1528, so a movement is claimed only beyond that."""
+    import hashlib
+    import re
+
+    folder = small(tmp_path, 'rule = "deprivation"\nfraction = 0.2\ndeprivation = "imd"\nedition = "test"',
+                   'populations = "pop"\ncomparator = "rest of England"', england="40,,")
+    els = folder / "els.csv"
+    els.write_text(re.sub(r",[0-9.]+,[0-9.]+,,$", ",,,,", els.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    config = folder / "briefing.toml"
+    config.write_text(re.sub(r'(path = "els.csv"[^\[]*?sha256 = ")[0-9a-f]+', lambda m: m.group(1) + hashlib.sha256(
+        els.read_bytes()).hexdigest(), config.read_text(encoding="utf-8")), encoding="utf-8")
+    a = hg.analyse(hg.load(folder), "x", "persons")
+    p = 19_000 / 55_000
+    g = (10_000 * 100 + 9_000 * 90) / 19_000
+    r = (40 - p * g) / (1 - p)
+    rest = a.levels.set_index("group").loc["comparator"]
+    assert rest["value"] == pytest.approx(r) and pd.isna(rest["lower"])  # no confidence interval
+    assert (rest["range_lower"], rest["range_upper"]) == (pytest.approx(r - 0.05 * (1 + p) / (1 - p)),
+                                                          pytest.approx(r + 0.05 * (1 + p) / (1 - p)))
+    gap = a.record["absolute_gap"][0].gap
+    assert (gap.value, gap.lower, gap.upper) == (pytest.approx(g - r), pytest.approx(g - r - 0.1 / (1 - p)),
+                                                 pytest.approx(g - r + 0.1 / (1 - p)))

@@ -187,3 +187,24 @@ def test_2024_codes_of_barnsley_and_sheffield(lower):
     hle = pd.read_csv(Path(__file__).resolve().parent / "fixtures" / "series" / "healthy-life-expectancy.csv",
                       encoding="utf-8-sig", usecols=["areacd"])
     assert {"E08000038", "E08000039"} <= set(hle["areacd"]) and not hle["areacd"].isin(["E08000016", "E08000019"]).any()
+
+
+def test_areas_without_a_population_are_found_by_check_not_by_a_failed_build(tmp_path):
+    """The example's areas are on 2023 boundaries (Cumberland, North Yorkshire, Somerset...); ONS's estimates
+    left on their 2020 boundaries hold none for them, which the weighted mean needs: `check` says so in one
+    line naming the file, the first area and the option that converts the estimates."""
+    import shutil
+
+    import healthgap as hg
+    from healthgap.read.errors import DataError
+
+    data = tmp_path / "example"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data" / "examples" / "most-deprived-fifth", data)
+    config = data / "briefing.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('options = { boundaries = "2023" }',
+                                                                 'options = { boundaries = "2020" }'), encoding="utf-8")
+    with pytest.raises(DataError, match=r"^briefing\.toml, \[files\.populations\]: ons_myeb3_components_of_change_2001_"
+                                        r"2019_lad2020\.csv holds no population for \w[\w ]+ \(E0\d{7}\), nor for \d+ "
+                                        r"other areas, which the weighted mean of the group and the slope index need; "
+                                        r'for areas on the 2023 boundaries set options = \{ boundaries = "2023" \}$'):
+        hg.load(data)

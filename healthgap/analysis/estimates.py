@@ -152,9 +152,11 @@ def published(row: pd.Series | dict) -> Estimate:
         se = standard_error(value, float(lower), float(upper), bool(row.get("log_scale", False)))
         return Estimate(value=value, lower=float(lower), upper=float(upper), basis=PUBLISHED, decimals=decimals,
                         inputs=(str(row["id"]),), revision=revision, estimated=estimated, interval=CONFIDENCE, se=se)
-    lower, upper = rounding_interval(value, decimals)
-    return Estimate(value=value, lower=lower, upper=upper, basis=PUBLISHED, decimals=decimals, inputs=(str(row["id"]),),
-                    revision=revision, estimated=estimated)
+    lower, upper = row.get("range_lower", math.nan), row.get("range_upper", math.nan)
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):  # a range carried through a derivation
+        lower, upper = rounding_interval(value, decimals)                  # (the rest of England's), else its rounding
+    return Estimate(value=value, lower=float(lower), upper=float(upper), basis=PUBLISHED, decimals=decimals,
+                    inputs=(str(row["id"]),), revision=revision, estimated=estimated)
 
 
 def standard_error(value: float, lower: float, upper: float, log_scale: bool) -> float:

@@ -28,7 +28,7 @@ from healthgap.read.errors import DataError
 from healthgap.read.periods import parse_period, sort_periods
 
 LEVEL_COLUMNS = ["group", "period", "value", "lower", "upper", "decimals", "log_scale", "id", "inputs", "areas",
-                 "method", "revision", "status", "interval", "measure", "start", "end"]
+                 "method", "revision", "status", "interval", "range_lower", "range_upper", "measure", "start", "end"]
 """The columns of the levels a group made of areas gets (published levels carry ``observations.csv``'s)."""
 
 LOG_SCALE = {"rate": True, "proportion": False, "life_expectancy": False, "value": False}
@@ -169,7 +169,10 @@ def group_levels(briefing: Briefing, indicator: str, sex: str) -> tuple[pd.DataF
     frame = pd.DataFrame(records, columns=LEVEL_COLUMNS[:-3] if not records else None)
     if frame.empty:
         return pd.DataFrame(columns=LEVEL_COLUMNS), "", 0.0
-    frame.loc[frame["interval"] == "rounding", ["lower", "upper"]] = math.nan
+    rounding = frame["interval"] == "rounding"
+    derived = rounding & (frame["method"] == "derived")  # the rest of England: its rounding carried through
+    frame["range_lower"], frame["range_upper"] = frame["lower"].where(derived), frame["upper"].where(derived)
+    frame.loc[rounding, ["lower", "upper"]] = math.nan
     bounds = frame["period"].map(parse_period)
     frame["start"], frame["end"] = bounds.map(lambda b: b[0]), bounds.map(lambda b: b[1])
     frame["measure"] = ind.measure
@@ -221,8 +224,15 @@ def rest_of_england(briefing: Briefing, ind: Indicator, sex: str, england: pd.Se
     e_se = (england["upper"] - england["lower"]) / (2 * 1.959963984540054)
     value, se = comparators.rest_value(float(england["value"]), float(e_se), float(group["value"]),
                                        float(group["se"]), share)
-    lower, upper = (value - 1.959963984540054 * se, value + 1.959963984540054 * se) if not math.isnan(se) \
-        else (math.nan, math.nan)
+    if not math.isnan(se):
+        lower, upper = value - 1.959963984540054 * se, value + 1.959963984540054 * se
+    else:  # no confidence limits: the range the rounding of E and G allows, carried through R = (E - pG) / (1 - p)
+        half = 0.5 * 10.0**-ind.decimals
+        e_low, e_high = ((float(england["lower"]), float(england["upper"])) if not math.isnan(e_se)
+                         else (float(england["value"]) - half, float(england["value"]) + half))
+        g_low = float(group["lower"]) if not math.isnan(group["lower"]) else float(group["value"]) - half
+        g_high = float(group["upper"]) if not math.isnan(group["upper"]) else float(group["value"]) + half
+        lower, upper = (e_low - share * g_high) / (1 - share), (e_high - share * g_low) / (1 - share)
     return {"value": value, "lower": lower, "upper": upper, "se": se, "method": "derived", "areas": 0,
             "inputs": inputs}
 

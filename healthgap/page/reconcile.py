@@ -10,7 +10,7 @@ from healthgap.analysis.estimates import number
 from healthgap.analysis.reconcile import CANNOT, CONSISTENT, DIFFERS, verdict_counts
 from healthgap.read import labels
 from healthgap.page.provenance import Figure, Ledger
-from healthgap.page.render import date_element, render
+from healthgap.page.render import bound_words, date_element, render
 from healthgap.read.briefing import Briefing
 from healthgap.read.tables import published_after
 
@@ -47,10 +47,11 @@ def table_rows(ledger: Ledger, frame: pd.DataFrame, briefing: Briefing, edition)
         recomputed = difference = None
         if row["verdict"] != CANNOT:
             shown = decimals + 1
-            how = f"estimates.bounds: {row['formula']}"
             point, low, high = (
                 _cite(ledger, f"reconcile-{row['id']}-{part}", f"{label}, recomputed ({part})", row, row[part],
-                      number(row[part], shown), "derived", row["inputs"], how)
+                      number(row[part], shown), "derived", row["inputs"],
+                      f"estimates.bounds: {row['formula']}" if part == "recomputed" else
+                      f"estimates.bounds: {bound_words(row['formula'], part, confidence=False)}")
                 for part in ("recomputed", "lower", "upper"))
             recomputed = Markup("{} ({} to {})").format(point, low, high)
             text = number(row["difference"], shown)

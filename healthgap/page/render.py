@@ -111,3 +111,13 @@ class Fragment(Markup):
 def section_anchor(indicator: str) -> str:
     """The id of an indicator's section on the page (what the summary and the appendices link to)."""
     return f"section-{indicator}"
+
+
+def bound_words(formula: str, end: str, confidence: bool) -> str:
+    """How an end of a figure's range is computed, for the list of every figure: "the lower end of 199.432 − 153
+    over the ranges its figures' rounding allows" (or "of the 95% confidence interval of ..."); "" without a
+    formula (a published figure's own range)."""
+    if not formula:
+        return ""
+    return (f"the {end} end of the 95% confidence interval of {formula}" if confidence else
+            f"the {end} end of {formula} over the ranges its figures' rounding allows")

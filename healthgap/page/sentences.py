@@ -24,7 +24,7 @@ from healthgap.read.periods import parse_period, period_midpoint
 from healthgap.analysis.estimates import Estimate, number
 from healthgap.analysis.gaps import GapPoint, Movement
 from healthgap.page.provenance import Figure, Ledger, figure_of
-from healthgap.page.render import capitalise, possessive, render, section_anchor, sentences, series, squash
+from healthgap.page.render import bound_words, capitalise, possessive, render, section_anchor, sentences, series, squash
 
 STATUS_CLASS = {
     targets.MET: "status-good",
@@ -116,8 +116,8 @@ class Citer:
         """'2.41% to 2.68%' (or '10.6% to 11.6% narrower' for a change): the range its rounding allows, cited."""
         ends = []
         for end, value in (("lower", e.lower), ("upper", e.upper)):
-            bound = Estimate(value, value, value, est.GAPS, e.decimals, e.inputs, "estimates.bounds", e.formula,
-                             e.revision, e.estimated)
+            bound = Estimate(value, value, value, est.GAPS, e.decimals, e.inputs, "estimates.bounds",
+                             bound_words(e.formula, end, e.confidence), e.revision, e.estimated)
             ends.append((value, self.cite(bound, f"{figure_id}-{end}", period, measure, f"{what}, {end} end of its range",
                                           suffix, absolute=change)))
         (lo, lo_text), (hi, hi_text) = ends
@@ -246,8 +246,8 @@ def ranges_apart(c: Citer, base: GapPoint, latest: GapPoint) -> dict | None:
     ends = []
     for value, point, end in ((low, low_point, low_end), (high, high_point, high_end)):
         e = point.gap
-        bound = Estimate(value, value, value, est.GAPS, places, e.inputs, "estimates.bounds", e.formula, e.revision,
-                         e.estimated)
+        bound = Estimate(value, value, value, est.GAPS, places, e.inputs, "estimates.bounds",
+                         bound_words(e.formula, end, e.confidence), e.revision, e.estimated)
         ends.append(c.cite(bound, c._id(point.period, point.measure, "record", f"{end}-to-{places}"), point.period,
                            point.measure, f"{labels.measure(point.measure)}, {end} end of its range to {places} "
                            "decimal places", c.suffix(point.measure)))

@@ -546,10 +546,34 @@ def _load_series(data_dir: Path) -> Briefing:
         years = populations
         populations, _ = hpopulations.populations_for_periods(years, list(periods))
         populations["file"] = config.files[config.areas.populations].path.name
+    if populations is not None and group is not None and not config.areas.unweighted:
+        _check_populations(config, populations, group)
     return Briefing(
         data_dir=data_dir, config=config, indicators=indicators, edition="", as_of=None,
         version=digest.hexdigest()[:12], periods=periods, values=values, all_values=values,
         areas=areas, group=group, imd=imd, populations=populations, population_years=years, counts=counted)
+
+
+def _check_populations(config: Config, populations: pd.DataFrame, group) -> None:
+    """Every area the group is ranked among has a population, which the group's weighted mean and the slope
+    index need: one line at ``check`` rather than a failed build, with the likely cause for ONS's estimates
+    (areas on 2023 boundaries, the estimates not converted to them)."""
+    ranked = getattr(group, "ranked", None)
+    if ranked is None or ranked.empty or "area_code" not in ranked:
+        return
+    missing = ranked[~ranked["area_code"].isin(set(populations["area_code"]))]
+    if missing.empty:
+        return
+    key = config.areas.populations
+    spec = config.files[key]
+    first = missing.iloc[0]
+    others = f", nor for {len(missing) - 1} other area{'s' if len(missing) > 2 else ''}" if len(missing) > 1 else ""
+    hint = ""
+    if spec.layout == "ons-myeb3" and str(spec.options.get("boundaries", "2023")) != "2023":
+        hint = "; for areas on the 2023 boundaries set options = { boundaries = \"2023\" }"
+    raise DataError(f"{CONFIG_NAME}, [files.{key}]: {spec.path.name} holds no population for {first['area_name']} "
+                    f"({first['area_code']}){others}, which the weighted mean of the group and the slope index "
+                    f"need{hint}")
 
 
 def _read_count_table(spec: FileSpec) -> pd.DataFrame:

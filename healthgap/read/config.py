@@ -21,6 +21,7 @@ least one section. The reference for every key, ``docs/briefing-toml.md``, is ma
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import tomllib
@@ -334,6 +335,23 @@ def locate(text: str) -> dict[tuple[str, ...], int]:
     return where
 
 
+PLACEHOLDER = re.compile(r"Who published .+, and what it is")
+"""The ``source`` that ``healthgap init`` writes for the analyst to replace (:mod:`healthgap.read.init`)."""
+
+_DRAFT: list[bool] = []
+
+
+@contextlib.contextmanager
+def draft():
+    """Reading back a first configuration (``healthgap init``): its placeholders, for the analyst to replace,
+    pass; anywhere else a placeholder is refused."""
+    _DRAFT.append(True)
+    try:
+        yield
+    finally:
+        _DRAFT.pop()
+
+
 class _Reader:
     """Checks raw TOML against the schema, one line per problem (the first found)."""
 
@@ -365,6 +383,9 @@ class _Reader:
             value = " ".join(value.split()) if t == "text" else value.strip()
             if key.required and not value:
                 raise self.fail(path, "expected text, got an empty string")
+            if t == "text" and PLACEHOLDER.fullmatch(value) and not _DRAFT:
+                raise self.fail(path, "still the placeholder healthgap init wrote: say who published the file and "
+                                      "what it is")
         if t == "bool":
             if not isinstance(value, bool):
                 raise self.fail(path, f"expected true or false (without quotes), got {value!r}")

@@ -146,6 +146,23 @@ def _doc(table: str, key: str) -> str:
     return k.doc if k is not None else ""
 
 
+def fetched_record(path: Path) -> dict | None:
+    """The record ``healthgap fetch`` wrote beside a file it fetched into a folder without a briefing.toml
+    (``<key>.source.toml``: source, url, licence, published), if there is one for ``path``."""
+    import tomllib
+
+    for sidecar in sorted(path.parent.glob("*.source.toml")):
+        try:
+            tables = tomllib.loads(sidecar.read_text(encoding="utf-8")).get("files", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        for table in tables.values():
+            if isinstance(table, dict) and table.get("path") == path.name \
+                    and all(isinstance(table.get(k), str) for k in ("source", "url", "licence", "published")):
+                return table
+    return None
+
+
 def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -184,10 +201,15 @@ def configuration(found: list[Found], data_dir: Path) -> str:
         out += [f"areas = {_q(values[0].key)}", *_comment(_doc("group", "areas"))]
     for f in found:
         relative = f.path.relative_to(data_dir).as_posix()
-        out += ["", f"[files.{f.key}]", f"path = {_q(relative)}", f"layout = {_q(f.layout)}",
-                f"source = {_q('Who published ' + f.path.name + ', and what it is')}",
-                f'url = {_q(HOMES[f.layout])}  # check: replace with the address the file itself was published at',
-                'licence = "Open Government Licence v3.0"  # check: the licence the publisher gives',
+        fetched = fetched_record(f.path)
+        if fetched is not None:  # healthgap fetch recorded where it came from
+            where = [f"source = {_q(fetched['source'])}", f"url = {_q(fetched['url'])}",
+                     f"licence = {_q(fetched['licence'])}", f"published = {_q(fetched['published'])}"]
+        else:
+            where = [f"source = {_q('Who published ' + f.path.name + ', and what it is')}",
+                     f'url = {_q(HOMES[f.layout])}  # check: replace with the address the file itself was published at',
+                     'licence = "Open Government Licence v3.0"  # check: the licence the publisher gives']
+        out += ["", f"[files.{f.key}]", f"path = {_q(relative)}", f"layout = {_q(f.layout)}", *where,
                 f"sha256 = {_q(hashlib.sha256(f.path.read_bytes()).hexdigest())}"]
         if f.layout == "ons-myeb3":
             out += ['options = { boundaries = "2023" }', *_comment(_doc("files", "options"))]
@@ -277,5 +299,6 @@ def init(data_dir: str | Path, files: list[str | Path]) -> tuple[Path, list[Foun
     temporary.replace(target)
     from healthgap.read.briefing import load
 
-    load(data_dir)  # read back as a build reads it: a problem is one line, as `healthgap check` gives it
+    with hconfig.draft():  # its placeholder sources are the analyst's to replace
+        load(data_dir)  # read back as a build reads it: a problem is one line, as `healthgap check` gives it
     return target, found
