@@ -144,3 +144,13 @@ def test_projection_and_back_test_of_the_example(example_build):
             "(further ahead than its trend spans) 1.5 (-0.9 to 4.0) (2) outside (further ahead than its trend spans) "
             "5.0 (3.3 to 6.7) outside (further ahead than its trends span)") in text
     assert "The counterfactual is a different figure: the group's and the comparator's levels each continued" in text
+
+
+def test_areas_without_a_value_are_named_beneath_the_ranking(example_build):
+    """Trafford Data Lab's cancer extract has no value for the Isles of Scilly or the City of London in 2015-17
+    (the extract gives none for them): they leave the ranking said, not silently (324 of the 326 authorities
+    on the boundaries before 2019 ranked)."""
+    text = text_of(example_build[1])
+    assert "No value in 2015-17, so not ranked: Isles of Scilly and City of London." in text
+    ranking = example_build[1].split('id="ranking-section-cancer"', 1)[1].split("</details>", 1)[0]
+    assert ranking.count("<tr") - ranking.count("<tr class=\"note") - 1 == 324

@@ -387,3 +387,18 @@ def test_ranges_that_look_as_if_they_meet_are_shown_apart():
     apart = made([("2015-17", 77.4, 79.5), ("2023-25", 77.6, 80.1)], higher_is_worse=False, method="population-weighted",
                  unit="years")
     assert "wider, beyond the rounding of both." in section_text(apart) and "decimal places" not in section_text(apart)
+
+
+def test_a_range_of_change_whose_end_shows_as_zero_says_no_change():
+    """A change's range from -0.7% to -0.02% is "no change to 0.7% narrower", never "0.0% to 0.7% narrower"."""
+    a = made([("2001-03", 100.0, 80.0), ("2002-04", 99.7, 80.0)])
+    c = words.Citer(Ledger(), a)
+    e = est.Estimate(-0.4, -0.7, -0.02, est.GAPS, 1, (), "x", "y")
+    assert text(c.range(e, "x-change", "2002-04", "pct_change_absolute_gap", "change", "%", change=True)) == \
+        "no change to 0.7% narrower"
+    wider = est.Estimate(0.4, 0.03, 0.7, est.GAPS, 1, (), "x", "y")
+    assert text(c.range(wider, "x-wider", "2002-04", "pct_change_absolute_gap", "change", "%", change=True)) == \
+        "no change to 0.7% wider"
+    apart = est.Estimate(-0.4, -0.7, -0.2, est.GAPS, 1, (), "x", "y")
+    assert text(c.range(apart, "x-apart", "2002-04", "pct_change_absolute_gap", "change", "%", change=True)) == \
+        "0.2% to 0.7% narrower"

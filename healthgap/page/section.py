@@ -131,14 +131,27 @@ class Section:
                               "member": bool(r["member"]), "note": r.get("value_note", "") or "",
                               "compared": r.get("compared", "") or "",
                               "decile": "" if "decile" not in r or pd.isna(r.get("decile")) else int(r["decile"])})
+            period = a.latest.period if a.latest is not None else ""
             rows.append({"heading": labels.sex(a.sex).capitalize() if len(self.analyses) > 1 else "",
-                         "period": a.latest.period if a.latest is not None else "", "items": items,
+                         "period": period, "items": items, "without": self._without_value(a, period, table),
                          "benchmark": narrative.benchmark_sentence(self.ledger, a)})
         if not rows:
             return Markup("")
         ind = self.indicator
         return render("ranking.html.j2", title=ind.title, groups=rows, group=self.analyses[0].disadvantaged_label,
                       anchor=section_anchor(ind.key), unit=ind.unit, comparator="England")
+
+    def _without_value(self, a: Analysis, period: str, ranked: pd.DataFrame) -> list[str]:
+        """The tier's areas the data name in ``period`` with no value there (the publisher's note beside each),
+        so that no area leaves the ranking unsaid."""
+        if a.indicator.computed or not period:
+            return []
+        from healthgap.analysis.levels import in_tier, indicator_rows
+
+        rows = in_tier(self.briefing, indicator_rows(self.briefing, a.indicator.key, a.sex))
+        rows = rows[(rows["period"] == period) & rows["value"].isna() & ~rows["area_code"].isin(ranked["area_code"])]
+        return [f"{r['area_name'] or r['area_code']}{' (' + r['value_note'] + ')' if r.get('value_note') else ''}"
+                for _, r in rows.drop_duplicates("area_code").iterrows()]
 
     def sources(self) -> Markup:
         """Where every figure came from: the published rows used (with their quotes), the target's wording and

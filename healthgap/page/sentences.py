@@ -123,10 +123,16 @@ class Citer:
         (lo, lo_text), (hi, hi_text) = ends
         if not change:
             return Markup("{} to {}").format(lo_text, hi_text)
-        if hi <= 0:
-            return Markup("{} to {} narrower").format(hi_text, lo_text)
+
+        def shown_zero(value: float) -> bool:
+            return float(number(abs(value), e.decimals).replace(",", "")) == 0
+
+        if hi <= 0:  # an end that shows as 0.0% is no change, not "0.0% narrower"
+            return Markup("no change to {} narrower").format(lo_text) if shown_zero(hi) else \
+                Markup("{} to {} narrower").format(hi_text, lo_text)
         if lo >= 0:
-            return Markup("{} to {} wider").format(lo_text, hi_text)
+            return Markup("no change to {} wider").format(hi_text) if shown_zero(lo) else \
+                Markup("{} to {} wider").format(lo_text, hi_text)
         return Markup("{} narrower to {} wider").format(lo_text, hi_text)
 
     def gap_range(self, p: GapPoint, check: bool = False) -> Markup:
