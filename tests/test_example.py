@@ -154,3 +154,25 @@ def test_areas_without_a_value_are_named_beneath_the_ranking(example_build):
     assert "No value in 2015-17, so not ranked: Isles of Scilly and City of London." in text
     ranking = example_build[1].split('id="ranking-section-cancer"', 1)[1].split("</details>", 1)[0]
     assert ranking.count("<tr") - ranking.count("<tr class=\"note") - 1 == 324
+
+
+def test_fingertips_own_comparisons_are_shown_where_the_data_give_no_intervals(example_build):
+    """Trafford Data Lab's cancer extract has no limits, so no area can be compared with England here; it keeps
+    Fingertips' own comparison (``significance``). Counted by hand from the raw file, 2015-17, the 324 lower-tier
+    authorities with a value: 78 Worse, 133 Similar, 113 Better. The ranking shows each as Fingertips gave it."""
+    import csv
+
+    from pathlib import Path
+
+    raw = (Path(__file__).resolve().parent.parent / "data" / "examples" / "most-deprived-fifth" / "raw"
+           / "u75_preventable_cancer_mortality_40502.csv")
+    with raw.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["period"] == "2015-17" and r["value"] not in ("", "NA")
+                and r["area_code"][:3] in ("E06", "E07", "E08", "E09")]
+    marks = [r["significance"] for r in rows]
+    assert (len(rows), marks.count("Worse"), marks.count("Better")) == (324, 78, 113)
+    text = text_of(example_build[1])
+    assert ("As Fingertips compared them (the data give no intervals to compare here): 78 of the 324 areas it "
+            "compared are worse than England and 113 better;") in text
+    ranking = example_build[1].split('id="ranking-section-cancer"', 1)[1].split("</details>", 1)[0]
+    assert ranking.count("worse (as Fingertips gave it)") == 78 and ranking.count("not compared") == 0

@@ -275,7 +275,8 @@ def area_table(briefing: Briefing, indicator: str, sex: str, period: str) -> pd.
     england = rows[(rows["area_code"] == briefing.config.areas.comparator_code) & (rows["period"] == period)]
     rows = in_tier(briefing, rows)
     rows = rows[rows["period"] == period].dropna(subset=["value"])
-    columns = ["area_code", "area_name", "value", "lower", "upper", "lower_998", "upper_998", "row_id", "value_note"]
+    columns = ["area_code", "area_name", "value", "lower", "upper", "lower_998", "upper_998", "row_id", "value_note",
+               "compared_published"]
     table = rows[[c for c in columns if c in rows]].copy()
     table["member"] = table["area_code"].isin(briefing.group.codes)
     table["compared"] = compared_with_england(table, england, ind.higher_is_worse)

@@ -1546,6 +1546,32 @@ def agreement_note(ledger: Ledger, a: Analysis, data) -> Markup:
                       "PHEindicatormethods' reference outputs.")
     return Markup('<p class="note">{}</p>').format(text)
 
+def published_benchmark_sentence(ledger: Ledger, a: Analysis) -> Markup:
+    """Where the data give no intervals to compare areas with England but keep Fingertips' own comparison of each
+    (an extract's ``significance``), how many areas, and how many of the group's, it marked worse or better, each
+    count cited."""
+    table = a.areas
+    if "compared_published" not in table or not (table["compared_published"] != "").any():
+        return Markup("")
+    c = Citer(ledger, a)
+    period = a.latest.period
+    counts = {}
+    for who, rows in (("all", table), ("group", table[table["member"]])):
+        marked = rows[rows["compared_published"] != ""]
+        for what in ("worse", "better"):
+            chosen = marked[marked["compared_published"] == what]
+            counts[who, what] = c.plain(
+                f"benchmark-published-{who}-{what}", period, "benchmark",
+                f"{'areas of the group' if who == 'group' else 'areas'} Fingertips marked {what} than England",
+                float(len(chosen)), str(len(chosen)), list(chosen["row_id"]),
+                "the publisher's comparison, as the data give it")
+        counts[who] = len(marked)
+    return Markup("As Fingertips compared them (the data give no intervals to compare here): {} of the {} areas it "
+                  "compared are worse than England and {} better; of the {} areas of {}, {} are worse and {} "
+                  "better.").format(counts["all", "worse"], counts["all"], counts["all", "better"], counts["group"],
+                                    a.disadvantaged_label, counts["group", "worse"], counts["group", "better"])
+
+
 def benchmark_sentence(ledger: Ledger, a: Analysis) -> Markup:
     """How many areas, and how many of the group's, are better or worse than England, as Fingertips compares
     them (England's value against each area's 95 % interval; 99.8 % too where the data give it), each count
@@ -1554,8 +1580,10 @@ def benchmark_sentence(ledger: Ledger, a: Analysis) -> Markup:
     from healthgap.analysis.levels import benchmark_levels
 
     table = a.areas
-    if table.empty or "compared" not in table or (table["compared"] == benchmark.NOT_COMPARED).all():
+    if table.empty or "compared" not in table:
         return Markup("")
+    if (table["compared"] == benchmark.NOT_COMPARED).all():
+        return published_benchmark_sentence(ledger, a)
     levels = benchmark_levels(table)
     c = Citer(ledger, a)
     period = a.latest.period

@@ -49,7 +49,7 @@ from healthgap.read.errors import DataError
 COLUMNS = [
     "indicator_id", "indicator", "area_code", "area_name", "area_type", "sex", "age", "category_type", "category",
     "period", "start", "end", "value", "lower", "upper", "ci_level", "lower_998", "upper_998", "count", "denominator",
-    "value_note", "file", "line", "row_id",
+    "value_note", "compared_published", "file", "line", "row_id",
 ]
 
 SEXES = {"persons": "persons", "person": "persons", "all": "persons", "male": "male", "males": "male",
@@ -395,7 +395,7 @@ def _typed_export(path: Path, rows: pd.DataFrame, optional: list[str]) -> pd.Dat
         "value": numbers["value"], "lower": numbers["lower"], "upper": numbers["upper"], "ci_level": math.nan,
         "lower_998": numbers.get("lower_998", math.nan), "upper_998": numbers.get("upper_998", math.nan),
         "count": numbers["count"], "denominator": numbers["denominator"],
-        "value_note": rows["Value note"].str.strip() if "Value note" in rows else "",
+        "value_note": rows["Value note"].str.strip() if "Value note" in rows else "", "compared_published": "",
         "line": rows["_line"].astype(int)})
     frame = _frame_typed(frame, path)
     frame.loc[frame["lower"].notna(), "ci_level"] = 0.95
@@ -573,9 +573,24 @@ def read_fingertips_extract(path: str | Path, indicator_id: str = "") -> pd.Data
             area_code=_code(path, line, "area_code", r["area_code"]), area_name=r["area_name"].strip(),
             area_type=r.get("area_type", "").strip(), sex=_sex(path, line, column, sex_text), age="",
             period=label, start=start, end=end, value=_number(path, line, "value", r["value"], required=False),
-            line=line,
+            compared_published=_published_comparison(r), line=line,
         ))
     return _frame(records, path)
+
+
+PUBLISHED_COMPARISONS = {"better": "better", "similar": "similar", "worse": "worse", "higher": "higher",
+                         "lower": "lower"}
+"""Fingertips' own comparison with England as extracts keep it (``significance`` or ``compared_to_England``)."""
+
+
+def _published_comparison(r: dict) -> str:
+    """The publisher's comparison of an area with England, where an extract keeps it; "" where it does not (or
+    says "Not compared")."""
+    for column in ("significance", "compared_to_England"):
+        found = PUBLISHED_COMPARISONS.get(str(r.get(column, "")).strip().lower())
+        if found:
+            return found
+    return ""
 
 
 def read_populations(path: str | Path) -> pd.DataFrame:
