@@ -98,7 +98,9 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("files", nargs="+", metavar="FILE", help="the data files: exports, series, an Indices of "
                        "Deprivation summary, population estimates (copied into DATA_DIR/raw where outside it)")
     check = commands.add_parser("check", help="validate the data, as a build would, without building")
-    check.add_argument("--data", required=True, type=Path, help="folder of source data")
+    check.add_argument("data_dir", nargs="?", type=Path, metavar="DATA_DIR",
+                       help="folder of source data (as init takes it; or --data)")
+    check.add_argument("--data", type=Path, help="folder of source data")
     check.add_argument("--as-of", default=None, metavar="PERIOD", help="period label such as 2004-06")
     fetch = commands.add_parser(
         "fetch", help="download Fingertips data by indicator and area type into a data folder, and record it",
@@ -144,7 +146,11 @@ def check(args: argparse.Namespace) -> int:
     """``healthgap check``: validate the data as ``build`` does; say what was read."""
     from healthgap.build.pipeline import validate_data
 
-    print(f"{args.data}: {validate_data(args.data.resolve(), args.as_of)}")
+    given = {d for d in (args.data, args.data_dir) if d is not None}
+    if len(given) != 1:
+        raise BuildError("check: expected one data folder: healthgap check DATA_DIR (or --data DATA_DIR)")
+    data = args.data or args.data_dir
+    print(f"{data}: {validate_data(data.resolve(), args.as_of)}")
     return 0
 
 

@@ -117,3 +117,15 @@ def test_the_placeholder_source_init_writes_must_be_replaced(tmp_path):
     with pytest.raises(DataError, match=r"briefing\.toml, line \d+, \[files\.\w+\], key 'source': still the "
                                         r"placeholder healthgap init wrote: say who published the file and what it is$"):
         hg.load(data)
+
+
+def test_check_takes_the_data_folder_as_init_does(tmp_path, capsys):
+    """`healthgap init DATA_DIR ...` then `healthgap check DATA_DIR`: the folder given the same way (or --data);
+    none, or two different ones, is one line."""
+    folder = HLE.parent
+    assert cli.main(["check", str(folder)]) == 0
+    assert capsys.readouterr().out == f"{folder}: valid: 3 files, 1 section; 14 of 149 areas in the group\n"
+    for argv in (["check"], ["check", str(folder), "--data", str(tmp_path)]):
+        assert cli.main(argv) == 1
+        assert capsys.readouterr().err == ("error: check: expected one data folder: healthgap check DATA_DIR "
+                                           "(or --data DATA_DIR)\n")
