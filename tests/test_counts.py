@@ -62,7 +62,7 @@ def test_every_unmatched_name_is_reported(data):
     assert len(english) >= 4  # aggregates of London boroughs, in the deaths and births tables
     # the deaths tables combine Cornwall and the Isles of Scilly: matched to both codes, populations summed
     assert data.counts.names["E06000052+E06000053"] == "Cornwall and Isles of Scilly"
-    repeated = unmatched[unmatched["reason"].str.startswith("repeated")]
+    repeated = unmatched[unmatched["reason"].str.startswith("in the table twice")]
     assert set(repeated["area_name"]) == {"WALES"}
 
 

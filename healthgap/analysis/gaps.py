@@ -261,7 +261,8 @@ def change_between(gap: Estimate, baseline: Estimate, decimals: int = 1) -> Esti
 def implied_gap(baseline: Estimate, change: Estimate, decimals: int) -> Estimate:
     """The gap a published change implies from the baseline gap (:func:`gap_from_change`)."""
     return est.combine(gap_from_change, "gaps.gap_from_change",
-                       f"{est.term(baseline)} × (1 + {est.term(change)} / 100)", baseline, change,
+                       f"{est.term(baseline)} × (1 {'−' if change.value < 0 else '+'} "
+                       f"{est.term(change).lstrip('-')} / 100)", baseline, change,
                        basis=est.IMPLIED, decimals=decimals)
 
 

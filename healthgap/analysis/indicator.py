@@ -268,7 +268,7 @@ def analyse(briefing: Briefing, indicator: str, sex: str) -> Analysis:
         indicator=ind, comparison=comparison, sex=sex, as_of=edition, observations=observations, levels=levels,
         record=record, target=target, assessment=assessment, intervals=intervals_of(observations, levels),
         breaks=breaks, labels=briefing.labels, method=method, share=share,
-        share_of="population" if briefing.populations is not None else "areas", group=briefing.group,
+        share_of=hlevels.share_of(briefing, ind), group=briefing.group,
         areas=area_rows, sii=hlevels.sii_series(briefing, indicator, sex, periods),
         sii_fingertips=hlevels.sii_of_fingertips_deciles(briefing, indicator, sex),
         horizon=briefing.config.horizon,
@@ -277,16 +277,18 @@ def analyse(briefing: Briefing, indicator: str, sex: str) -> Analysis:
 
 
 def later_rows(briefing: Briefing, observations: pd.DataFrame) -> frozenset[str]:
-    """The ids of the observations whose source was published after the edition's publication (none where the
-    edition names no publication)."""
+    """The ids of the observations whose source was published after the edition's publication, and of those
+    sources themselves (a target's published value names its source), none where the edition names no
+    publication."""
     from healthgap.read.tables import published_after
 
     edition = briefing.publication()
-    if edition is None or observations.empty or briefing.sources.empty:
+    if edition is None or briefing.sources.empty:
         return frozenset()
     dates = dict(zip(briefing.sources["source_id"], briefing.sources["published"]))
-    return frozenset(r["id"] for _, r in observations.iterrows()
-                     if published_after(str(dates.get(r["source_id"], "")), str(edition["published"])))
+    sources = {s for s, d in dates.items() if published_after(str(d), str(edition["published"]))}
+    rows = set() if observations.empty else {r["id"] for _, r in observations.iterrows() if r["source_id"] in sources}
+    return frozenset(rows | sources)
 
 
 def analyse_each_sex(briefing: Briefing, indicator: str | None) -> list[Analysis]:

@@ -180,7 +180,7 @@ def group_levels(briefing: Briefing, indicator: str, sex: str) -> tuple[pd.DataF
     note = briefing.populations_note(sort_periods(frame["period"])) if groups.WEIGHTED in methods_used else ""
     if note:
         method += f" ({note})"
-    return frame, method, _share(briefing, tier, members, rows)
+    return frame, method, _share(briefing, tier, members, rows, ind, sex)
 
 
 def rest_of_england(briefing: Briefing, ind: Indicator, sex: str, england: pd.Series, group: dict,
@@ -253,11 +253,30 @@ def _record(code: str, period: str, g: dict, ind: Indicator) -> dict:
             "status": "computed", "interval": "confidence" if not math.isnan(g["se"]) else "rounding"}
 
 
-def _share(briefing: Briefing, tier: pd.DataFrame, members: pd.DataFrame, rows: pd.DataFrame) -> float:
-    """The group's share of the comparator: its population share in the latest period where the data give
-    populations, else its share of the tier's areas."""
+def share_of(briefing: Briefing, ind: Indicator) -> str:
+    """What the group's share of the comparator is a share of: live births (infant mortality from ONS's counts),
+    the population (from counts, or the populations the data give), else the areas."""
+    if ind.computed and briefing.counts is not None:
+        return "live births" if ind.spec.compute == "infant_mortality" else "population"
+    return "population" if briefing.populations is not None else "areas"
+
+
+def _share(briefing: Briefing, tier: pd.DataFrame, members: pd.DataFrame, rows: pd.DataFrame, ind: Indicator,
+           sex: str) -> float:
+    """The group's share of the comparator (:func:`share_of`): of the live births or the population by sex that
+    ONS's counts give, of the population in the latest period where the data give populations, else of the
+    tier's areas."""
     ranked = tier["area_code"].nunique()
     share = members["area_code"].nunique() / ranked if ranked else 0.0
+    if ind.computed and briefing.counts is not None:
+        from healthgap.analysis.counts import _sexed
+
+        if ind.spec.compute == "infant_mortality":
+            by_area = briefing.counts.infants.groupby("area_code")["live_births"].sum()
+        else:
+            by_area = _sexed(briefing.counts.population, "population", sex).groupby("area_code")["population"].sum()
+        total = by_area.reindex(tier["area_code"].unique()).sum()
+        return float(by_area.reindex(members["area_code"].unique()).sum() / total) if total else share
     if briefing.populations is not None and not rows.empty:
         w = weights(briefing, sort_periods(rows["period"])[-1])
         total = w.reindex(tier["area_code"].unique()).sum()

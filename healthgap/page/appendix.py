@@ -110,7 +110,8 @@ def provenance_entries(figures: pd.DataFrame, briefing: Briefing) -> list[dict]:
     for _, f in figures.iterrows():
         ids = [r for r in str(f["source_rows"]).split(";") if r]
         formula = str(f["derivation"]).partition(": ")[2]
-        how = "as published" if f["kind"] == "published" else ("computed as" if formula else "computed")
+        how = "as published" if f["kind"] == "published" else (
+            "" if formula.startswith(("computed ", "the ")) else "computed as" if formula else "computed")
         entries.append({"anchor": provenance.anchor(f["figure_id"]), "label": f["label"],
                         "displayed": displayed_with_direction(f),
                         "how": how, "formula": formula if f["kind"] != "published" else "",

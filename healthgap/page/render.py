@@ -119,5 +119,8 @@ def bound_words(formula: str, end: str, confidence: bool) -> str:
     formula (a published figure's own range)."""
     if not formula:
         return ""
+    if formula.startswith("computed "):  # words, not a formula: "computed from England's counts"
+        return f"the {end} end of the 95% confidence interval of the figure {formula}" if confidence else \
+            f"the {end} end of the range the rounding of the figure {formula} allows"
     return (f"the {end} end of the 95% confidence interval of {formula}" if confidence else
             f"the {end} end of {formula} over the ranges its figures' rounding allows")

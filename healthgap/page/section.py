@@ -144,10 +144,18 @@ class Section:
     def _without_value(self, a: Analysis, period: str, ranked: pd.DataFrame) -> list[str]:
         """The tier's areas the data name in ``period`` with no value there (the publisher's note beside each),
         so that no area leaves the ranking unsaid."""
-        if a.indicator.computed or not period:
+        if not period:
             return []
         from healthgap.analysis.levels import in_tier, indicator_rows
 
+        if a.indicator.computed:  # ONS's counts: the areas whose deaths and populations the tables give
+            counts = self.briefing.counts
+            if counts is None:
+                return []
+            held = pd.DataFrame({"area_code": sorted(set(counts.deaths["area_code"]))})
+            held = in_tier(self.briefing, held)
+            return [str(counts.names.get(code, code)) for code in held["area_code"]
+                    if code not in set(ranked["area_code"])]
         rows = in_tier(self.briefing, indicator_rows(self.briefing, a.indicator.key, a.sex))
         rows = rows[(rows["period"] == period) & rows["value"].isna() & ~rows["area_code"].isin(ranked["area_code"])]
         return [f"{r['area_name'] or r['area_code']}{' (' + r['value_note'] + ')' if r.get('value_note') else ''}"

@@ -150,7 +150,7 @@ class Citer:
     def target_value(self) -> Markup:
         t = self.a.target
         return self.cite(t.value, self._id(t.target_period, t.measure, "target"), t.target_period, t.measure,
-                         f"target {labels.measure(t.measure)}", self.suffix(t.measure))
+                         f"target {labels.measure(t.measure)}", self.suffix(t.measure)) + self.later(t.value)
 
     def reduction(self) -> Markup:
         t = self.a.target
@@ -1315,10 +1315,11 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
         first, last = by_period.get(pace.since), by_period.get(pace.latest)
         base_gap = by_period.get(pace.since)
         from_change = pace.change is not None and base_gap is not None
-        achieved_formula = (f"{base_gap.value:.6g} × {pace.change:.6g} / 100 / {span:g}" if from_change
-                            else f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}")
+        achieved_formula = (f"{base_gap.value:.6g} × ({pace.change:.6g}) / 100 / {span:g}".replace("(-", "(−")
+                            if from_change else f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}")
+        narrowed = pace.change < 0 if from_change else pace.latest_value < pace.since_value
         formulas = {
-            "achieved": (f"change in the gap a year since {pace.since}"
+            "achieved": (f"{'narrowing' if narrowed else 'widening'} of the gap a year since {pace.since}"
                          + (", from its published change" if from_change else ""), achieved_formula, pace.latest),
             "achieved_low": (f"change in the gap a year since {pace.since}, lowest its figures allow",
                              "" if from_change else
@@ -1326,7 +1327,8 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
             "achieved_high": (f"change in the gap a year since {pace.since}, highest its figures allow",
                               "" if from_change else
                               f"({last.upper:.6g} − {first.lower:.6g}) / {span:g}" if first and last else "", pace.latest),
-            "needed": (f"change in the gap a year needed from {pace.latest} to reach the target",
+            "needed": (f"{'narrowing' if pace.target < pace.latest_value else 'widening'} of the gap a year needed "
+                       f"from {pace.latest} to reach the target",
                        f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
             "allowance": (f"widening a year the target allows from {pace.latest}",
                           f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),

@@ -301,9 +301,10 @@ def assemble(deaths: pd.DataFrame, rates: pd.DataFrame, populations: dict[str, p
     for table, frame in (("deaths by age", deaths), ("deaths and rates", rates), ("live births", births)):
         key = ["name_key", "sex", "age_band"] if "age_band" in frame else ["name_key"]
         repeated = frame[frame.duplicated(key, keep="first")].drop_duplicates("name_key")
+        first = frame.drop_duplicates("name_key").set_index("name_key")["line"]
         unmatched.append(pd.DataFrame({"area_name": repeated["area_name"], "table": table,
-                                       "reason": "repeated in the table (lines " + repeated["line"].astype(str)
-                                       + "); the first row is used"}))
+                                       "reason": "in the table twice (line " + repeated["name_key"].map(first).astype(str)
+                                       + ", again at line " + repeated["line"].astype(str) + "); the first is used"}))
         frame = frame.drop_duplicates(key, keep="first")
         matches, missing = match_names(frame[["area_name", "name_key"]], reference)
         unmatched.append(missing.assign(table=table))
