@@ -102,6 +102,7 @@ def displayed_with_direction(figure: pd.Series) -> str:
         value, size = float(figure["value"]), float(shown.rstrip("%").replace(",", ""))
     except ValueError:
         return shown
+    shown = shown if shown.endswith("%") else f"{shown}%"  # a percentage change, as the page words it
     return shown if size == 0 else f"{shown} {'narrower' if value < 0 else 'wider'}"
 
 

@@ -794,7 +794,7 @@ def intervals_note(ledger: Ledger, analyses: list[Analysis]) -> Markup:
         confidence = float(rows[0][1]["confidence"])
         level = Citer(ledger, a0).plain("confidence-level", a0.as_of, "confidence-level", "confidence level",
                                         100 * confidence, f"{confidence:.0%}", [],
-                                        "analysis.level_intervals: confidence level")
+                                        "analysis.level_intervals: the level of Byar's intervals, the conventional 95%")
         text = Markup("Where the number of deaths was published beside a rate, the rate has a {} confidence interval "
                       "(Byar's method, on the denominator the two imply): {}. The other {} were published rounded, "
                       "without counts, so the ranges given for them are those their rounding allows.").format(
