@@ -178,3 +178,15 @@ def test_fingertips_own_comparisons_are_shown_where_the_data_give_no_intervals(e
             "compared are worse than England and 113 better;") in text
     ranking = example_build[1].split('id="ranking-section-cancer"', 1)[1].split("</details>", 1)[0]
     assert ranking.count("worse (as Fingertips gave it)") == 78 and ranking.count("not compared") == 0
+
+
+def test_an_indicator_on_other_boundaries_says_which_areas_differ(example_build):
+    """The cancer extract is on the boundaries before 2019, the group drawn from the cardiovascular file's on
+    2023's: the sources say which of the extract's areas have no deprivation decile (Corby, a district merged into
+    North Northamptonshire in 2021) and which of the group's areas the extract lacks (Cumberland, made in 2023)."""
+    text = text_of(example_build[1]).split("Sources for preventable cancer mortality under 75", 1)[1]
+    text = text.split("Sources for", 1)[0]
+    outside = text.split("Areas of this indicator's data that are not among those the group is drawn from", 1)[1]
+    assert "Corby" in outside.split(".", 1)[0]
+    absent = text.split("Areas the group is drawn from that this indicator's data do not hold", 1)[1]
+    assert "Cumberland" in absent.split(".", 1)[0] and "North Northamptonshire" in absent.split(".", 1)[0]

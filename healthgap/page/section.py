@@ -226,18 +226,25 @@ class Section:
         unmatched = [{"name": r["area_name"], "code": r["area_code"], "reason": r["reason"], "held_by": r["held_by"],
                       "code_shown": names_seen.count(r["area_name"]) > 1}  # one name under two codes: say which
                      for _, r in group.unmatched.iterrows()]
-        from healthgap.analysis.levels import indicator_rows
+        from healthgap.analysis.levels import in_tier, indicator_rows
 
         rows = indicator_rows(b, ind.key, ind.sexes[0])
         members_without = sorted(set(group.codes) - set(rows.loc[rows["value"].notna(), "area_code"]))
         names = dict(zip(group.ranked["area_code"], group.ranked["area_name"]))
+        # an indicator on other boundaries than the areas the group is drawn from: which areas differ, both ways
+        held = in_tier(b, rows[rows["value"].notna()]) if not ind.computed else rows.iloc[0:0]
+        drawn = set(group.ranked["area_code"])
+        outside = held[~held["area_code"].isin(drawn)].drop_duplicates("area_code")
+        absent = sorted(drawn - set(held["area_code"])) if not held.empty else []
         unmatched_names = [] if b.counts is None else [
             {"name": r["area_name"], "table": r["table"], "reason": r["reason"]} for _, r in b.counts.unmatched.iterrows()]
         return render("series_sources.html.j2", title=ind.title, anchor=section_anchor(ind.key), names=unmatched_names,
                       files=[{"name": f.path.name, "source": f.source, "url": f.url, "licence": f.licence,
                               "published": f.published, "sha256": f.sha256} for f in files],
                       group=group.description, unmatched=unmatched,
-                      without=[names.get(code, code) for code in members_without])
+                      without=[names.get(code, code) for code in members_without],
+                      outside=[r["area_name"] or r["area_code"] for _, r in outside.iterrows()],
+                      absent=[names.get(code, code) for code in absent])
 
     # --- the opening summary ------------------------------------------------------------------------
 
