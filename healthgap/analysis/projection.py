@@ -145,6 +145,11 @@ Point = tuple[str, float]
 """(period label, gap value)."""
 
 
+def _signed(x: float, digits: int = 6) -> str:
+    """A term added in a formula: "+ 0.0458342", "− 0.0427879" (never "+ -0.04...")."""
+    return f"{'−' if x < 0 else '+'} {abs(x):.{digits}g}"
+
+
 class Error(NamedTuple):
     """A figure's own error: its standard error on the figure's scale, and whether it is a sampling error
     shared with the periods that overlap it (a 95 % confidence interval: ``shared``) or the figure's own
@@ -834,7 +839,7 @@ class Projection:
             return ""
         x0 = period_midpoint(self.period)
         if t.model == OLS:
-            line = f"{t.intercept:.6g} + ({t.slope:.6g}) × ({x0:g} − {t.origin:g})"
+            line = f"{t.intercept:.6g} {_signed(t.slope)} × ({x0:g} − {t.origin:g})"
             bound = "" if role == "projection" else f" {'−' if role == 'lower' else '+'} {self.t:.4g} × {self.se:.4g}"
             return f"OLS fitted on {_listing(self.fitted)} (periods that share no year): {line}{bound}"
         fitted = f"{t.since} to {t.latest}" if t.n > 2 else _listing(t.periods)
@@ -850,9 +855,9 @@ class Projection:
                     f"(F = {b.f:.4g} on 1 and {b.df} degrees of freedom, p = {b.p:.2g}, {b.p_adjusted:.2g} allowing "
                     f"for {b.candidates} places the bend could be), slope before it: {term}")
         if role == "projection":
-            line = f"{t.intercept:.6g} + ({t.slope:.6g}) × ({x0:g} − {t.origin:g})"
+            line = f"{t.intercept:.6g} {_signed(t.slope)} × ({x0:g} − {t.origin:g})"
             if abs(self.adjustment) > 0:
-                line += f" + {self.adjustment:.4g}"
+                line += f" {_signed(self.adjustment, 4)}"
             return f"{model}: {t.scale.inverse(line)}"
         sign = "−" if (role == "lower") == (t.scale.sign > 0 or t.scale.name == LINEAR) else "+"
         return (f"{model}: {t.scale.inverse(f'{self.centre:.6g} {sign} {self.t:.4g} × {self.se:.4g}')}, "
