@@ -174,8 +174,9 @@ SCHEMA = Table(CONFIG_NAME, "The briefing a data folder builds.", keys=(
         Key("sha256", "sha256", "The SHA-256 of its bytes: a file that no longer matches stops the build.", True),
         Key("options", "table", "What its layout needs besides: `indicator_id` (fingertips-extract), `sex` "
             "(ons-population-by-age: persons, male or female), `period` (ONS count tables, e.g. \"2014\"), "
-            "`boundaries` (ons-myeb3: the local-authority boundaries of the data, \"2023\" by default, or \"2024\" "
-            "or \"2020\").", default={}),
+            "`boundaries` (ons-myeb3: the local-authority boundaries the estimates are converted to, those of the "
+            "areas in the other files: \"2023\" by default (the 2023 unitary authorities summed from their "
+            "districts), or \"2024\", or \"2020\", the file's own).", default={}),
     )),
     Table("indicators", "What each section shows: `[indicators.<name>]`.", kinds=("series",), named=True,
           required=True, keys=(
