@@ -242,7 +242,10 @@ def test_opposite_directions_are_both_said():
     a = made([("2001-03", (96.0, 95.0, 97.0), (80.0, 79.8, 80.2)), ("2022-24", (40.3, 39.6, 41.0), (30.3, 30.0, 30.5))])
     sentence, cells = summary_text(a)
     assert cells["status"] == "narrowed significantly; relative gap widened significantly"
-    assert "while the relative gap widened significantly from 20.0% to 33.0%" in sentence
+    # with the intervals that show it: 100 (96 / 80 - 1) = 20.0 +/- 1.96 x 0.655 (delta method, by hand: 18.7 to
+    # 21.3); 100 (40.3 / 30.3 - 1) = 33.0, its interval on the log scale of the ratio (30.5 to 35.6)
+    assert ("while the relative gap widened significantly from 20.0% (18.7% to 21.3%) to 33.0% (30.5% to 35.6%)"
+            in sentence)
 
 
 def test_same_direction_is_not_called_opposite():

@@ -630,14 +630,18 @@ def _moved(c: Citer, base: GapPoint, latest: GapPoint, m: Movement, pronoun: boo
     verbs = {**VERBS, **({size: "reversed"} if size and m.side in (gaps.TO_BETTER, gaps.TO_WORSE) else {})}
     context = {"measure": labels.measure(latest.measure), "unit": c.unit(latest.measure), "change": None,
                "direction": size, "pronoun": pronoun, "side": side_words(c.a, m.side) if size else "",
-               "ci": bool(latest.gap is not None and latest.gap.confidence)}
+               "ci": bool(latest.gap is not None and latest.gap.confidence), "a_range": None, "b_range": None}
     if size and latest.change is not None and latest.change.published and latest.reference == base.period:
         context.update(change=c.change(latest), verb=verbs[size], how="as published")
     elif m.basis == "published gaps":
         context.update(a=c.gap(base), b=c.gap(latest), verb=verbs.get(size, ""))
+        if size and context["ci"] and base.gap is not None and base.gap.confidence:  # the intervals that show it
+            context.update(a_range=c.gap_range(base), b_range=c.gap_range(latest))
     elif m.basis == "gaps computed from levels":
-        context.update(a=c.gap(base, check=base.gap.basis != est.LEVELS),
-                       b=c.gap(latest, check=latest.gap.basis != est.LEVELS), verb=verbs.get(size, ""))
+        check_base, check_latest = base.gap.basis != est.LEVELS, latest.gap.basis != est.LEVELS
+        context.update(a=c.gap(base, check=check_base), b=c.gap(latest, check=check_latest), verb=verbs.get(size, ""))
+        if size and context["ci"] and base.gap is not None and base.gap.confidence:
+            context.update(a_range=c.gap_range(base, check=check_base), b_range=c.gap_range(latest, check=check_latest))
     else:
         context.update(change=c.change(latest), verb=verbs.get(size, ""), how="as published")
         if not size:
