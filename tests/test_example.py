@@ -191,3 +191,15 @@ def test_an_indicator_on_other_boundaries_says_which_areas_differ(example_build)
     assert "Corby" in outside.split(".", 1)[0]
     absent = text.split("Areas the group is drawn from that this indicator's data do not hold", 1)[1]
     assert "Cumberland" in absent.split(".", 1)[0] and "North Northamptonshire" in absent.split(".", 1)[0]
+
+
+def test_a_trend_through_the_pandemic_years_says_so(example_build):
+    """The cardiovascular trend since its bend is fitted to 2011-13 ... 2022-24, four of whose periods hold 2020 or
+    2021: the method sentence says the trend weighs them like any other year; cancer's, to 2015-17, says nothing."""
+    text = text_of(example_build[1])
+    assert ("Computed from all twelve periods from 2011-13 to 2022-24 (those before 2011-13 follow the earlier "
+            "course), as a steady percentage change a year, allowing for the years that neighbouring periods share, "
+            "with its 95% prediction interval, which assumes the gap keeps to that course. The periods fitted "
+            "include 2020 or 2021, years of the COVID-19 pandemic, weighed like any other.") in text
+    cancer = text.split("Preventable cancer mortality under 75", 2)[2].split("Preventable cardiovascular", 1)[0]
+    assert "COVID-19" not in cancer

@@ -1188,8 +1188,15 @@ def describe_method(result: pj.Projection, show: Show | None = None) -> str:
     if t.method_since:
         where.append(f"none from before the change of method in {t.method_since}")
     aside = f" ({'; '.join(where)})" if where else ""
-    return (f"Computed from {which}{aside}, as {kind}, allowing for the years that neighbouring periods share, "
-            f"with its {percent} prediction interval, which assumes the gap keeps to that course.")
+    spans = [parse_period(p) for p in t.periods]
+    shared = any(a_end >= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    errors = "allowing for the years that neighbouring periods share" if shared else \
+        "the periods sharing no years"
+    pandemic = any(start <= 2021 and end >= 2020 for start, end in spans)
+    return (f"Computed from {which}{aside}, as {kind}, {errors}, with its {percent} prediction interval, which "
+            f"assumes the gap keeps to that course."
+            + (" The periods fitted include 2020 or 2021, years of the COVID-19 pandemic, weighed like any other."
+               if pandemic else ""))
 
 
 def describe_analysis(analysis: Analysis, horizon: str | None = None, confidence: float = pj.CONFIDENCE) -> str:
