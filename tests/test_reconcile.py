@@ -21,15 +21,21 @@ from healthgap.analysis.reconcile import (
     verdict_counts,
 )
 from healthgap.page.provenance import Ledger
-from healthgap.page.reconcile import reconciliation_html
+from healthgap.page.reconcile import reason_words, reconciliation_html
 from healthgap.read.briefing import load as load_dataset
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
+def reconciled(briefing) -> pd.DataFrame:
+    """The reconciliation with each row's reason in the page's words."""
+    found = reconcile(briefing)
+    return found.assign(reason=[reason_words(r, briefing) for _, r in found.iterrows()])
+
+
 @pytest.fixture(scope="module")
 def frame(briefing) -> pd.DataFrame:
-    return reconcile(briefing)
+    return reconciled(briefing)
 
 
 def row(frame: pd.DataFrame, observation_id: str) -> pd.Series:
@@ -239,7 +245,7 @@ def test_verdict_counts_cover_every_row(frame):
 def test_a_figure_outside_rounding_differs(data_copy):
     # publish the cancer change as -13.0 instead of -11.3: -13.05 to -12.95 misses -11.57 to -10.65
     set_value(data_copy, "cancer-persons-2004-06-gap-pct_change_absolute_gap-vs1995-97", "-13.0")
-    frame = reconcile(load_dataset(data_copy))
+    frame = reconciled(load_dataset(data_copy))
     r = row(frame, "cancer-persons-2004-06-gap-pct_change_absolute_gap-vs1995-97")
     assert r["verdict"] == DIFFERS
     assert r["difference"] == pytest.approx(-13.0 + 11.1111, abs=1e-4)
@@ -253,7 +259,7 @@ def test_a_figure_outside_rounding_differs(data_copy):
 def test_a_baseline_that_may_be_zero_cannot_be_divided_by(data_copy):
     # a 1995-97 cancer gap of 0.0 stands for -0.05 to 0.05: a % change from it is unbounded
     set_value(data_copy, "cancer-persons-1995-97-gap-absolute_gap", "0.0")
-    r = row(reconcile(load_dataset(data_copy)), "cancer-persons-2004-06-gap-pct_change_absolute_gap-vs1995-97")
+    r = row(reconciled(load_dataset(data_copy)), "cancer-persons-2004-06-gap-pct_change_absolute_gap-vs1995-97")
     assert r["verdict"] == CANNOT
     assert "zero" in r["reason"]
 

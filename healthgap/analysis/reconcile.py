@@ -14,13 +14,14 @@ a period is the record's gap from the levels, and a recomputed change is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from healthgap.analysis import estimates as est
 from healthgap.analysis import gaps
 from healthgap.analysis.estimates import Estimate, bounds, number, rounding_interval  # noqa: F401  (re-exported)
 from healthgap.analysis.indicator import Analysis, analyse
-from healthgap.read import labels
 from healthgap.read.briefing import Briefing
 
 CONSISTENT = "consistent with rounding"
@@ -34,8 +35,25 @@ LEVEL_STATISTICS = ("pct_change_rate", "change")
 COLUMNS = [
     "id", "indicator", "sex", "period", "reference_period", "group", "measure", "revision", "source_id",
     "published", "published_decimals", "recomputed", "lower", "upper", "difference", "verdict", "inputs",
-    "formula", "reason",
+    "formula", "note", "why",
 ]
+
+NO_LEVELS, METHOD_CHANGED, ZERO = "no levels", "method changed", "zero"
+
+
+@dataclass(frozen=True)
+class Unrecomputable:
+    """Why a published statistic cannot be recomputed, as data (:func:`healthgap.page.reconcile.reason_words`
+    words it): ``NO_LEVELS``, the data hold no ``measure`` for the groups ``missing`` (labels) in ``period``
+    (``gap_measure``: nor was that gap published for it); ``METHOD_CHANGED`` between ``reference`` and ``period``;
+    ``ZERO``, the ``reference`` figure (of ``measure``, or a level) could be zero within its rounding."""
+
+    kind: str
+    period: str = ""
+    reference: str = ""
+    measure: str = ""
+    missing: tuple[str, ...] = ()
+    gap_measure: str = ""
 
 
 def verdict(published: float, decimals: int, interval: tuple[float, float]) -> str:
@@ -70,37 +88,38 @@ def _point(a: Analysis, measure: str, period: str):
     return next((p for p in a.record.get(measure, []) if p.period == period), None)
 
 
-def _missing_levels(a: Analysis, period: str) -> str:
-    """'the data hold no rate for the Spearhead Group or England in 2003-05'."""
+def _missing_levels(a: Analysis, period: str, gap_measure: str = "") -> Unrecomputable:
+    """The data hold no level for the Spearhead Group or England in 2003-05 (nor, with ``gap_measure``, that gap)."""
     have = set(a.levels.loc[a.levels["period"] == period, "group"])
-    missing = [a.label(g) for g in (a.comparison.disadvantaged, a.comparison.comparator) if g not in have]
-    level = labels.measure(a.indicator.measure)
-    return f"the data hold no {level} for {' or '.join(missing)} in {period}"
+    missing = tuple(a.label(g) for g in (a.comparison.disadvantaged, a.comparison.comparator) if g not in have)
+    return Unrecomputable(NO_LEVELS, period=period, measure=a.indicator.measure, missing=missing,
+                          gap_measure=gap_measure)
 
 
-def recompute_gap(a: Analysis, measure: str, period: str) -> tuple[Estimate | None, str]:
+def recompute_gap(a: Analysis, measure: str, period: str) -> tuple[Estimate | None, Unrecomputable | None]:
     """The record's gap from the two levels at a period, or why there is none."""
     p = _point(a, measure, period)
     levels = p.levels_gap() if p is not None else None
     if levels is None:
         return None, _missing_levels(a, period)
-    return levels, ""
+    return levels, None
 
 
-def recompute_gap_change(a: Analysis, measure: str, period: str, reference: str) -> tuple[Estimate | None, str]:
+def recompute_gap_change(a: Analysis, measure: str, period: str, reference: str
+                         ) -> tuple[Estimate | None, Unrecomputable | None]:
     """:func:`healthgap.analysis.gaps.change_between` the record's gaps at two periods, or why it cannot be had."""
     now, then = _point(a, measure, period), _point(a, measure, reference)
     for label, p in ((period, now), (reference, then)):
         if p is None or p.gap is None or p.gap.basis == est.IMPLIED:
-            return None, f"{_missing_levels(a, label)}, and no {labels.measure(measure)} was published for it"
+            return None, _missing_levels(a, label, gap_measure=measure)
     if now.segment != then.segment:
-        return None, f"the method changed between {reference} and {period}, and the source's revised {reference} figure is not in the data"
+        return None, Unrecomputable(METHOD_CHANGED, period=period, reference=reference)
     if est.contains_zero(then.gap):
-        return None, f"the {reference} {labels.measure(measure)} could be zero within its rounding"
-    return gaps.change_between(now.gap, then.gap), ""
+        return None, Unrecomputable(ZERO, reference=reference, measure=measure)
+    return gaps.change_between(now.gap, then.gap), None
 
 
-def recompute_level_change(a: Analysis, row: pd.Series) -> tuple[Estimate | None, str]:
+def recompute_level_change(a: Analysis, row: pd.Series) -> tuple[Estimate | None, Unrecomputable | None]:
     """A group's change (level P - level R) or percentage change (100 (P - R) / R) from its published levels."""
     group, period, reference = row["group"], row["period"], row["reference_period"]
     o = a.observations
@@ -108,21 +127,22 @@ def recompute_level_change(a: Analysis, row: pd.Series) -> tuple[Estimate | None
     found = {r["period"]: est.published(r) for _, r in rows.iterrows() if r["period"] in (period, reference)}
     missing = [p for p in (reference, period) if p not in found]
     if missing:
-        return None, f"the data hold no {labels.measure(a.indicator.measure)} for {a.label(group)} in {' or '.join(missing)}"
+        return None, Unrecomputable(NO_LEVELS, period=" or ".join(missing), measure=a.indicator.measure,
+                                    missing=(a.label(group),))
     if a.break_between(reference, period) is not None:
-        return None, f"the method changed between {reference} and {period}, and the source's revised {reference} figure is not in the data"
+        return None, Unrecomputable(METHOD_CHANGED, period=period, reference=reference)
     now, then = found[period], found[reference]
     if row["measure"] == "change":
         return est.combine(lambda x, y: x - y, "reconcile.level_change", f"{est.term(now)} − {est.term(then)}",
-                           now, then, basis=est.GAPS, decimals=int(row["decimals"]) + 1), ""
+                           now, then, basis=est.GAPS, decimals=int(row["decimals"]) + 1), None
     if est.contains_zero(then):
-        return None, f"the {reference} level could be zero within its rounding"
+        return None, Unrecomputable(ZERO, reference=reference)
     return est.combine(gaps.change_since_baseline, "gaps.change_since_baseline",
                        f"100 × ({est.term(now)} − {est.term(then)}) / {est.term(then)}", now, then,
-                       basis=est.GAPS, decimals=1), ""
+                       basis=est.GAPS, decimals=1), None
 
 
-def recompute(a: Analysis, row: pd.Series) -> tuple[Estimate | None, str]:
+def recompute(a: Analysis, row: pd.Series) -> tuple[Estimate | None, Unrecomputable | None]:
     """One published derived statistic recomputed from the preferred published inputs, or why it cannot be."""
     measure = row["measure"]
     if measure in gaps.GAP_MEASURES:
@@ -130,31 +150,6 @@ def recompute(a: Analysis, row: pd.Series) -> tuple[Estimate | None, str]:
     if measure in GAP_CHANGES:
         return recompute_gap_change(a, GAP_CHANGES[measure], row["period"], row["reference_period"])
     return recompute_level_change(a, row)
-
-
-def _explain(row: pd.Series, a: Analysis, q: Estimate, outcome: str) -> str:
-    """Why a verdict is what it is, in words generated from the figures."""
-    decimals = int(row["decimals"])
-    shown = decimals + 1
-    published = number(row["value"], decimals)
-    low, high = (number(x, shown) for x in rounding_interval(row["value"], decimals))
-    lower, upper = number(q.lower, shown), number(q.upper, shown)
-    parts = []
-    if row["measure"] in ("relative_gap_pct", "pct_change_relative_gap") and not a.indicator.higher_is_worse:
-        of = a.comparator_label + ("'" if a.comparator_label.endswith("s") else "'s")
-        parts.append(f"The relative gap is assumed to be the gap as a percentage of {of} "
-                     f"{labels.measure(a.indicator.measure)}; the Department's exact formula was not found.")
-    if outcome == DIFFERS:
-        parts.append(f"The published {published} (that is, {low} to {high}) lies outside {lower} to {upper}, the range "
-                     "the rounding of its inputs allows: its source computed it by another method or from other "
-                     "(revised) data.")
-        if row["note"]:
-            parts.append(f"Source note: {row['note']}")
-    elif number(q.value, decimals) != published:
-        parts.append(f"From the rounded inputs the figure is {number(q.value, shown)}, which would be published as "
-                     f"{number(q.value, decimals)}, not {published}; their rounding allows {lower} to {upper}, which the "
-                     f"published figure ({low} to {high}) meets.")
-    return " ".join(parts)
 
 
 def reconcile(briefing: Briefing, indicators: list[str] | None = None) -> pd.DataFrame:
@@ -181,15 +176,14 @@ def _reconcile_row(row: pd.Series, a: Analysis) -> dict:
     published, decimals = float(row["value"]), int(row["decimals"])
     result = {column: row[column] for column in ("id", "indicator", "sex", "period", "reference_period", "group",
                                                  "revision", "source_id")}
-    result.update(measure=row["measure"], published=published, published_decimals=decimals)
+    result.update(measure=row["measure"], published=published, published_decimals=decimals, note=row["note"])
     q, why = recompute(a, row)
     if q is None:
         nan = float("nan")
         return result | {"recomputed": nan, "lower": nan, "upper": nan, "difference": nan, "verdict": CANNOT,
-                         "inputs": "", "formula": "", "reason": why[:1].upper() + why[1:] + "."}
+                         "inputs": "", "formula": "", "why": why}
     outcome = verdict(published, decimals, (q.lower, q.upper))
     return result | {"recomputed": q.value, "lower": q.lower, "upper": q.upper, "difference": published - q.value,
-                     "verdict": outcome, "inputs": ";".join(q.inputs), "formula": q.formula,
-                     "reason": _explain(row, a, q, outcome)}
+                     "verdict": outcome, "inputs": ";".join(q.inputs), "formula": q.formula, "why": None}
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from healthgap.analysis.estimates import number
+from healthgap.analysis import reconcile as computed
+from healthgap.analysis.estimates import number, rounding_interval
 from healthgap.analysis.reconcile import CANNOT, CONSISTENT, DIFFERS, verdict_counts
 from healthgap.read import labels
 from healthgap.page.provenance import Figure, Ledger
-from healthgap.page.render import bound_words, date_element, render
+from healthgap.page.render import bound_words, date_element, possessive, render
 from healthgap.read.briefing import Briefing
 from healthgap.read.tables import published_after
 
@@ -64,8 +65,48 @@ def table_rows(ledger: Ledger, frame: pd.DataFrame, briefing: Briefing, edition)
         out.append({"id": row["id"], "indicator": title, "sex": sex, "period": row["period"], "what": what,
                     "published": published, "provisional": row["revision"] == "provisional", "later": later,
                     "recomputed": recomputed, "difference": difference, "verdict": row["verdict"],
-                    "formula": row["formula"], "reason": row["reason"]})
+                    "formula": row["formula"], "reason": reason_words(row, briefing)})
     return out
+
+
+def reason_words(row: pd.Series, briefing: Briefing) -> str:
+    """Why a reconciliation's verdict is what it is, in words from its figures: why it cannot be recomputed (its
+    ``why``), the published figure outside the range its inputs' rounding allows, or a point value that would be
+    published otherwise though the ranges meet; the relative gap's assumed formula where it is one."""
+    why = row["why"]
+    if isinstance(why, computed.Unrecomputable):
+        if why.kind == computed.NO_LEVELS:
+            text = (f"the data hold no {labels.measure(why.measure)} for {' or '.join(why.missing)} in {why.period}"
+                    + (f", and no {labels.measure(why.gap_measure)} was published for it" if why.gap_measure else ""))
+        elif why.kind == computed.METHOD_CHANGED:
+            text = (f"the method changed between {why.reference} and {why.period}, and the source's revised "
+                    f"{why.reference} figure is not in the data")
+        else:
+            text = f"the {why.reference} {labels.measure(why.measure) if why.measure else 'level'} could be zero " \
+                   "within its rounding"
+        return text[:1].upper() + text[1:] + "."
+    decimals = int(row["published_decimals"])
+    shown = decimals + 1
+    published = number(row["published"], decimals)
+    low, high = (number(x, shown) for x in rounding_interval(row["published"], decimals))
+    lower, upper = number(row["lower"], shown), number(row["upper"], shown)
+    ind = briefing.indicator(row["indicator"])
+    parts = []
+    if row["measure"] in ("relative_gap_pct", "pct_change_relative_gap") and not ind.higher_is_worse:
+        comparator = briefing.labels.get(ind.comparator, ind.comparator)
+        parts.append(f"The relative gap is assumed to be the gap as a percentage of {possessive(comparator)} "
+                     f"{labels.measure(ind.measure)}; the Department's exact formula was not found.")
+    if row["verdict"] == DIFFERS:
+        parts.append(f"The published {published} (that is, {low} to {high}) lies outside {lower} to {upper}, the range "
+                     "the rounding of its inputs allows: its source computed it by another method or from other "
+                     "(revised) data.")
+        if row["note"]:
+            parts.append(f"Source note: {row['note']}")
+    elif number(row["recomputed"], decimals) != published:
+        parts.append(f"From the rounded inputs the figure is {number(row['recomputed'], shown)}, which would be "
+                     f"published as {number(row['recomputed'], decimals)}, not {published}; their rounding allows "
+                     f"{lower} to {upper}, which the published figure ({low} to {high}) meets.")
+    return " ".join(parts)
 
 
 def reconciliation_html(ledger: Ledger, frame: pd.DataFrame, briefing: Briefing) -> Markup:
