@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from healthgap.methods import MethodInputError, sii
 from healthgap.methods.sii import _sii_position
+from tests.support import lazy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phe"
 SII_DATA = pd.read_csv(FIXTURES / "sii_testdata.csv")
@@ -37,6 +37,8 @@ LIMIT_REPETITIONS_99 = 1_000_000
 SEED = 20241213
 VALUE_TYPES = {0: "normal", 1: "rate", 2: "proportion"}
 POINT_COLUMNS = {"sii": "sii", "rii": "rii", "Intercept": "intercept"}
+
+stats = lazy("scipy.stats")  # imported when a test first needs it, not while collecting
 
 
 def records(span: str) -> pd.DataFrame:

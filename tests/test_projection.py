@@ -12,17 +12,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import optimize, stats
 
 import healthgap as hg
 from healthgap.analysis import projection as pj
 from healthgap.page import sentences as words
-from tests.support import analysed
+from tests.support import analysed, lazy
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "most-deprived-fifth"
 EXAMPLE_2014 = ROOT / "data" / "examples" / "most-deprived-fifth-2014"
 LINEAR = pj.Scale(pj.LINEAR)
+
+optimize = lazy("scipy.optimize")  # imported when a test first needs it, not while collecting
+stats = lazy("scipy.stats")  # imported when a test first needs it, not while collecting
 
 
 def rolling(first: int, last: int) -> list[str]:
