@@ -129,7 +129,7 @@ class Section:
                               "value": number(r["value"], d),
                               "range": "" if pd.isna(r["lower"]) else f"{number(r['lower'], d)} to {number(r['upper'], d)}",
                               "member": bool(r["member"]), "note": r.get("value_note", "") or "",
-                              "compared": published_comparison(r),
+                              "compared": narrative.published_comparison(r),
                               "decile": "" if "decile" not in r or pd.isna(r.get("decile")) else int(r["decile"])})
             period = a.latest.period if a.latest is not None else ""
             rows.append({"heading": labels.sex(a.sex).capitalize() if len(self.analyses) > 1 else "",
@@ -282,17 +282,6 @@ class Section:
         written.append(summary)
         written.append(self.ledger.write(output_dir / f"{FIGURES_PREFIX}{self.name}.csv"))
         return written
-
-
-def published_comparison(r: pd.Series) -> str:
-    """An area's comparison with England: as computed from its interval, else as its publisher gave it, said so."""
-    from healthgap.analysis.benchmark import NOT_COMPARED
-
-    compared = r.get("compared", "") or ""
-    published = r.get("compared_published", "") or ""
-    if compared == NOT_COMPARED and published:
-        return f"{published} (as Fingertips gave it)"
-    return compared
 
 
 def _later(published: str, edition) -> bool:

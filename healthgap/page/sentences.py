@@ -879,8 +879,7 @@ def level_method_words(a: Analysis, row: pd.Series) -> str:
     population (14 areas)"; for the rest of England, "England's published value less the group's part in it"."""
     method = str(row["method"])
     if method == "derived":
-        return ("England's counts less the group's" if a.indicator.computed or a.method.startswith("pooled") else
-                "England's published value less the group's part in it (its share of England's population)")
+        return rest_of_england_derivation(a)
     words = LEVEL_FORMULAS.get(method.split(" (")[0], method)
     n = int(row["areas"]) if not pd.isna(row["areas"]) else 0
     return f"{words} ({n} area{'s' if n != 1 else ''})" if n else words
@@ -1481,9 +1480,16 @@ def rest_of_england_note(a: Analysis) -> Markup:
     if rows.empty or rows.iloc[-1]["method"] != "derived":
         return Markup("")
     return Markup("{} is England without the group: {}, never the mean of the other areas' values.").format(
-        capitalise(a.comparator_label),
-        "its counts less the group's" if a.indicator.computed or a.method.startswith("pooled") else
-        "England's published value less the group's part in it (its share of England's population)")
+        capitalise(a.comparator_label), rest_of_england_derivation(a))
+
+
+def rest_of_england_derivation(a: Analysis) -> str:
+    """How the rest of England is derived: from England's counts where the group's value is pooled from counts,
+    else from England's published value and the group's population share."""
+    if a.indicator.computed or a.method.startswith("pooled"):
+        return "England's counts less the group's"
+    return "England's published value less the group's part in it (its share of England's population)"
+
 
 def no_sii_note(a: Analysis, deciles: pd.DataFrame) -> Markup:
     """Why a group made of areas has no slope index of inequality, where it has none."""
@@ -1493,6 +1499,7 @@ def no_sii_note(a: Analysis, deciles: pd.DataFrame) -> Markup:
         return Markup("No slope index of inequality: the data name no Indices of Deprivation to rank the areas by "
                       "(give one under [files] and name it in [group] deprivation).")
     return Markup("No slope index of inequality: the areas with a value do not fill all ten deprivation deciles.")
+
 
 def fingertips_sii_note(ledger: Ledger, a: Analysis) -> Markup:
     """Beside the slope index computed from the areas' deciles, the one Fingertips' own deprivation deciles
@@ -1516,6 +1523,7 @@ def fingertips_sii_note(ledger: Ledger, a: Analysis) -> Markup:
     return Markup("Fingertips' own deprivation deciles ({}) give a slope index of {} ({}) in {}{}.").format(
         row["category_type"], value, rng, row["period"],
         Markup(", beside the one computed here from the areas' own deciles") if not ours.empty else "")
+
 
 def agreement_note(ledger: Ledger, a: Analysis, data) -> Markup:
     """For figures computed from counts: how they agree with the publisher's own, area by area."""
@@ -1558,6 +1566,18 @@ def agreement_note(ledger: Ledger, a: Analysis, data) -> Markup:
                       "cannot be checked against the publisher's own; the method is the one tested against "
                       "PHEindicatormethods' reference outputs.")
     return Markup('<p class="note">{}</p>').format(text)
+
+
+def published_comparison(r: pd.Series) -> str:
+    """An area's comparison with England: as computed from its interval, else as its publisher gave it, said so."""
+    from healthgap.analysis.benchmark import NOT_COMPARED
+
+    compared = r.get("compared", "") or ""
+    published = r.get("compared_published", "") or ""
+    if compared == NOT_COMPARED and published:
+        return f"{published} (as Fingertips gave it)"
+    return compared
+
 
 def published_benchmark_sentence(ledger: Ledger, a: Analysis) -> Markup:
     """Where the data give no intervals to compare areas with England but keep Fingertips' own comparison of each
