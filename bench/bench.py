@@ -22,7 +22,6 @@ environment: ``make bench`` (``make bench FRESH=1`` adds a fresh environment's s
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shutil
 import subprocess
@@ -361,7 +360,7 @@ def bench_large(rows: int = 2_000_000) -> None:
 
 
 def bench_fresh() -> None:
-    print("5. A fresh environment (downloads)")
+    print("6. A fresh environment (downloads)")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         subprocess.run(["make", "env", f"VENV={tmp}/venv"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

@@ -38,8 +38,6 @@ def shared(tmp_path_factory, name: str, make) -> tuple[Path, str]:
     """A briefing built once for the whole test run, however many workers run the tests (pytest-xdist): the first
     to need it builds it (``make(folder)`` returns the page's path) while the others wait on a lock, then all read
     it. Returns (path, html)."""
-    import os
-
     import filelock
 
     base = tmp_path_factory.getbasetemp()

@@ -12,7 +12,6 @@ checked by reading it back, as ``healthgap check`` would; ``make report DATA=DAT
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from healthgap.read import config as hconfig
 from healthgap.read import csvfile
+from healthgap.read.digests import file_digest
 from healthgap.read.errors import DataError
 
 SIGNATURES = (
@@ -210,7 +210,7 @@ def configuration(found: list[Found], data_dir: Path) -> str:
                      f'url = {_q(HOMES[f.layout])}  # check: replace with the address the file itself was published at',
                      'licence = "Open Government Licence v3.0"  # check: the licence the publisher gives']
         out += ["", f"[files.{f.key}]", f"path = {_q(relative)}", f"layout = {_q(f.layout)}", *where,
-                f"sha256 = {_q(hashlib.sha256(f.path.read_bytes()).hexdigest())}"]
+                f"sha256 = {_q(file_digest(f.path))}"]
         if f.layout == "ons-myeb3":
             out += ['options = { boundaries = "2023" }', *_comment(_doc("files", "options"))]
         if f.layout in VALUES:

@@ -220,11 +220,11 @@ def _read_validated(data_dir: Path, table: str, schema, depends: tuple[str, ...]
     byte for byte ones already validated is not validated again; a copy of the frame is returned. ``schema``
     makes the schema (called only when the table must be validated); a table that fails is never remembered."""
     from healthgap.read import schemas  # pandera: imported only when a table must be validated
+    from healthgap.read.digests import file_digest
 
     path = data_dir / f"{table}.csv"
     try:
-        key = (table, str(rows_required), *(hashlib.sha256((data_dir / f"{name}.csv").read_bytes()).hexdigest()
-                                           for name in (table, *depends)))
+        key = (table, str(rows_required), *(file_digest(data_dir / f"{name}.csv") for name in (table, *depends)))
     except OSError:
         return schemas.read_table(path, schema(), rows_required=rows_required)  # names the missing file
     if key not in _VALIDATED:
