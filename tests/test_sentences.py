@@ -405,3 +405,14 @@ def test_a_range_of_change_whose_end_shows_as_zero_says_no_change():
     apart = est.Estimate(-0.4, -0.7, -0.2, est.GAPS, 1, (), "x", "y")
     assert text(c.range(apart, "x-apart", "2002-04", "pct_change_absolute_gap", "change", "%", change=True)) == \
         "0.2% to 0.7% narrower"
+
+
+def test_a_gap_that_changes_side_is_a_reversal_not_a_narrowing():
+    """The group 10 worse than the comparator (90 against 80), then 10 better (70 against 80), each beyond the
+    other's interval: the gap reversed; "narrowed" would say the group's disadvantage merely shrank."""
+    a = made([("2001-03", (90.0, 88.0, 92.0), (80.0, 79.5, 80.5)), ("2022-24", (70.0, 68.0, 72.0), (80.0, 79.5, 80.5))])
+    said = section_text(a)
+    assert "reversed significantly, as the intervals do not overlap" in said
+    assert "significantly narrower" not in said
+    _, cells = summary_text(a)
+    assert cells["status"].startswith("reversed significantly")

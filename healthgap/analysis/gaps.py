@@ -260,10 +260,10 @@ def change_between(gap: Estimate, baseline: Estimate, decimals: int = 1) -> Esti
 
 def implied_gap(baseline: Estimate, change: Estimate, decimals: int) -> Estimate:
     """The gap a published change implies from the baseline gap (:func:`gap_from_change`)."""
-    return est.combine(gap_from_change, "gaps.gap_from_change",
-                       f"{est.term(baseline)} × (1 {'−' if change.value < 0 else '+'} "
-                       f"{est.term(change).lstrip('-')} / 100)", baseline, change,
-                       basis=est.IMPLIED, decimals=decimals)
+    term = est.term(change)  # a published figure signed as published; a formula keeps its own sign in brackets
+    added = f"− {term[1:]}" if term.startswith("-") else f"+ {term}"
+    return est.combine(gap_from_change, "gaps.gap_from_change", f"{est.term(baseline)} × (1 {added} / 100)",
+                       baseline, change, basis=est.IMPLIED, decimals=decimals)
 
 
 def gap_record(levels: pd.DataFrame, published: pd.DataFrame, comparison: Comparison, baseline: str | None,

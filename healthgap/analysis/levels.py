@@ -201,10 +201,10 @@ def rest_of_england(briefing: Briefing, ind: Indicator, sex: str, england: pd.Se
     if ind.computed:
         from healthgap.analysis import counts
 
-        codes = set(briefing.counts.deaths["area_code"]) - set(briefing.group.codes)
-        codes = {c for c in codes if str(c).startswith(("E06", "E07", "E08", "E09"))}
+        held = in_tier(briefing, pd.DataFrame({"area_code": sorted(set(briefing.counts.deaths["area_code"]))}))
+        codes = set(held["area_code"]) - set(briefing.group.codes)  # the tier's areas, less exclusions and the group
         r = counts.pooled(briefing.counts, ind.spec.compute, sex, codes)
-        return {**r, "method": "derived", "inputs": r["inputs"]}
+        return {**r, "method": "derived"}
     m = groups.pooling_multiplier(members.dropna(subset=["value"])) if group["method"] == groups.POOLED else None
     if m is not None and not (math.isnan(england["count"]) or math.isnan(england["denominator"])):
         count = float(england["count"]) - float(members["count"].sum())

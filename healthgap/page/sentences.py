@@ -233,6 +233,12 @@ def _how_gap(c: Citer, p: GapPoint) -> list[Markup]:
 PLACES = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 
 
+def reversed_side(base: GapPoint, latest: GapPoint) -> bool:
+    """Whether the gap changed side between two points (the group worse then better, or better then worse): its
+    movement is then a reversal, neither a narrowing nor a widening (:func:`healthgap.analysis.gaps.sides`)."""
+    return gaps.sides(base.gap.value, latest.gap.value) in (gaps.TO_BETTER, gaps.TO_WORSE)
+
+
 def ranges_apart(c: Citer, base: GapPoint, latest: GapPoint) -> dict | None:
     """Where two gaps' ranges do not meet but look as if they do at the figures' own precision ("1.7 to 1.9"
     against "1.9 to 2.1"), the two facing ends at the fewest further decimal places that show them apart (1.937
@@ -249,6 +255,8 @@ def ranges_apart(c: Citer, base: GapPoint, latest: GapPoint) -> dict | None:
     for places in range(decimals + 1, decimals + 5):
         if float(number(low, places).replace(",", "")) < float(number(high, places).replace(",", "")):
             break
+    else:  # apart only further than four more places: nothing the page could show
+        return None
     ends = []
     for value, point, end in ((low, low_point, low_end), (high, high_point, high_end)):
         e = point.gap
@@ -279,6 +287,7 @@ def standing_sentence(c: Citer, p: GapPoint) -> Markup:
             "base_gap": c.gap(base), "base_range": c.gap_range(base), "baseline": base.period,
             "direction": gaps.size_direction(est.compare(base.gap, p.gap), base.gap.value, p.gap.value), "ci": ci,
             "side": side_words(a, gaps.sides(base.gap.value, p.gap.value)), "apart": ranges_apart(c, base, p),
+            "reversed": reversed_side(base, p),
         }))
     context = {
         "period": p.period, "measure": labels.measure(p.measure), "disadvantaged": a.disadvantaged_label,
@@ -1327,7 +1336,7 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
         from_change = pace.change is not None and base_gap is not None
         achieved_formula = (f"{base_gap.value:.6g} × ({pace.change:.6g}) / 100 / {span:g}".replace("(-", "(−")
                             if from_change else f"({pace.latest_value:.6g} − {pace.since_value:.6g}) / {span:g}")
-        narrowed = pace.change < 0 if from_change else pace.latest_value < pace.since_value
+        narrowed = pace.change < 0 if from_change else abs(pace.latest_value) < abs(pace.since_value)
         formulas = {
             "achieved": (f"{'narrowing' if narrowed else 'widening'} of the gap a year since {pace.since}"
                          + (", from its published change" if from_change else ""), achieved_formula, pace.latest),
@@ -1337,7 +1346,7 @@ def outlook_show(c: Citer, o) -> Callable[[str, float, int], str]:
             "achieved_high": (f"change in the gap a year since {pace.since}, highest its figures allow",
                               "" if from_change else
                               f"({last.upper:.6g} − {first.lower:.6g}) / {span:g}" if first and last else "", pace.latest),
-            "needed": (f"{'narrowing' if pace.target < pace.latest_value else 'widening'} of the gap a year needed "
+            "needed": (f"{'narrowing' if abs(pace.target) < abs(pace.latest_value) else 'widening'} of the gap a year needed "
                        f"from {pace.latest} to reach the target",
                        f"({pace.target:.6g} − {pace.latest_value:.6g}) / {ahead:g}", pace.target_period),
             "allowance": (f"widening a year the target allows from {pace.latest}",
@@ -1673,7 +1682,8 @@ def movement_entry(ledger: Ledger, a: Analysis) -> dict:
             and base.segment == latest.segment:
         ci = base.gap.confidence and latest.gap.confidence
         size = gaps.size_direction(est.compare(base.gap, latest.gap), base.gap.value, latest.gap.value)
-        status = MOVEMENT_STATUS[(ci, size)]
+        status = MOVEMENT_STATUS[(ci, size)] if not (size and reversed_side(base, latest)) else \
+            "reversed significantly" if ci else "reversed"
         apart = ranges_apart(c, base, latest) if size else None
         other = opposite(c, base.period, latest.period)
         if other is not None:

@@ -434,7 +434,9 @@ def read_values(spec: FileSpec, digest: str, selection: layouts.Selection) -> pd
     from healthgap.read.tables import cache_dir
 
     sidecar = spec.path.with_suffix(".json")  # ONS's metadata beside its CSV is read with it
-    parts = (digest, spec.layout, repr(sorted(spec.options.items())), repr(selection), library_digest(),
+    # the selection sorted: a set's order varies between processes, and every kernel must find the same key
+    chosen = [None if s is None else sorted(s) for s in (selection.indicators, selection.ages)]
+    parts = (digest, spec.layout, repr(sorted(spec.options.items())), repr(chosen), library_digest(),
              sha256(sidecar) if sidecar.is_file() else "")
     key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
     folder = cache_dir()
