@@ -11,7 +11,7 @@ from healthgap.analysis.estimates import number, rounding_interval
 from healthgap.analysis.reconcile import CANNOT, CONSISTENT, DIFFERS, verdict_counts
 from healthgap.read import labels
 from healthgap.page.provenance import Figure, Ledger
-from healthgap.page.render import bound_words, date_element, possessive, render
+from healthgap.page.render import bound_words, capitalise, date_element, possessive, render
 from healthgap.read.briefing import Briefing
 from healthgap.read.tables import published_after
 
@@ -84,7 +84,7 @@ def reason_words(row: pd.Series, briefing: Briefing) -> str:
         else:
             text = f"the {why.reference} {labels.measure(why.measure) if why.measure else 'level'} could be zero " \
                    "within its rounding"
-        return text[:1].upper() + text[1:] + "."
+        return capitalise(text) + "."
     decimals = int(row["published_decimals"])
     shown = decimals + 1
     published = number(row["published"], decimals)

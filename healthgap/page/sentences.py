@@ -1163,7 +1163,7 @@ def describe(result: pj.Projection, decimals: int, target: float | None = None, 
     if call == pj.SHORT:
         sentence += (f" On {count_words(result.trend.n, show)} periods the trend is too short to say whether the gap "
                      f"will reach {show('target', target, places)} (a likelihood needs at least "
-                     f"{show('minimum', pj.MIN_JUDGE_DF + 2, 0)}).")
+                     f"{show('minimum', result.trend.n - result.trend.df + pj.MIN_JUDGE_DF, 0)}).")
     elif call == pj.LIKELY:
         sentence += f" The whole {percent} interval meets the target: on this trend it is likely to be met."
     elif call == pj.UNLIKELY:
